@@ -1,0 +1,1 @@
+"""align: cross-lingual sentence-embedding alignment."""

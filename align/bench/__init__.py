@@ -1,0 +1,1 @@
+"""Benchmark tasks: each one is data plus a metric."""

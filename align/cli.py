@@ -1,0 +1,247 @@
+"""The ``align`` command: a thin typer layer over the Python API (nothing here is CLI-only logic)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from align.files import AlignError
+
+app = typer.Typer(
+    help="Cross-lingual sentence-embedding alignment: train one encoder for many languages, "
+    "embed text with it, and find translations.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def _fail(error: Exception) -> NoReturn:
+    typer.echo(f"error: {error}", err=True)
+    raise typer.Exit(code=2)
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("align").setLevel(logging.INFO)
+
+
+def _parse_columns(columns: str | None) -> tuple[str, str] | None:
+    if columns is None:
+        return None
+    parts = [part.strip() for part in columns.split(",")]
+    if len(parts) != 2 or not all(parts):
+        raise AlignError(
+            f"--columns {columns!r}: give two columns or keys separated by a comma, e.g. 0,1 or en,zh"
+        )
+    return parts[0], parts[1]
+
+
+@app.command()
+def train(
+    pairs: Annotated[
+        str,
+        typer.Option(
+            help="Language pairs to align, e.g. en-zh or en-zh,en-de,en-fr "
+            "(several pairs train one shared encoder)."
+        ),
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Directory to save the trained model to.")],
+    data: Annotated[
+        str | None,
+        typer.Option(
+            help="A corpus file, a directory of OPUS Moses files "
+            "(NAME.en-zh.en + NAME.en-zh.zh), or a save_to_disk dataset. "
+            "Default: $ALIGN_DATA_DIR, then ~/.cache/align/data, then "
+            "OPUS-100 from the Hugging Face hub."
+        ),
+    ] = None,
+    model: Annotated[
+        str,
+        typer.Option(
+            help="'static' trains a fast static encoder from scratch; otherwise a "
+            "sentence-transformers model name or path to fine-tune."
+        ),
+    ] = "static",
+    format: Annotated[
+        str | None, typer.Option(help="moses, tmx, tsv, csv, jsonl or hf (default: from the file name).")
+    ] = None,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            help="Source,target columns (TSV/CSV: indices or header names) "
+            "or keys (JSONL/hf, dotted paths allowed)."
+        ),
+    ] = None,
+    epochs: Annotated[
+        float | None, typer.Option(help="Passes over the data [static: 10, fine-tune: 1].")
+    ] = None,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(
+            help="Pairs per batch; each pair's negatives are the rest of "
+            "the batch [static: 512, fine-tune: 64]."
+        ),
+    ] = None,
+    lr: Annotated[
+        float | None, typer.Option(help="Peak learning rate [static: 0.2, fine-tune: 2e-5].")
+    ] = None,
+    scale: Annotated[
+        float, typer.Option(help="Similarity scale, 1/temperature of the InfoNCE softmax.")
+    ] = 20.0,
+    margin: Annotated[
+        float, typer.Option(help="Additive margin on the positive pair (LaBSE uses 0.3).")
+    ] = 0.0,
+    symmetric: Annotated[bool, typer.Option(help="Rank both ways (source→target and target→source).")] = True,
+    mini_batch_size: Annotated[
+        int | None,
+        typer.Option(
+            help="Gradient caching: embed this many at a time so "
+            "--batch-size can exceed memory (transformers "
+            "only)."
+        ),
+    ] = None,
+    no_duplicates: Annotated[
+        bool, typer.Option(help="Keep repeated sentences out of a batch (they would be false negatives).")
+    ] = True,
+    max_seq_length: Annotated[
+        int | None, typer.Option(help="Truncate inputs to this many tokens (transformers).")
+    ] = None,
+    dim: Annotated[int, typer.Option(help="Embedding size of a static encoder.")] = 512,
+    vocab_size: Annotated[int, typer.Option(help="Tokenizer vocabulary of a static encoder.")] = 50_000,
+    dev_size: Annotated[
+        int, typer.Option(help="Pairs held out to score translation retrieval during training.")
+    ] = 1000,
+    eval_steps: Annotated[
+        int | None, typer.Option(help="Evaluate and checkpoint every N steps (default: 5 times per run).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed (data split, order and initialisation).")] = 42,
+    max_words: Annotated[int, typer.Option(help="Drop pairs with a side longer than this many words.")] = 200,
+    max_length_ratio: Annotated[
+        float, typer.Option(help="Drop pairs whose word lengths differ by more than this factor.")
+    ] = 4.0,
+    keep_identical: Annotated[
+        bool, typer.Option(help="Keep pairs whose two sides are the same text.")
+    ] = False,
+    keep_duplicates: Annotated[bool, typer.Option(help="Keep repeated pairs.")] = False,
+    skip_bad_lines: Annotated[
+        bool, typer.Option(help="Skip (and count) lines that are not UTF-8 instead of stopping.")
+    ] = False,
+    resume: Annotated[
+        bool, typer.Option(help="Continue an interrupted run from its last checkpoint.")
+    ] = False,
+    force: Annotated[bool, typer.Option(help="Overwrite OUTPUT and discard an unfinished run.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more detail.")] = False,
+) -> None:
+    """Train a language-agnostic sentence encoder on parallel text.
+
+    The loss is InfoNCE over in-batch negatives: each sentence must pick its translation out of
+    the batch. The saved model loads with plain SentenceTransformer(OUTPUT).
+
+    Example: align train --pairs en-zh --data corpora/en-zh --output models/en-zh
+    """
+    _setup_logging(verbose)
+    from align.data import CleaningConfig
+    from align.train import TrainConfig
+    from align.train import train as run_training
+
+    try:
+        config = TrainConfig(
+            pairs=pairs,
+            output=str(output),
+            data=data,
+            model=model,
+            format=format,
+            columns=_parse_columns(columns),
+            cleaning=CleaningConfig(
+                max_words=max_words,
+                max_length_ratio=max_length_ratio,
+                drop_identical=not keep_identical,
+                deduplicate=not keep_duplicates,
+            ),
+            skip_bad_lines=skip_bad_lines,
+            dev_size=dev_size,
+            embedding_dim=dim,
+            vocab_size=vocab_size,
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=lr,
+            scale=scale,
+            margin=margin,
+            symmetric=symmetric,
+            mini_batch_size=mini_batch_size,
+            no_duplicates=no_duplicates,
+            max_seq_length=max_seq_length,
+            eval_steps=eval_steps,
+            seed=seed,
+            resume=resume,
+            force=force,
+        )
+        result = run_training(config)
+    except (AlignError, ValueError) as error:
+        _fail(error)
+    typer.echo(
+        f"Saved {result.output} after {result.seconds:.0f} s on {result.train_pairs:,} pairs "
+        f"({result.cleaning})."
+    )
+    if result.dev_scores:
+        typer.echo(
+            f"Dev translation retrieval: source→target {result.dev_scores['src2trg']:.1f} %, "
+            f"target→source {result.dev_scores['trg2src']:.1f} %"
+        )
+
+
+@app.command()
+def embed(
+    input: Annotated[Path, typer.Argument(help="UTF-8 text file, one sentence a line.")],
+    output: Annotated[Path, typer.Argument(help="Where to write the .npy matrix (row i = line i).")],
+    model: Annotated[
+        str, typer.Option(help="A model saved by align train, or any sentence-transformers model.")
+    ],
+    batch_size: Annotated[int, typer.Option(help="Sentences encoded at a time.")] = 256,
+    force: Annotated[bool, typer.Option(help="Overwrite OUTPUT.")] = False,
+) -> None:
+    """Encode a text file into an L2-normalised float32 matrix saved as .npy."""
+    from align.encode import embed_file, load_encoder
+
+    try:
+        embeddings = embed_file(load_encoder(model), input, output, batch_size=batch_size, force=force)
+    except AlignError as error:
+        _fail(error)
+    typer.echo(f"Wrote {output}: {embeddings.shape[0]:,} × {embeddings.shape[1]} float32")
+
+
+@app.command()
+def neighbours(
+    queries: Annotated[Path, typer.Argument(help="Sentences to look up, one a line.")],
+    candidates: Annotated[Path, typer.Argument(help="Sentences to search, one a line (any language).")],
+    model: Annotated[
+        str, typer.Option(help="A model saved by align train, or any sentence-transformers model.")
+    ],
+    top_k: Annotated[int, typer.Option("--top-k", "-k", help="Neighbours to show per query.")] = 1,
+) -> None:
+    """Print each query's nearest candidates by cosine similarity: a quick look at what a model learned."""
+    from align.encode import load_encoder
+    from align.neighbours import nearest_neighbours, read_sentences
+
+    try:
+        encoder = load_encoder(model)
+        query_texts, candidate_texts = read_sentences(queries), read_sentences(candidates)
+        results = nearest_neighbours(encoder, query_texts, candidate_texts, top_k=top_k)
+    except AlignError as error:
+        _fail(error)
+    for query, hits in zip(query_texts, results, strict=True):
+        typer.echo(query)
+        for index, score in hits:
+            typer.echo(f"    {score:.3f}  {candidate_texts[index]}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,306 @@
+"""Streaming readers for parallel corpora: OPUS Moses pairs, TMX, TSV/CSV, JSONL and HF datasets.
+
+Every reader yields :class:`SentencePair` one at a time, so a corpus of tens of millions of pairs
+is never held whole in memory. Malformed input raises :class:`~align.files.InputFormatError`
+naming the file and line; undecodable lines can instead be skipped and counted.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import zip_longest
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from align.files import AlignError, InputFormatError, count_lines, iter_lines, open_binary
+
+FORMATS = ("moses", "tmx", "tsv", "csv", "jsonl", "hf")
+
+
+class SentencePair(NamedTuple):
+    """A source sentence and its translation."""
+
+    source: str
+    target: str
+
+
+@dataclass
+class ReadStats:
+    """What the readers skipped rather than failed on (only with ``skip_bad_lines``)."""
+
+    undecodable: int = 0
+
+
+@dataclass(frozen=True)
+class CorpusSource:
+    """One parallel corpus to read: where it is, its format, and which side is which language.
+
+    ``columns`` names the source and target columns for TSV/CSV (names or 0-based indices) and
+    the keys for JSONL and HF datasets (dotted paths such as ``translation.en`` reach into
+    nested objects); when empty, sensible defaults are derived from the language codes.
+    """
+
+    path: str
+    source_lang: str
+    target_lang: str
+    format: str
+    target_path: str | None = None  # the second file of a Moses pair
+    columns: tuple[str, str] | None = None
+    hf_config: str | None = None
+    hf_split: str = "train"
+
+    def describe(self) -> str:
+        if self.target_path:
+            return f"{self.path} + {Path(self.target_path).name}"
+        return self.path
+
+
+def moses_pairs_in(directory: Path, source_lang: str, target_lang: str) -> list[tuple[Path, Path]]:
+    """Find OPUS Moses file pairs ``NAME.L1-L2.L1`` / ``NAME.L1-L2.L2`` below ``directory``.
+
+    Either language order in the name is accepted, as are ``.gz`` files; other files (such as
+    ``NAME.en-zh.origin`` or ``README``) are ignored. Pairs are returned in a stable order.
+    """
+    found = []
+    names = {f"{source_lang}-{target_lang}", f"{target_lang}-{source_lang}"}
+    for candidate in sorted(directory.rglob("*")):
+        match = re.fullmatch(r"(.+)\.([\w]+-[\w]+)\.([\w]+)(\.gz)?", candidate.name)
+        if not match or match.group(2) not in names or match.group(3) != source_lang:
+            continue
+        stem, pair, _, gz = match.groups()
+        partner = candidate.with_name(f"{stem}.{pair}.{target_lang}{gz or ''}")
+        if partner.is_file():
+            found.append((candidate, partner))
+    return found
+
+
+def detect_format(path: Path) -> str:
+    """Guess a corpus format from its path; raise a helpful error when it cannot be guessed."""
+    if path.is_dir():
+        if (path / "dataset_info.json").is_file() or (path / "state.json").is_file():
+            return "hf"
+        return "moses"
+    name = path.name[:-3] if path.name.endswith(".gz") else path.name
+    suffix = Path(name).suffix.lower()
+    by_suffix = {".tmx": "tmx", ".tsv": "tsv", ".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl"}
+    if suffix in by_suffix:
+        return by_suffix[suffix]
+    if re.fullmatch(r".+\.[\w]+-[\w]+\.[\w]+", name):
+        return "moses"
+    raise InputFormatError(
+        path,
+        f"cannot tell the corpus format from the name; pass --format (one of: {', '.join(FORMATS)})",
+    )
+
+
+def read_source(
+    source: CorpusSource, *, skip_bad_lines: bool = False, stats: ReadStats | None = None
+) -> Iterator[SentencePair]:
+    """Stream the pairs of one :class:`CorpusSource`."""
+    stats = stats if stats is not None else ReadStats()
+    if source.format == "moses":
+        if source.target_path is None:
+            raise AlignError(f"{source.path}: a Moses corpus needs both files")
+        yield from read_moses(source.path, source.target_path, skip_bad_lines=skip_bad_lines, stats=stats)
+    elif source.format == "tmx":
+        yield from read_tmx(source.path, source.source_lang, source.target_lang)
+    elif source.format in ("tsv", "csv"):
+        columns = source.columns or ("0", "1")
+        yield from read_delimited(
+            source.path,
+            columns,
+            delimiter="\t" if source.format == "tsv" else ",",
+            skip_bad_lines=skip_bad_lines,
+            stats=stats,
+        )
+    elif source.format == "jsonl":
+        yield from read_jsonl(
+            source.path, source.columns or _default_keys(source), skip_bad_lines=skip_bad_lines, stats=stats
+        )
+    elif source.format == "hf":
+        yield from read_hf_dataset(
+            source.path,
+            source.columns or _default_keys(source),
+            config=source.hf_config,
+            split=source.hf_split,
+        )
+    else:
+        raise AlignError(f"unknown corpus format {source.format!r}; choose one of: {', '.join(FORMATS)}")
+
+
+def _default_keys(source: CorpusSource) -> tuple[str, str]:
+    """OPUS datasets on the hub and many JSONL dumps use ``{"translation": {"en": ..., "zh": ...}}``."""
+    return (f"translation.{source.source_lang}", f"translation.{source.target_lang}")
+
+
+def read_moses(
+    source_path: str | Path,
+    target_path: str | Path,
+    *,
+    skip_bad_lines: bool = False,
+    stats: ReadStats | None = None,
+) -> Iterator[SentencePair]:
+    """Read two line-aligned files; different line counts are an error that gives both counts."""
+    stats = stats if stats is not None else ReadStats()
+    source_lines = iter_lines(source_path, skip_undecodable=skip_bad_lines)
+    target_lines = iter_lines(target_path, skip_undecodable=skip_bad_lines)
+    for source_item, target_item in zip_longest(source_lines, target_lines):
+        if source_item is None or target_item is None:
+            raise InputFormatError(
+                source_path,
+                f"has {count_lines(source_path)} lines but {target_path} has {count_lines(target_path)}; "
+                "the two sides of a Moses corpus must be line-aligned",
+            )
+        (_, source_text), (_, target_text) = source_item, target_item
+        if source_text is None or target_text is None:
+            stats.undecodable += 1
+            continue
+        yield SentencePair(source_text, target_text)
+
+
+def _language_matches(tag: str, wanted: str) -> bool:
+    """``en-US`` and ``EN`` both match ``en``; ``zh-Hant`` matches ``zh``."""
+    tag = tag.lower().replace("_", "-")
+    return tag == wanted.lower() or tag.split("-")[0] == wanted.lower()
+
+
+def read_tmx(path: str | Path, source_lang: str, target_lang: str) -> Iterator[SentencePair]:
+    """Read a TMX translation memory, taking the ``<seg>`` of each language from every ``<tu>``.
+
+    A ``<tu>`` that lacks one of the languages yields an empty side, which cleaning then drops
+    and counts, so a sparse memory is visible in the report rather than silently thinned.
+    """
+    xml_lang = "{http://www.w3.org/XML/1998/namespace}lang"
+    with open_binary(path) as handle:
+        try:
+            for _, element in ElementTree.iterparse(handle, events=("end",)):
+                if element.tag != "tu":
+                    continue
+                texts = {}
+                for tuv in element.iter("tuv"):
+                    lang = tuv.get(xml_lang) or tuv.get("lang") or ""
+                    seg = tuv.find("seg")
+                    text = "".join(seg.itertext()) if seg is not None else ""
+                    for wanted in (source_lang, target_lang):
+                        if _language_matches(lang, wanted):
+                            texts.setdefault(wanted, text)
+                yield SentencePair(texts.get(source_lang, ""), texts.get(target_lang, ""))
+                element.clear()
+        except ElementTree.ParseError as error:
+            line, column = error.position
+            raise InputFormatError(path, f"malformed TMX (column {column}): {error.msg}", line) from None
+
+
+def _column_index(header: list[str] | None, column: str, path: str | Path) -> int:
+    if column.isdigit():
+        return int(column)
+    if header is None or column not in header:
+        raise InputFormatError(path, f"no column named {column!r} (header: {header})", 1)
+    return header.index(column)
+
+
+def read_delimited(
+    path: str | Path,
+    columns: tuple[str, str],
+    *,
+    delimiter: str,
+    skip_bad_lines: bool = False,
+    stats: ReadStats | None = None,
+) -> Iterator[SentencePair]:
+    """Read TSV or CSV. Columns are 0-based indices, or header names (then line 1 is the header).
+
+    TSV is read literally (no quoting), as OPUS and most MT tools write it; CSV follows RFC 4180.
+    """
+    stats = stats if stats is not None else ReadStats()
+    by_name = not all(column.isdigit() for column in columns)
+    header: list[str] | None = None
+    indices: tuple[int, int] | None = None if by_name else (int(columns[0]), int(columns[1]))
+    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+    for number, line in iter_lines(path, skip_undecodable=skip_bad_lines):
+        if line is None:
+            stats.undecodable += 1
+            continue
+        row = next(csv.reader(io.StringIO(line), delimiter=delimiter, quoting=quoting), [])
+        if indices is None:
+            header = row
+            indices = (_column_index(header, columns[0], path), _column_index(header, columns[1], path))
+            continue
+        if len(row) <= max(indices):
+            if not line.strip():
+                continue
+            raise InputFormatError(
+                path, f"expected at least {max(indices) + 1} columns, found {len(row)}", number
+            )
+        yield SentencePair(row[indices[0]], row[indices[1]])
+
+
+def _lookup(record: Any, dotted_key: str) -> Any:
+    for part in dotted_key.split("."):
+        if not isinstance(record, dict) or part not in record:
+            raise KeyError(dotted_key)
+        record = record[part]
+    return record
+
+
+def read_jsonl(
+    path: str | Path, keys: tuple[str, str], *, skip_bad_lines: bool = False, stats: ReadStats | None = None
+) -> Iterator[SentencePair]:
+    """Read one JSON object a line; ``keys`` are dotted paths to the two sentences."""
+    stats = stats if stats is not None else ReadStats()
+    for number, line in iter_lines(path, skip_undecodable=skip_bad_lines):
+        if line is None:
+            stats.undecodable += 1
+            continue
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise InputFormatError(
+                path, f"invalid JSON: {error.msg} (column {error.colno})", number
+            ) from None
+        try:
+            yield SentencePair(str(_lookup(record, keys[0])), str(_lookup(record, keys[1])))
+        except KeyError as error:
+            raise InputFormatError(
+                path, f"no key {error.args[0]!r} in this record; choose keys with --columns", number
+            ) from None
+
+
+def read_hf_dataset(
+    name_or_path: str, keys: tuple[str, str], *, config: str | None = None, split: str = "train"
+) -> Iterator[SentencePair]:
+    """Read a Hugging Face dataset: a directory from ``save_to_disk``, or a hub name (streamed).
+
+    Hub datasets are streamed, so nothing is downloaded beyond what is read. Offline, the hub
+    error is turned into a message that says how to pass local files instead.
+    """
+    import datasets
+
+    path = Path(name_or_path)
+    if path.is_dir():
+        loaded = datasets.load_from_disk(str(path))
+        dataset = loaded[split] if isinstance(loaded, datasets.DatasetDict) else loaded
+    else:
+        try:
+            dataset = datasets.load_dataset(name_or_path, config, split=split, streaming=True)
+        except Exception as error:
+            raise AlignError(
+                f"could not load the dataset {name_or_path!r} (config {config!r}) from the Hugging Face hub: "
+                f"{type(error).__name__}: {error}. Offline, pass local files with --data PATH."
+            ) from None
+    for number, record in enumerate(dataset, start=1):
+        try:
+            yield SentencePair(str(_lookup(record, keys[0])), str(_lookup(record, keys[1])))
+        except KeyError as error:
+            raise InputFormatError(
+                name_or_path,
+                f"record {number} has no key {error.args[0]!r}; its keys are {sorted(record)}",
+                number,
+            ) from None

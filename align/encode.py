@@ -1,0 +1,74 @@
+"""Texts in, L2-normalised float32 matrix out: the form every index, miner and benchmark expects."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from sentence_transformers import SentenceTransformer
+
+from align.files import AlignError, atomic_path, iter_lines, refuse_overwrite
+
+Encoder = SentenceTransformer
+
+
+def encode_texts(
+    model: Encoder,
+    texts: Sequence[str],
+    *,
+    batch_size: int = 256,
+    prompt_name: str | None = None,
+    show_progress_bar: bool = False,
+) -> np.ndarray:
+    """Encode ``texts`` into a (len(texts), dim) float32 matrix with unit-length rows.
+
+    ``prompt_name`` selects one of the model's own prompts (e.g. e5's ``query``); by default the
+    model's ``default_prompt_name`` applies, as in sentence-transformers.
+    """
+    embeddings = model.encode(
+        list(texts),
+        batch_size=batch_size,
+        convert_to_numpy=True,
+        normalize_embeddings=True,
+        show_progress_bar=show_progress_bar,
+        prompt_name=prompt_name,
+    )
+    return np.ascontiguousarray(embeddings, dtype=np.float32)
+
+
+def embed_file(
+    model: Encoder,
+    input_path: str | os.PathLike,
+    output_path: str | os.PathLike,
+    *,
+    batch_size: int = 256,
+    force: bool = False,
+    show_progress_bar: bool = True,
+) -> np.ndarray:
+    """Encode each line of a UTF-8 text file to ``output_path`` (``.npy``), written atomically.
+
+    Row i of the matrix is line i of the file, blank lines included (as zero-information
+    embeddings), so line numbers stay valid downstream.
+    """
+    refuse_overwrite(output_path, force)
+    texts = [text or "" for _, text in iter_lines(input_path)]
+    if not texts:
+        raise AlignError(f"{input_path}: the file is empty; nothing to encode")
+    embeddings = encode_texts(model, texts, batch_size=batch_size, show_progress_bar=show_progress_bar)
+    with atomic_path(output_path) as tmp, open(tmp, "wb") as handle:
+        np.save(handle, embeddings)
+    return embeddings
+
+
+def load_encoder(name_or_path: str | Path, device: str | None = None) -> Encoder:
+    """Load any sentence-transformers model (a local directory, or a hub name when online)."""
+    try:
+        return SentenceTransformer(str(name_or_path), device=device)
+    except Exception as error:  # the hub, transformers and torch raise many different types
+        local = Path(name_or_path).exists()
+        hint = "" if local else " It is not a local path; offline, the hub cannot be reached either."
+        raise AlignError(
+            f"could not load the model {name_or_path!r}: {type(error).__name__}: {error}.{hint}"
+        ) from None

@@ -1,0 +1,31 @@
+"""Static encoders: one trained vector per token, mean-pooled, trained from scratch in minutes on a CPU.
+
+The model is plain sentence-transformers (``StaticEmbedding`` then ``Normalize``), so a saved
+encoder loads with ``SentenceTransformer(path)`` and needs nothing from align.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sentence_transformers import SentenceTransformer
+from sentence_transformers.sentence_transformer.modules import Normalize, StaticEmbedding
+
+from align.encoders.tokenizer import train_tokenizer
+
+
+def build_static_encoder(
+    texts: Iterable[str],
+    *,
+    embedding_dim: int = 512,
+    vocab_size: int = 50_000,
+    lowercase: bool = True,
+    seed: int = 0,
+) -> SentenceTransformer:
+    """A randomly initialised static encoder whose tokenizer is trained on ``texts``."""
+    import torch
+
+    torch.manual_seed(seed)
+    tokenizer = train_tokenizer(texts, vocab_size=vocab_size, lowercase=lowercase)
+    embedding = StaticEmbedding(tokenizer, embedding_dim=embedding_dim)
+    return SentenceTransformer(modules=[embedding, Normalize()], device="cpu")

@@ -1,0 +1,125 @@
+"""The translation ranking loss: InfoNCE over in-batch negatives, for pairs of translations.
+
+For a batch of pairs (x_i, y_i) with cosine similarities s_ij = cos(x_i, y_j), the source→target
+term is the cross-entropy of picking y_i among all y_j:
+
+    L_x→y = -1/B Σ_i log( exp(τ⁻¹(s_ii − m)) / (exp(τ⁻¹(s_ii − m)) + Σ_{j≠i} exp(τ⁻¹ s_ij)) )
+
+and the symmetric loss (the default) averages it with the target→source term L_y→x over the
+transposed matrix, because bitext retrieval runs both ways. ``m`` is LaBSE's additive margin
+(Yang et al. 2019): it makes the positive prove itself by ``m`` more, which spreads
+non-translations further apart. ``scale`` = 1/τ.
+
+With ``margin=0`` and ``symmetric=False`` this is exactly sentence-transformers'
+``MultipleNegativesRankingLoss``; it exists as its own module because that one has no margin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from sentence_transformers import SentenceTransformer
+from sentence_transformers.base.losses.gradcache import CachedLossMixin, has_static_embedding_input
+from torch import Tensor, nn
+
+
+def translation_ranking_loss(
+    source: Tensor, target: Tensor, *, scale: float, margin: float, symmetric: bool
+) -> Tensor:
+    """The loss on two (batch, dim) embedding matrices whose rows i are translations."""
+    similarities = F.normalize(source, dim=-1) @ F.normalize(target, dim=-1).T
+    if margin:
+        similarities = similarities - margin * torch.eye(
+            len(source), device=source.device, dtype=source.dtype
+        )
+    logits = similarities * scale
+    labels = torch.arange(len(source), device=source.device)
+    loss = F.cross_entropy(logits, labels)
+    if symmetric:
+        loss = (loss + F.cross_entropy(logits.T, labels)) / 2
+    return loss
+
+
+class TranslationRankingLoss(nn.Module):
+    """InfoNCE for (source, target) translation pairs, as a sentence-transformers loss."""
+
+    def __init__(
+        self, model: SentenceTransformer, scale: float = 20.0, margin: float = 0.0, symmetric: bool = True
+    ) -> None:
+        super().__init__()
+        if scale <= 0:
+            raise ValueError(f"scale must be positive (it is 1/temperature), got {scale}")
+        self.model = model
+        self.scale = scale
+        self.margin = margin
+        self.symmetric = symmetric
+
+    def forward(self, sentence_features: Iterable[dict[str, Tensor]], labels: Tensor | None = None) -> Tensor:
+        source, target = self._embed(list(sentence_features))
+        return translation_ranking_loss(
+            source, target, scale=self.scale, margin=self.margin, symmetric=self.symmetric
+        )
+
+    def _embed(self, features: list[dict[str, Tensor]]) -> tuple[Tensor, Tensor]:
+        if len(features) != 2:
+            raise ValueError(f"expected (source, target) columns, got {len(features)} columns")
+        return self.model(features[0])["sentence_embedding"], self.model(features[1])["sentence_embedding"]
+
+    def get_config_dict(self) -> dict[str, Any]:
+        return {"scale": self.scale, "margin": self.margin, "symmetric": self.symmetric}
+
+    @property
+    def temperature(self) -> float:
+        return 1.0 / self.scale
+
+
+class CachedTranslationRankingLoss(CachedLossMixin, TranslationRankingLoss):
+    """The same loss with gradient caching (Gao et al. 2021, GradCache).
+
+    The batch is embedded in chunks of ``mini_batch_size`` without keeping activations, the loss
+    over the whole batch gives gradients w.r.t. the embeddings, and each chunk is re-embedded
+    with gradients. Memory then grows with ``mini_batch_size``, not the batch, so a transformer
+    can see thousands of in-batch negatives on a CPU; it costs roughly one extra forward pass.
+    """
+
+    def __init__(
+        self,
+        model: SentenceTransformer,
+        scale: float = 20.0,
+        margin: float = 0.0,
+        symmetric: bool = True,
+        mini_batch_size: int = 32,
+    ) -> None:
+        if has_static_embedding_input(model):
+            raise ValueError(
+                "gradient caching needs a transformer encoder; a static encoder cannot be split "
+                "into mini-batches, and needs no caching since it trains large batches directly"
+            )
+        super().__init__(model, scale=scale, margin=margin, symmetric=symmetric)
+        self.mini_batch_size = mini_batch_size
+
+    def forward(self, sentence_features: Iterable[dict[str, Tensor]], labels: Tensor | None = None) -> Tensor:
+        return self.forward_cached(list(sentence_features), labels)
+
+    def calculate_loss(
+        self, reps: list[list[Tensor]], labels: Tensor | None = None, *, with_backward: bool = False
+    ) -> Tensor:
+        if len(reps) != 2:
+            raise ValueError(f"expected (source, target) columns, got {len(reps)} columns")
+        loss = translation_ranking_loss(
+            torch.cat(reps[0]),
+            torch.cat(reps[1]),
+            scale=self.scale,
+            margin=self.margin,
+            symmetric=self.symmetric,
+        )
+        if with_backward:
+            loss.backward()
+            loss = loss.detach()
+        return loss
+
+    def get_config_dict(self) -> dict[str, Any]:
+        return {**super().get_config_dict(), "mini_batch_size": self.mini_batch_size}

