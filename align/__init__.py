@@ -1,1 +1,76 @@
-"""align: cross-lingual sentence-embedding alignment."""
+"""align: cross-lingual sentence-embedding alignment.
+
+Train one encoder that puts a sentence and its translations at the same point, embed text with
+it, and find translations. The public API is re-exported here; ``align.cli`` is a thin layer over it.
+
+Names are imported on first use (PEP 562), so ``align --help`` does not wait for torch to load.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "AlignError": "align.files",
+    "InputFormatError": "align.files",
+    "CleaningConfig": "align.data",
+    "CorpusSource": "align.data",
+    "SentencePair": "align.data",
+    "read_source": "align.data",
+    "resolve_sources": "align.data",
+    "embed_file": "align.encode",
+    "encode_texts": "align.encode",
+    "load_encoder": "align.encode",
+    "build_static_encoder": "align.encoders",
+    "train_tokenizer": "align.encoders",
+    "nearest_neighbours": "align.neighbours",
+    "CachedTranslationRankingLoss": "align.training",
+    "TrainConfig": "align.training",
+    "TrainResult": "align.training",
+    "TranslationRankingLoss": "align.training",
+    "train": "align.training",
+}
+
+__all__ = [
+    "AlignError",
+    "CachedTranslationRankingLoss",
+    "CleaningConfig",
+    "CorpusSource",
+    "InputFormatError",
+    "SentencePair",
+    "TrainConfig",
+    "TrainResult",
+    "TranslationRankingLoss",
+    "build_static_encoder",
+    "embed_file",
+    "encode_texts",
+    "load_encoder",
+    "nearest_neighbours",
+    "read_source",
+    "resolve_sources",
+    "train",
+    "train_tokenizer",
+]
+
+if TYPE_CHECKING:
+    from align.data import CleaningConfig, CorpusSource, SentencePair, read_source, resolve_sources
+    from align.encode import embed_file, encode_texts, load_encoder
+    from align.encoders import build_static_encoder, train_tokenizer
+    from align.files import AlignError, InputFormatError
+    from align.neighbours import nearest_neighbours
+    from align.training import (
+        CachedTranslationRankingLoss,
+        TrainConfig,
+        TrainResult,
+        TranslationRankingLoss,
+        train,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'align' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

@@ -97,8 +97,9 @@ def train(
         float, typer.Option(help="Similarity scale, 1/temperature of the InfoNCE softmax.")
     ] = 20.0,
     margin: Annotated[
-        float, typer.Option(help="Additive margin on the positive pair (LaBSE uses 0.3).")
-    ] = 0.0,
+        float | None,
+        typer.Option(help="Additive margin on the positive pair, as in LaBSE [static: 0.3, fine-tune: 0]."),
+    ] = None,
     symmetric: Annotated[bool, typer.Option(help="Rank both ways (source→target and target→source).")] = True,
     mini_batch_size: Annotated[
         int | None,
@@ -149,8 +150,8 @@ def train(
     """
     _setup_logging(verbose)
     from align.data import CleaningConfig
-    from align.train import TrainConfig
-    from align.train import train as run_training
+    from align.training import TrainConfig
+    from align.training import train as run_training
 
     try:
         config = TrainConfig(

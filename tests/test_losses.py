@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from align.train.losses import translation_ranking_loss
+from align.training.losses import translation_ranking_loss
 
 # Unit vectors, so cosine similarities are easy to write down:
 # cos(s0, t0) = 1, cos(s0, t1) = 0, cos(s1, t0) = 0.6, cos(s1, t1) = 0.8.

@@ -13,8 +13,8 @@ from sentence_transformers import SentenceTransformer
 
 from align.encode import encode_texts
 from align.files import AlignError
-from align.train import CachedTranslationRankingLoss, TrainConfig, train
-from align.train.trainer import STATE_FILE
+from align.training import CachedTranslationRankingLoss, TrainConfig, train
+from align.training.trainer import STATE_FILE
 from tests.conftest import write_moses
 
 SUBJECTS = [("I", "我"), ("You", "你"), ("He", "他"), ("She", "她"), ("We", "我们"), ("They", "他们")]
@@ -129,7 +129,7 @@ def test_cached_loss_refuses_static_models() -> None:
 
 
 def test_cached_loss_gives_the_same_gradients_as_the_plain_loss(minilm_path: str) -> None:
-    from align.train import TranslationRankingLoss
+    from align.training import TranslationRankingLoss
 
     model = SentenceTransformer(minilm_path, device="cpu")
     texts = [COMPOSED[i] for i in range(8)]

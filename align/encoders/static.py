@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import torch
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.modules import Normalize, StaticEmbedding
 
+from align.encoders.script_variants import add_traditional_tokens, fold_to_simplified
 from align.encoders.tokenizer import train_tokenizer
 
 
@@ -20,12 +22,20 @@ def build_static_encoder(
     embedding_dim: int = 512,
     vocab_size: int = 50_000,
     lowercase: bool = True,
+    fold_traditional: bool = True,
     seed: int = 0,
 ) -> SentenceTransformer:
-    """A randomly initialised static encoder whose tokenizer is trained on ``texts``."""
-    import torch
+    """A randomly initialised static encoder whose tokenizer is trained on ``texts``.
 
+    With ``fold_traditional`` the vocabulary is learnt on Simplified text and also holds the
+    Traditional twins of its characters; train on folded text, then tie the twins' vectors
+    (see :mod:`align.encoders.script_variants`).
+    """
     torch.manual_seed(seed)
+    if fold_traditional:
+        texts = (fold_to_simplified(text) for text in texts)
     tokenizer = train_tokenizer(texts, vocab_size=vocab_size, lowercase=lowercase)
+    if fold_traditional:
+        tokenizer = add_traditional_tokens(tokenizer)
     embedding = StaticEmbedding(tokenizer, embedding_dim=embedding_dim)
     return SentenceTransformer(modules=[embedding, Normalize()], device="cpu")

@@ -1,7 +1,11 @@
 """Training: the translation ranking loss and the trainer wiring."""
 
-from align.train.losses import CachedTranslationRankingLoss, TranslationRankingLoss, translation_ranking_loss
-from align.train.trainer import TrainConfig, TrainResult, train
+from align.training.losses import (
+    CachedTranslationRankingLoss,
+    TranslationRankingLoss,
+    translation_ranking_loss,
+)
+from align.training.trainer import TrainConfig, TrainResult, train
 
 __all__ = [
     "CachedTranslationRankingLoss",
