@@ -69,6 +69,8 @@ def test_static_training_learns_and_saves_a_plain_sentence_transformer(
     assert state["config"]["pairs"] == "en-zh" and state["dev_scores"] == result.dev_scores
     card = (tmp_path / "model" / "README.md").read_text(encoding="utf-8")
     assert "TranslationRankingLoss" in card and "margin" in card
+    assert "tiny.en-zh.en + tiny.en-zh.zh" in card  # the data it was trained on
+    assert "dev_mean_accuracy" in card
     assert not (tmp_path / "model.work").exists()  # work in progress is cleaned up
 
 

@@ -210,6 +210,7 @@ def train(config: TrainConfig) -> TrainResult:
     card = model.model_card_data
     card.language = _language_list(config.pairs)
     card.model_name = f"align {'static' if config.is_static else config.model} encoder for {config.pairs}"
+    card.train_datasets = [{"name": "; ".join(source.describe() for source in sources)}]
     arguments = SentenceTransformerTrainingArguments(
         output_dir=str(work_dir / "checkpoints"),
         num_train_epochs=config.epochs,
