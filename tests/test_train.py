@@ -60,8 +60,12 @@ def test_static_training_learns_and_saves_a_plain_sentence_transformer(
     english = [en for en, _ in COMPOSED[:20]]
     chinese = [zh for _, zh in COMPOSED[:20]]
     reloaded = SentenceTransformer(str(tmp_path / "model"), device="cpu")
-    again = SentenceTransformer(str(tmp_path / "model"), device="cpu")
-    np.testing.assert_allclose(encode_texts(reloaded, english), encode_texts(again, english), atol=1e-6)
+    np.testing.assert_allclose(
+        encode_texts(reloaded, english), encode_texts(result.model, english), atol=1e-6
+    )
+    np.testing.assert_allclose(
+        encode_texts(reloaded, ["他們買書。"]), encode_texts(result.model, ["他们买书。"]), atol=1e-6
+    )  # Traditional input lands on the Simplified vectors
     similarities = encode_texts(reloaded, english) @ encode_texts(reloaded, chinese).T
     assert np.mean(np.argmax(similarities, axis=1) == np.arange(20)) > 0.5
 
@@ -79,6 +83,26 @@ def test_same_seed_gives_the_same_model(composed_dir: Path, tmp_path: Path) -> N
     first = train(small_config(composed_dir, tmp_path / "a", epochs=2))
     second = train(small_config(composed_dir, tmp_path / "b", epochs=2))
     assert first.losses == second.losses
+
+
+@pytest.mark.slow
+def test_several_language_pairs_train_one_encoder(tmp_path: Path) -> None:
+    german = [
+        ("I like tea.", "Ich mag Tee."),
+        ("They buy books.", "Sie kaufen Bücher."),
+        ("We see cats.", "Wir sehen Katzen."),
+        ("She wants apples.", "Sie will Äpfel."),
+    ]
+    write_moses(tmp_path / "corpora" / "en-zh", COMPOSED)
+    de_dir = tmp_path / "corpora" / "en-de"
+    de_dir.mkdir()
+    (de_dir / "toy.de-en.en").write_text("".join(f"{en}\n" for en, _ in german), encoding="utf-8")
+    (de_dir / "toy.de-en.de").write_text("".join(f"{de}\n" for _, de in german), encoding="utf-8")
+    result = train(small_config(tmp_path / "corpora", tmp_path / "model", pairs="en-zh,en-de", epochs=1))
+    assert result.train_pairs == len(COMPOSED) + len(german) - 12
+    assert "sie" in result.model[0].tokenizer.get_vocab()  # one tokenizer learnt both corpora
+    card = (tmp_path / "model" / "README.md").read_text(encoding="utf-8")
+    assert "toy.de-en.en + toy.de-en.de" in card and "tiny.en-zh.en + tiny.en-zh.zh" in card
 
 
 def test_existing_output_needs_force(composed_dir: Path, tmp_path: Path) -> None:

@@ -102,6 +102,7 @@ class TrainResult:
     seconds: float
     cleaning: str
     losses: list[float]  # the training loss at each logging step, to see that it went down
+    model: SentenceTransformer  # the trained model, as saved to ``output``
 
 
 def _build_static_model(
@@ -262,7 +263,7 @@ def train(config: TrainConfig) -> TrainResult:
         )
     shutil.rmtree(work_dir)
     losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
-    return TrainResult(output, len(train_set), dev_scores, seconds, cleaning_stats.summary(), losses)
+    return TrainResult(output, len(train_set), dev_scores, seconds, cleaning_stats.summary(), losses, model)
 
 
 def _dev_scores(evaluator: TranslationEvaluator | None, model: SentenceTransformer) -> dict[str, float]:
