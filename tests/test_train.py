@@ -105,10 +105,16 @@ def test_several_language_pairs_train_one_encoder(tmp_path: Path) -> None:
     assert "toy.de-en.en + toy.de-en.de" in card and "tiny.en-zh.en + tiny.en-zh.zh" in card
 
 
-def test_existing_output_needs_force(composed_dir: Path, tmp_path: Path) -> None:
+def test_existing_output_needs_force_and_only_a_model_is_ever_replaced(
+    composed_dir: Path, tmp_path: Path
+) -> None:
     (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "thesis.tex").write_text("months of work", encoding="utf-8")
     with pytest.raises(AlignError, match="already exists; pass --force"):
         train(small_config(composed_dir, tmp_path / "model"))
+    with pytest.raises(AlignError, match="is not a sentence-transformers model; refusing to replace it"):
+        train(small_config(composed_dir, tmp_path / "model", force=True))
+    assert (tmp_path / "model" / "thesis.tex").read_text(encoding="utf-8") == "months of work"
 
 
 def test_resume_without_a_run_is_a_clear_error(composed_dir: Path, tmp_path: Path) -> None:

@@ -167,6 +167,11 @@ def train(config: TrainConfig) -> TrainResult:
     work_dir = output.with_name(output.name + ".work")
     if not config.resume:
         refuse_overwrite(output, config.force)
+        if output.exists() and not (output / "modules.json").is_file():
+            raise AlignError(
+                f"{output} exists and is not a sentence-transformers model; "
+                "refusing to replace it even with --force"
+            )
         if work_dir.exists():
             if not config.force:
                 raise AlignError(
