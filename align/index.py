@@ -1,0 +1,145 @@
+"""A thin, honest wrapper over FAISS: NumPy in and out, an index type chosen by size, metadata beside it.
+
+Vectors are L2-normalised float32 and compared by inner product (= cosine). Small collections get
+exact search; larger ones an inverted file (IVF) trained on a sample, which scans only the
+``nprobe`` nearest clusters per query. Any FAISS ``index_factory`` string can be passed instead.
+
+An index saved to a directory carries ``index.json`` with the dimension and the model it was
+built with, so searching it with another model's embeddings fails clearly instead of returning
+nonsense.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from align.files import AlignError, atomic_path
+
+EXACT_UP_TO = 50_000  # below this, exact search is fast enough and needs no training
+TRAINING_SAMPLE_PER_LIST = 64  # FAISS wants 39-256 training points per IVF list
+INDEX_FILE = "index.faiss"
+INFO_FILE = "index.json"
+
+
+def choose_factory(count: int) -> str:
+    """The index for ``count`` vectors: exact below 50k, else IVF with ~4·√count lists (FAISS's guidance)."""
+    if count <= EXACT_UP_TO:
+        return "Flat"
+    lists = 2 ** round(math.log2(4 * math.sqrt(count)))
+    return f"IVF{lists},Flat"
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """What an index was built from, stored beside it as ``index.json``."""
+
+    dimension: int
+    factory: str
+    model: str | None = None  # the name or path of the encoder whose embeddings it holds
+    nprobe: int = 32
+
+
+def check_embeddings(embeddings: np.ndarray, dimension: int | None = None, what: str = "embeddings") -> np.ndarray:
+    """Return ``embeddings`` as a C-contiguous float32 matrix, or raise a clear error about its shape."""
+    matrix = np.asarray(embeddings)
+    if matrix.ndim != 2 or matrix.shape[0] == 0:
+        raise AlignError(f"{what} must be a non-empty (rows, dimension) matrix, got shape {matrix.shape}")
+    if dimension is not None and matrix.shape[1] != dimension:
+        raise AlignError(f"{what} have dimension {matrix.shape[1]} but the index holds dimension {dimension}: "
+                         "were they made with another model?")
+    if not np.isfinite(matrix).all():
+        raise AlignError(f"{what} contain NaN or infinite values")
+    return np.ascontiguousarray(matrix, dtype=np.float32)
+
+
+class VectorIndex:
+    """Inner-product search over normalised vectors. ``build`` makes one; ``search`` returns (scores, ids)."""
+
+    def __init__(self, index: faiss.Index, info: IndexInfo) -> None:
+        self.index = index
+        self.info = info
+        self._apply_nprobe()
+
+    @classmethod
+    def build(cls, embeddings: np.ndarray, *, factory: str | None = None, model: str | None = None,
+              nprobe: int = 32, batch_size: int = 100_000, seed: int = 0) -> VectorIndex:
+        """Index ``embeddings`` (rows are ids 0..n-1). An IVF index is trained on a random sample first."""
+        embeddings = check_embeddings(embeddings)
+        count, dimension = embeddings.shape
+        factory = factory or choose_factory(count)
+        try:
+            index = faiss.index_factory(dimension, factory, faiss.METRIC_INNER_PRODUCT)
+        except RuntimeError as error:
+            raise AlignError(f"FAISS cannot build index {factory!r}: {error}") from None
+        if not index.is_trained:
+            rng = np.random.default_rng(seed)
+            sample_size = min(count, _training_sample_size(index))
+            sample = embeddings[np.sort(rng.choice(count, sample_size, replace=False))]
+            index.train(sample)
+        for start in range(0, count, batch_size):
+            index.add(embeddings[start:start + batch_size])
+        return cls(index, IndexInfo(dimension=dimension, factory=factory, model=model, nprobe=nprobe))
+
+    def __len__(self) -> int:
+        return int(self.index.ntotal)
+
+    def search(self, queries: np.ndarray, k: int, *, batch_size: int = 16_384) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` most similar rows for each query: (scores, ids), both (len(queries), k), best first.
+
+        ``k`` larger than the index is clipped; missing neighbours never appear.
+        """
+        queries = check_embeddings(queries, self.info.dimension, "queries")
+        k = min(k, len(self))
+        scores = np.empty((len(queries), k), dtype=np.float32)
+        ids = np.empty((len(queries), k), dtype=np.int64)
+        for start in range(0, len(queries), batch_size):
+            stop = start + batch_size
+            scores[start:stop], ids[start:stop] = self.index.search(queries[start:stop], k)
+        return scores, ids
+
+    def check_model(self, model: str | None) -> None:
+        """Refuse to be searched with embeddings from a model other than the one it was built with."""
+        if self.info.model and model and _normalise_model(model) != _normalise_model(self.info.model):
+            raise AlignError(f"this index was built with model {self.info.model!r}, not {model!r}; "
+                             "rebuild it, or query it with the model it was built with")
+
+    def save(self, directory: str | os.PathLike) -> None:
+        """Write ``index.faiss`` and ``index.json`` to ``directory``, atomically."""
+        with atomic_path(directory) as tmp:
+            tmp.mkdir()
+            faiss.write_index(self.index, str(tmp / INDEX_FILE))
+            (tmp / INFO_FILE).write_text(json.dumps(asdict(self.info), indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike) -> VectorIndex:
+        directory = Path(directory)
+        if not (directory / INDEX_FILE).is_file() or not (directory / INFO_FILE).is_file():
+            raise AlignError(f"{directory} is not an align index (expected {INDEX_FILE} and {INFO_FILE})")
+        info = IndexInfo(**json.loads((directory / INFO_FILE).read_text(encoding="utf-8")))
+        return cls(faiss.read_index(str(directory / INDEX_FILE)), info)
+
+    def _apply_nprobe(self) -> None:
+        try:
+            faiss.extract_index_ivf(self.index).nprobe = self.info.nprobe
+        except RuntimeError:
+            pass  # not an IVF index: nothing to probe
+
+
+def _training_sample_size(index: faiss.Index) -> int:
+    try:
+        lists = faiss.extract_index_ivf(index).nlist
+    except RuntimeError:
+        return 100_000
+    return lists * TRAINING_SAMPLE_PER_LIST
+
+
+def _normalise_model(model: str) -> str:
+    path = Path(model)
+    return str(path.resolve()) if path.exists() else model

@@ -1,0 +1,145 @@
+"""Margin-based bitext mining (Artetxe & Schwenk 2019), as in LASER and stopes.
+
+Plain cosine is a poor judge of translation across a whole collection: some sentences ("hubs")
+are close to everything. The margin criterion divides a candidate's cosine by the average
+similarity of both sentences to their k nearest neighbours:
+
+    score(x, y) = cos(x, y) / ((Σ_{z∈NN_k(x)} cos(x, z) + Σ_{z∈NN_k(y)} cos(y, z)) / 2k)
+
+(``ratio``; ``distance`` subtracts instead of dividing; ``absolute`` is plain cosine). Candidates
+come from k-NN search in both directions; the mode decides which are kept:
+
+- ``forward``: each source sentence with its best-scoring target;
+- ``backward``: each target sentence with its best-scoring source;
+- ``intersect``: pairs that are each other's best (mutual);
+- ``max``: forward and backward candidates together, best score first, each sentence used at most
+  once (LASER's default).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from align.index import VectorIndex, check_embeddings
+
+MarginKind = Literal["ratio", "distance", "absolute"]
+CandidateMode = Literal["max", "intersect", "forward", "backward"]
+MARGINS: tuple[str, ...] = ("ratio", "distance", "absolute")
+MODES: tuple[str, ...] = ("max", "intersect", "forward", "backward")
+
+
+@dataclass(frozen=True)
+class MinedPairs:
+    """Mined pairs, best first: source row, target row and margin score of each."""
+
+    source_ids: np.ndarray
+    target_ids: np.ndarray
+    scores: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.scores)
+
+    def above(self, threshold: float) -> MinedPairs:
+        keep = self.scores >= threshold
+        return MinedPairs(self.source_ids[keep], self.target_ids[keep], self.scores[keep])
+
+
+def margin(cosine: np.ndarray, neighbourhood: np.ndarray, kind: MarginKind) -> np.ndarray:
+    """Apply a margin to cosines given the mean neighbourhood similarity of each candidate pair."""
+    if kind == "ratio":
+        return cosine / neighbourhood
+    if kind == "distance":
+        return cosine - neighbourhood
+    if kind == "absolute":
+        return cosine
+    raise ValueError(f"unknown margin {kind!r}; choose one of {', '.join(MARGINS)}")
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """k-NN results one way: for each query row, its k candidate rows and their cosines."""
+
+    ids: np.ndarray
+    cosines: np.ndarray
+
+    @property
+    def mean_similarity(self) -> np.ndarray:
+        return self.cosines.mean(axis=1)
+
+
+def _score_candidates(forward: Neighbours, backward: Neighbours, kind: MarginKind) -> np.ndarray:
+    """Margin scores of every forward candidate: (queries, k)."""
+    neighbourhood = (forward.mean_similarity[:, None] + backward.mean_similarity[forward.ids]) / 2
+    return margin(forward.cosines, neighbourhood, kind)
+
+
+def mine_from_neighbours(source_to_target: Neighbours, target_to_source: Neighbours, *,
+                         kind: MarginKind = "ratio", mode: CandidateMode = "max") -> MinedPairs:
+    """Score k-NN candidates found both ways and select pairs by ``mode``, best first."""
+    if mode not in MODES:
+        raise ValueError(f"unknown candidate mode {mode!r}; choose one of {', '.join(MODES)}")
+    forward_scores = _score_candidates(source_to_target, target_to_source, kind)
+    backward_scores = _score_candidates(target_to_source, source_to_target, kind)
+    forward_best = forward_scores.argmax(axis=1)
+    backward_best = backward_scores.argmax(axis=1)
+    sources = np.arange(len(forward_scores))
+    targets = np.arange(len(backward_scores))
+    forward = (sources, source_to_target.ids[sources, forward_best], forward_scores[sources, forward_best])
+    backward = (target_to_source.ids[targets, backward_best], targets, backward_scores[targets, backward_best])
+
+    if mode == "forward":
+        source_ids, target_ids, scores = forward
+    elif mode == "backward":
+        source_ids, target_ids, scores = backward
+    elif mode == "intersect":
+        mutual = backward[0][forward[1]] == sources
+        source_ids, target_ids, scores = (part[mutual] for part in forward)
+    else:
+        source_ids, target_ids, scores = _each_sentence_once(*(np.concatenate(p) for p in zip(forward, backward,
+                                                                                              strict=True)))
+    order = np.argsort(-scores, kind="stable")
+    return MinedPairs(source_ids[order], target_ids[order], scores[order])
+
+
+def _each_sentence_once(source_ids: np.ndarray, target_ids: np.ndarray, scores: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Greedy by score: keep a candidate only if neither of its sentences is already in a kept pair."""
+    order = np.argsort(-scores, kind="stable")
+    used_sources: set[int] = set()
+    used_targets: set[int] = set()
+    kept = []
+    for position in order:
+        source, target = int(source_ids[position]), int(target_ids[position])
+        if source in used_sources or target in used_targets:
+            continue
+        used_sources.add(source)
+        used_targets.add(target)
+        kept.append(position)
+    kept_array = np.asarray(kept, dtype=np.int64)
+    return source_ids[kept_array], target_ids[kept_array], scores[kept_array]
+
+
+def nearest(queries: np.ndarray, candidates: np.ndarray | VectorIndex, k: int, *, factory: str | None = None
+            ) -> Neighbours:
+    """k-NN of ``queries`` among ``candidates`` (an index, or a matrix to index first)."""
+    index = candidates if isinstance(candidates, VectorIndex) else VectorIndex.build(candidates, factory=factory)
+    cosines, ids = index.search(queries, k)
+    return Neighbours(ids=ids, cosines=cosines)
+
+
+def mine(source: np.ndarray, target: np.ndarray, *, k: int = 4, kind: MarginKind = "ratio",
+         mode: CandidateMode = "max", threshold: float | None = None, factory: str | None = None) -> MinedPairs:
+    """Mine translation pairs between two embedding matrices (L2-normalised rows).
+
+    ``factory`` picks the FAISS index (default: by size; ``"Flat"`` for exact search).
+    """
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    source = check_embeddings(source, what="source embeddings")
+    target = check_embeddings(target, source.shape[1], what="target embeddings")
+    pairs = mine_from_neighbours(nearest(source, target, k, factory=factory),
+                                 nearest(target, source, k, factory=factory), kind=kind, mode=mode)
+    return pairs if threshold is None else pairs.above(threshold)
