@@ -244,5 +244,162 @@ def neighbours(
             typer.echo(f"    {score:.3f}  {candidate_texts[index]}")
 
 
+@app.command()
+def mine(
+    src: Annotated[Path, typer.Option(help="Source-language sentences, one a line.")],
+    tgt: Annotated[Path, typer.Option(help="Target-language sentences, one a line.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="TSV to write: score, source, target.")],
+    model: Annotated[
+        str | None,
+        typer.Option(help="Encoder: a model saved by align train, or any sentence-transformers model."),
+    ] = None,
+    src_embeddings: Annotated[
+        Path | None, typer.Option(help="Embeddings of --src made earlier with align embed (skips encoding).")
+    ] = None,
+    tgt_embeddings: Annotated[
+        Path | None, typer.Option(help="Embeddings of --tgt made earlier with align embed.")
+    ] = None,
+    k: Annotated[int, typer.Option("-k", help="Neighbours per sentence for the margin.")] = 4,
+    margin: Annotated[
+        str, typer.Option(help="ratio (LASER), distance, or absolute (plain cosine).")
+    ] = "ratio",
+    mode: Annotated[
+        str,
+        typer.Option(
+            help="max: best pairs both ways, each sentence once (LASER); intersect: mutual best; "
+            "forward; backward."
+        ),
+    ] = "max",
+    threshold: Annotated[
+        float | None,
+        typer.Option(help="Keep pairs scoring at least this (default: all, or calibrated with --gold)."),
+    ] = None,
+    gold: Annotated[
+        Path | None,
+        typer.Option(
+            help="Known pairs (SRC_LINE<TAB>TGT_LINE, 1-based): find and use the threshold with the "
+            "best F1 on them."
+        ),
+    ] = None,
+    unify: Annotated[
+        bool, typer.Option(help="Encode repeated lines once; each sentence is mined once.")
+    ] = False,
+    line_numbers: Annotated[bool, typer.Option(help="Append the source and target line numbers.")] = False,
+    index_factory: Annotated[
+        str | None, typer.Option(help="FAISS index_factory string (default: exact up to 50k, IVF beyond).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite OUTPUT.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more detail.")] = False,
+) -> None:
+    """Find translation pairs in two monolingual files (margin-based mining, Artetxe & Schwenk 2019).
+
+    Example: align mine --model models/en-zh --src news.en --tgt news.zh -o pairs.tsv --gold seed-pairs.tsv
+    """
+    _setup_logging(verbose)
+    from align.bitext import mine_files
+    from align.encode import load_encoder
+    from align.mining import MARGINS, MODES
+
+    try:
+        if margin not in MARGINS or mode not in MODES:
+            raise AlignError(
+                f"--margin must be one of {', '.join(MARGINS)} and --mode one of {', '.join(MODES)}"
+            )
+        if model is None and (src_embeddings is None or tgt_embeddings is None):
+            raise AlignError(
+                "pass --model, or embeddings for both sides (--src-embeddings, --tgt-embeddings)"
+            )
+        report = mine_files(
+            load_encoder(model) if model else None,
+            str(src),
+            str(tgt),
+            output,
+            k=k,
+            kind=margin,
+            mode=mode,
+            threshold=threshold,
+            gold_path=str(gold) if gold else None,
+            unify=unify,
+            line_numbers=line_numbers,
+            source_embeddings=str(src_embeddings) if src_embeddings else None,
+            target_embeddings=str(tgt_embeddings) if tgt_embeddings else None,
+            factory=index_factory,
+            force=force,
+        )
+    except AlignError as error:
+        _fail(error)
+    if report.calibration is not None:
+        c = report.calibration
+        typer.echo(
+            f"Calibrated on {gold}: threshold {c.threshold:.4f} gives precision {c.precision:.1f} %, "
+            f"recall {c.recall:.1f} %, F1 {c.f1:.1f} %"
+        )
+    kept = f" at threshold {report.threshold:.4f}" if report.threshold is not None else ""
+    typer.echo(
+        f"Wrote {report.written:,} pairs{kept} to {output} "
+        f"({len(report.source.texts):,} × {len(report.target.texts):,} sentences)."
+    )
+
+
+@app.command()
+def index(
+    documents: Annotated[
+        Path, typer.Argument(help="Documents, one a line (any language); ids are line numbers.")
+    ],
+    output: Annotated[Path, typer.Argument(help="Directory to save the index to.")],
+    model: Annotated[
+        str,
+        typer.Option(
+            help="Encoder: a model saved by align train, or any sentence-transformers "
+            "model, by name or path (it is recorded)."
+        ),
+    ],
+    index_factory: Annotated[
+        str | None, typer.Option(help="FAISS index_factory string (default: exact up to 50k, IVF beyond).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite OUTPUT.")] = False,
+) -> None:
+    """Build a cross-lingual search index over a file of documents."""
+    from align.files import iter_lines, refuse_overwrite
+    from align.retrieval import Retriever
+
+    try:
+        refuse_overwrite(output, force)
+        lines = [
+            (str(number), text.strip()) for number, text in iter_lines(documents) if text and text.strip()
+        ]
+        if not lines:
+            raise AlignError(f"{documents}: no documents (the file is empty or blank)")
+        retriever = Retriever(model, factory=index_factory)
+        retriever.add([text for _, text in lines], ids=[number for number, _ in lines])
+        retriever.save(output)
+    except AlignError as error:
+        _fail(error)
+    typer.echo(f"Indexed {len(lines):,} documents into {output}")
+
+
+@app.command()
+def search(
+    index_dir: Annotated[Path, typer.Argument(help="An index made by align index.")],
+    queries: Annotated[list[str], typer.Argument(help="One or more queries, in any language.")],
+    top_k: Annotated[int, typer.Option("--top-k", "-k", help="Results per query.")] = 5,
+    model: Annotated[
+        str | None, typer.Option(help="Encoder to query with (default: the one the index was built with).")
+    ] = None,
+) -> None:
+    """Search an index: print each query's best documents with their line numbers and cosines."""
+    from align.retrieval import Retriever
+
+    try:
+        retriever = Retriever.load(index_dir, model=model)
+        results = retriever.search(list(queries), k=top_k)
+    except AlignError as error:
+        _fail(error)
+    for query, hits in zip(queries, results, strict=True):
+        typer.echo(query)
+        for hit in hits:
+            typer.echo(f"    {hit.score:.3f}  [{hit.id}] {hit.text}")
+
+
 if __name__ == "__main__":
     app()

@@ -38,6 +38,54 @@ def encode_texts(
     return np.ascontiguousarray(embeddings, dtype=np.float32)
 
 
+FINGERPRINT_PROBE = "align fingerprint: 我热爱自然语言处理 / I love natural language processing."
+
+
+def model_fingerprint(model: Encoder, size: int = 16) -> list[float]:
+    """The first ``size`` values of the model's embedding of a fixed probe sentence.
+
+    Two different models (or one retrained) give different fingerprints, so an index can tell
+    whether it is being queried with the model that built it, whatever path or name it was loaded by.
+    """
+    return [round(float(value), 6) for value in encode_texts(model, [FINGERPRINT_PROBE])[0][:size]]
+
+
+def encode_to_npy(
+    model: Encoder,
+    texts: Sequence[str],
+    path: str | os.PathLike,
+    *,
+    batch_size: int = 256,
+    chunk_size: int = 65_536,
+    prompt_name: str | None = None,
+    show_progress_bar: bool = True,
+) -> np.ndarray:
+    """Encode ``texts`` chunk by chunk into a ``.npy`` file and return it memory-mapped (read-only).
+
+    Only one chunk of embeddings is in memory at a time, so a million sentences need no more RAM
+    than a few thousand; the file is written atomically.
+    """
+    from tqdm.auto import tqdm
+
+    if not texts:
+        raise AlignError("nothing to encode: no texts")
+    dimension = model.get_embedding_dimension()
+    with atomic_path(path) as tmp:
+        matrix = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(len(texts), dimension))
+        with tqdm(
+            total=len(texts), desc="Encoding", unit=" sentences", disable=not show_progress_bar
+        ) as progress:
+            for start in range(0, len(texts), chunk_size):
+                chunk = texts[start : start + chunk_size]
+                matrix[start : start + len(chunk)] = encode_texts(
+                    model, chunk, batch_size=batch_size, prompt_name=prompt_name
+                )
+                progress.update(len(chunk))
+        matrix.flush()
+        del matrix
+    return np.load(path, mmap_mode="r")
+
+
 def embed_file(
     model: Encoder,
     input_path: str | os.PathLike,

@@ -4,13 +4,14 @@ Vectors are L2-normalised float32 and compared by inner product (= cosine). Smal
 exact search; larger ones an inverted file (IVF) trained on a sample, which scans only the
 ``nprobe`` nearest clusters per query. Any FAISS ``index_factory`` string can be passed instead.
 
-An index saved to a directory carries ``index.json`` with the dimension and the model it was
-built with, so searching it with another model's embeddings fails clearly instead of returning
-nonsense.
+An index saved to a directory carries ``index.json`` with the dimension, the model it was built
+with and that model's fingerprint, so searching it with another model fails clearly instead of
+returning nonsense.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -26,6 +27,7 @@ EXACT_UP_TO = 50_000  # below this, exact search is fast enough and needs no tra
 TRAINING_SAMPLE_PER_LIST = 64  # FAISS wants 39-256 training points per IVF list
 INDEX_FILE = "index.faiss"
 INFO_FILE = "index.json"
+FINGERPRINT_TOLERANCE = 1e-3  # float32 encoding on another machine differs far less; another model far more
 
 
 def choose_factory(count: int) -> str:
@@ -43,17 +45,22 @@ class IndexInfo:
     dimension: int
     factory: str
     model: str | None = None  # the name or path of the encoder whose embeddings it holds
+    fingerprint: list[float] | None = None  # that encoder's embedding of a probe sentence
     nprobe: int = 32
 
 
-def check_embeddings(embeddings: np.ndarray, dimension: int | None = None, what: str = "embeddings") -> np.ndarray:
+def check_embeddings(
+    embeddings: np.ndarray, dimension: int | None = None, what: str = "embeddings"
+) -> np.ndarray:
     """Return ``embeddings`` as a C-contiguous float32 matrix, or raise a clear error about its shape."""
     matrix = np.asarray(embeddings)
     if matrix.ndim != 2 or matrix.shape[0] == 0:
         raise AlignError(f"{what} must be a non-empty (rows, dimension) matrix, got shape {matrix.shape}")
     if dimension is not None and matrix.shape[1] != dimension:
-        raise AlignError(f"{what} have dimension {matrix.shape[1]} but the index holds dimension {dimension}: "
-                         "were they made with another model?")
+        raise AlignError(
+            f"{what} have dimension {matrix.shape[1]} but the index holds dimension {dimension}: "
+            "were they made with another model?"
+        )
     if not np.isfinite(matrix).all():
         raise AlignError(f"{what} contain NaN or infinite values")
     return np.ascontiguousarray(matrix, dtype=np.float32)
@@ -68,8 +75,17 @@ class VectorIndex:
         self._apply_nprobe()
 
     @classmethod
-    def build(cls, embeddings: np.ndarray, *, factory: str | None = None, model: str | None = None,
-              nprobe: int = 32, batch_size: int = 100_000, seed: int = 0) -> VectorIndex:
+    def build(
+        cls,
+        embeddings: np.ndarray,
+        *,
+        factory: str | None = None,
+        model: str | None = None,
+        fingerprint: list[float] | None = None,
+        nprobe: int = 32,
+        batch_size: int = 100_000,
+        seed: int = 0,
+    ) -> VectorIndex:
         """Index ``embeddings`` (rows are ids 0..n-1). An IVF index is trained on a random sample first."""
         embeddings = check_embeddings(embeddings)
         count, dimension = embeddings.shape
@@ -84,13 +100,18 @@ class VectorIndex:
             sample = embeddings[np.sort(rng.choice(count, sample_size, replace=False))]
             index.train(sample)
         for start in range(0, count, batch_size):
-            index.add(embeddings[start:start + batch_size])
-        return cls(index, IndexInfo(dimension=dimension, factory=factory, model=model, nprobe=nprobe))
+            index.add(embeddings[start : start + batch_size])
+        info = IndexInfo(
+            dimension=dimension, factory=factory, model=model, fingerprint=fingerprint, nprobe=nprobe
+        )
+        return cls(index, info)
 
     def __len__(self) -> int:
         return int(self.index.ntotal)
 
-    def search(self, queries: np.ndarray, k: int, *, batch_size: int = 16_384) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, queries: np.ndarray, k: int, *, batch_size: int = 16_384
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` most similar rows for each query: (scores, ids), both (len(queries), k), best first.
 
         ``k`` larger than the index is clipped; missing neighbours never appear.
@@ -104,11 +125,17 @@ class VectorIndex:
             scores[start:stop], ids[start:stop] = self.index.search(queries[start:stop], k)
         return scores, ids
 
-    def check_model(self, model: str | None) -> None:
-        """Refuse to be searched with embeddings from a model other than the one it was built with."""
-        if self.info.model and model and _normalise_model(model) != _normalise_model(self.info.model):
-            raise AlignError(f"this index was built with model {self.info.model!r}, not {model!r}; "
-                             "rebuild it, or query it with the model it was built with")
+    def check_fingerprint(self, fingerprint: list[float]) -> None:
+        """Refuse to be searched with a model other than the one that built it (see ``model_fingerprint``)."""
+        stored = self.info.fingerprint
+        if stored is not None and (
+            len(stored) != len(fingerprint)
+            or not np.allclose(stored, fingerprint, atol=FINGERPRINT_TOLERANCE)
+        ):
+            raise AlignError(
+                f"this index was built with another model ({self.info.model or 'unnamed'}); "
+                "query it with the model it was built with, or rebuild it"
+            )
 
     def save(self, directory: str | os.PathLike) -> None:
         """Write ``index.faiss`` and ``index.json`` to ``directory``, atomically."""
@@ -126,10 +153,8 @@ class VectorIndex:
         return cls(faiss.read_index(str(directory / INDEX_FILE)), info)
 
     def _apply_nprobe(self) -> None:
-        try:
+        with contextlib.suppress(RuntimeError):  # not an IVF index: nothing to probe
             faiss.extract_index_ivf(self.index).nprobe = self.info.nprobe
-        except RuntimeError:
-            pass  # not an IVF index: nothing to probe
 
 
 def _training_sample_size(index: faiss.Index) -> int:
@@ -138,8 +163,3 @@ def _training_sample_size(index: faiss.Index) -> int:
     except RuntimeError:
         return 100_000
     return lists * TRAINING_SAMPLE_PER_LIST
-
-
-def _normalise_model(model: str) -> str:
-    path = Path(model)
-    return str(path.resolve()) if path.exists() else model

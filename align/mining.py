@@ -76,8 +76,13 @@ def _score_candidates(forward: Neighbours, backward: Neighbours, kind: MarginKin
     return margin(forward.cosines, neighbourhood, kind)
 
 
-def mine_from_neighbours(source_to_target: Neighbours, target_to_source: Neighbours, *,
-                         kind: MarginKind = "ratio", mode: CandidateMode = "max") -> MinedPairs:
+def mine_from_neighbours(
+    source_to_target: Neighbours,
+    target_to_source: Neighbours,
+    *,
+    kind: MarginKind = "ratio",
+    mode: CandidateMode = "max",
+) -> MinedPairs:
     """Score k-NN candidates found both ways and select pairs by ``mode``, best first."""
     if mode not in MODES:
         raise ValueError(f"unknown candidate mode {mode!r}; choose one of {', '.join(MODES)}")
@@ -88,7 +93,11 @@ def mine_from_neighbours(source_to_target: Neighbours, target_to_source: Neighbo
     sources = np.arange(len(forward_scores))
     targets = np.arange(len(backward_scores))
     forward = (sources, source_to_target.ids[sources, forward_best], forward_scores[sources, forward_best])
-    backward = (target_to_source.ids[targets, backward_best], targets, backward_scores[targets, backward_best])
+    backward = (
+        target_to_source.ids[targets, backward_best],
+        targets,
+        backward_scores[targets, backward_best],
+    )
 
     if mode == "forward":
         source_ids, target_ids, scores = forward
@@ -98,14 +107,16 @@ def mine_from_neighbours(source_to_target: Neighbours, target_to_source: Neighbo
         mutual = backward[0][forward[1]] == sources
         source_ids, target_ids, scores = (part[mutual] for part in forward)
     else:
-        source_ids, target_ids, scores = _each_sentence_once(*(np.concatenate(p) for p in zip(forward, backward,
-                                                                                              strict=True)))
+        source_ids, target_ids, scores = _each_sentence_once(
+            *(np.concatenate(p) for p in zip(forward, backward, strict=True))
+        )
     order = np.argsort(-scores, kind="stable")
     return MinedPairs(source_ids[order], target_ids[order], scores[order])
 
 
-def _each_sentence_once(source_ids: np.ndarray, target_ids: np.ndarray, scores: np.ndarray
-                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _each_sentence_once(
+    source_ids: np.ndarray, target_ids: np.ndarray, scores: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Greedy by score: keep a candidate only if neither of its sentences is already in a kept pair."""
     order = np.argsort(-scores, kind="stable")
     used_sources: set[int] = set()
@@ -122,16 +133,27 @@ def _each_sentence_once(source_ids: np.ndarray, target_ids: np.ndarray, scores: 
     return source_ids[kept_array], target_ids[kept_array], scores[kept_array]
 
 
-def nearest(queries: np.ndarray, candidates: np.ndarray | VectorIndex, k: int, *, factory: str | None = None
-            ) -> Neighbours:
+def nearest(
+    queries: np.ndarray, candidates: np.ndarray | VectorIndex, k: int, *, factory: str | None = None
+) -> Neighbours:
     """k-NN of ``queries`` among ``candidates`` (an index, or a matrix to index first)."""
-    index = candidates if isinstance(candidates, VectorIndex) else VectorIndex.build(candidates, factory=factory)
+    index = (
+        candidates if isinstance(candidates, VectorIndex) else VectorIndex.build(candidates, factory=factory)
+    )
     cosines, ids = index.search(queries, k)
     return Neighbours(ids=ids, cosines=cosines)
 
 
-def mine(source: np.ndarray, target: np.ndarray, *, k: int = 4, kind: MarginKind = "ratio",
-         mode: CandidateMode = "max", threshold: float | None = None, factory: str | None = None) -> MinedPairs:
+def mine(
+    source: np.ndarray,
+    target: np.ndarray,
+    *,
+    k: int = 4,
+    kind: MarginKind = "ratio",
+    mode: CandidateMode = "max",
+    threshold: float | None = None,
+    factory: str | None = None,
+) -> MinedPairs:
     """Mine translation pairs between two embedding matrices (L2-normalised rows).
 
     ``factory`` picks the FAISS index (default: by size; ``"Flat"`` for exact search).
@@ -140,6 +162,63 @@ def mine(source: np.ndarray, target: np.ndarray, *, k: int = 4, kind: MarginKind
         raise ValueError(f"k must be at least 1, got {k}")
     source = check_embeddings(source, what="source embeddings")
     target = check_embeddings(target, source.shape[1], what="target embeddings")
-    pairs = mine_from_neighbours(nearest(source, target, k, factory=factory),
-                                 nearest(target, source, k, factory=factory), kind=kind, mode=mode)
+    pairs = mine_from_neighbours(
+        nearest(source, target, k, factory=factory),
+        nearest(target, source, k, factory=factory),
+        kind=kind,
+        mode=mode,
+    )
     return pairs if threshold is None else pairs.above(threshold)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The threshold that maximises F1 against gold pairs, with its precision and recall (in %)."""
+
+    threshold: float
+    precision: float
+    recall: float
+    f1: float
+    mined: int  # pairs at or above the threshold
+
+
+def precision_recall_f1(pairs: MinedPairs, gold: set[tuple[int, int]]) -> tuple[float, float, float]:
+    """Precision, recall and F1 (in %) of all of ``pairs`` against ``gold`` (source row, target row)."""
+    correct = sum((int(s), int(t)) in gold for s, t in zip(pairs.source_ids, pairs.target_ids, strict=True))
+    precision = 100 * correct / len(pairs) if len(pairs) else 0.0
+    recall = 100 * correct / len(gold) if gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def calibrate_threshold(pairs: MinedPairs, gold: set[tuple[int, int]]) -> Calibration:
+    """Choose the score threshold that maximises F1 of ``pairs`` (best first) against ``gold``.
+
+    Every distinct score is a candidate threshold, so ties are never split: a threshold keeps
+    all pairs scoring at least as much.
+    """
+    if not gold:
+        raise ValueError("calibration needs at least one gold pair")
+    if not len(pairs):
+        raise ValueError("calibration needs mined pairs; nothing was mined")
+    correct = np.fromiter(
+        ((int(s), int(t)) in gold for s, t in zip(pairs.source_ids, pairs.target_ids, strict=True)),
+        dtype=bool,
+        count=len(pairs),
+    )
+    true_positives = np.cumsum(correct)
+    kept = np.arange(1, len(pairs) + 1)
+    boundary = np.append(pairs.scores[1:] != pairs.scores[:-1], True)  # last position of each distinct score
+    precision = 100 * true_positives / kept
+    recall = 100 * true_positives / len(gold)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+    f1 = np.where(boundary, f1, -1.0)
+    best = int(np.argmax(f1))
+    return Calibration(
+        threshold=float(pairs.scores[best]),
+        precision=float(precision[best]),
+        recall=float(recall[best]),
+        f1=float(f1[best]),
+        mined=best + 1,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,16 @@ PAIRS = [
     ("The cat is under the table.", "猫在桌子下面。"),
     ("I am very happy today.", "我今天很高兴。"),
     ("Please speak more slowly.", "请说慢一点。"),
+]
+
+SUBJECTS = [("I", "我"), ("You", "你"), ("He", "他"), ("She", "她"), ("We", "我们"), ("They", "他们")]
+VERBS = [("like", "喜欢"), ("see", "看见"), ("want", "想要"), ("buy", "买")]
+OBJECTS = [("apples", "苹果"), ("tea", "茶"), ("books", "书"), ("cats", "猫"), ("flowers", "花")]
+
+# 120 real translations composed from the parts above.
+COMPOSED = [
+    (f"{s} {v} {o}.", f"{zs}{zv}{zo}。")
+    for (s, zs), (v, zv), (o, zo) in itertools.product(SUBJECTS, VERBS, OBJECTS)
 ]
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -30,3 +41,26 @@ def write_moses(
 @pytest.fixture
 def moses_dir(tmp_path: Path) -> Path:
     return write_moses(tmp_path / "corpus", PAIRS)
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small static en-zh encoder trained on COMPOSED, shared by the tests that only use a model."""
+    from align.training import TrainConfig, train
+
+    root = tmp_path_factory.mktemp("tiny-model")
+    corpus = write_moses(root / "corpus", COMPOSED)
+    train(
+        TrainConfig(
+            pairs="en-zh",
+            data=str(corpus),
+            output=str(root / "model"),
+            epochs=8,
+            batch_size=16,
+            embedding_dim=32,
+            dev_size=12,
+            learning_rate=0.1,
+            seed=3,
+        )
+    )
+    return root / "model"

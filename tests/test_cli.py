@@ -9,8 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from align.cli import app
-from tests.conftest import PAIRS, write_moses
-from tests.test_train import COMPOSED
+from tests.conftest import COMPOSED, PAIRS, write_moses
 
 runner = CliRunner()
 

@@ -53,8 +53,10 @@ def reference_mining(source: np.ndarray, target: np.ndarray, k: int, mode: str) 
         return {(i, j) for j, i in backward.items()}
     if mode == "intersect":
         return {(i, j) for i, j in forward.items() if backward[j] == i}
-    pool = sorted({(i, j) for i, j in forward.items()} | {(i, j) for j, i in backward.items()},
-                  key=lambda pair: -score[pair])
+    pool = sorted(
+        {(i, j) for i, j in forward.items()} | {(i, j) for j, i in backward.items()},
+        key=lambda pair: -score[pair],
+    )
     kept, used_i, used_j = set(), set(), set()
     for i, j in pool:
         if i not in used_i and j not in used_j:
@@ -73,7 +75,8 @@ def test_each_mode_matches_the_reference(mode: str) -> None:
     target = (target / np.linalg.norm(target, axis=1, keepdims=True)).astype(np.float32)
     pairs = mine(source, target, k=3, mode=mode, factory="Flat")
     assert set(zip(pairs.source_ids.tolist(), pairs.target_ids.tolist(), strict=True)) == reference_mining(
-        source, target, 3, mode)
+        source, target, 3, mode
+    )
     assert np.all(np.diff(pairs.scores) <= 0)  # best first
 
 
@@ -88,7 +91,9 @@ def test_max_mode_uses_each_sentence_once() -> None:
 
 
 def test_bad_embeddings_are_clear_errors() -> None:
-    with pytest.raises(AlignError, match="target embeddings have dimension 3 but the index holds dimension 2"):
+    with pytest.raises(
+        AlignError, match="target embeddings have dimension 3 but the index holds dimension 2"
+    ):
         mine(SOURCE, np.ones((2, 3), dtype=np.float32))
     with pytest.raises(AlignError, match="non-empty"):
         mine(np.zeros((0, 2), dtype=np.float32), TARGET)
@@ -96,3 +101,27 @@ def test_bad_embeddings_are_clear_errors() -> None:
         mine(np.array([[np.nan, 0]], dtype=np.float32), TARGET)
     with pytest.raises(ValueError, match="unknown candidate mode"):
         mine(SOURCE, TARGET, mode="union")  # type: ignore[arg-type]
+
+
+def test_calibration_picks_the_threshold_with_the_best_f1() -> None:
+    from align.mining import MinedPairs, calibrate_threshold, precision_recall_f1
+
+    # Scores best first; pairs 0, 1, 3 are gold, pair 2 is wrong; a fifth gold pair was never mined.
+    pairs = MinedPairs(
+        np.array([0, 1, 2, 3, 4]), np.array([0, 1, 5, 3, 7]), np.array([1.9, 1.5, 1.3, 1.2, 1.0])
+    )
+    gold = {(0, 0), (1, 1), (3, 3), (9, 9)}
+    # Cutting after 2 pairs: P 100, R 50, F1 66.7; after 4: P 75, R 75, F1 75; after 5: P 60, R 75, F1 66.7.
+    calibration = calibrate_threshold(pairs, gold)
+    assert calibration.threshold == 1.2 and calibration.mined == 4
+    assert calibration.precision == pytest.approx(75) and calibration.recall == pytest.approx(75)
+    assert calibration.f1 == pytest.approx(75)
+    assert precision_recall_f1(pairs.above(1.2), gold) == pytest.approx((75, 75, 75))
+
+
+def test_calibration_never_splits_tied_scores() -> None:
+    from align.mining import MinedPairs, calibrate_threshold
+
+    pairs = MinedPairs(np.array([0, 1, 2]), np.array([0, 9, 2]), np.array([1.5, 1.2, 1.2]))
+    calibration = calibrate_threshold(pairs, {(0, 0), (2, 2)})
+    assert calibration.mined == 3  # F1 80 beats 66.7 after one pair; never 2, as pairs 1 and 2 tie

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 from pathlib import Path
 
@@ -15,17 +14,7 @@ from align.encode import encode_texts
 from align.files import AlignError
 from align.training import CachedTranslationRankingLoss, TrainConfig, train
 from align.training.trainer import STATE_FILE
-from tests.conftest import write_moses
-
-SUBJECTS = [("I", "我"), ("You", "你"), ("He", "他"), ("She", "她"), ("We", "我们"), ("They", "他们")]
-VERBS = [("like", "喜欢"), ("see", "看见"), ("want", "想要"), ("buy", "买")]
-OBJECTS = [("apples", "苹果"), ("tea", "茶"), ("books", "书"), ("cats", "猫"), ("flowers", "花")]
-
-# 120 real translations composed from the parts above.
-COMPOSED = [
-    (f"{s} {v} {o}.", f"{zs}{zv}{zo}。")
-    for (s, zs), (v, zv), (o, zo) in itertools.product(SUBJECTS, VERBS, OBJECTS)
-]
+from tests.conftest import COMPOSED, write_moses
 
 
 @pytest.fixture

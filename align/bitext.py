@@ -1,0 +1,175 @@
+"""Mine a bitext from two monolingual text files: read, encode, mine, calibrate, write a TSV.
+
+The output follows LASER: ``score<TAB>source<TAB>target`` per line, best first, optionally with
+the two 1-based line numbers appended. Whitespace runs become single spaces, blank lines are
+skipped (and counted); with ``unify`` repeated lines are encoded once, as LASER's ``--unify`` does.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from align.encode import Encoder, encode_texts, encode_to_npy
+from align.files import AlignError, InputFormatError, atomic_path, iter_lines, refuse_overwrite
+from align.mining import Calibration, CandidateMode, MarginKind, MinedPairs, calibrate_threshold, mine
+
+logger = logging.getLogger(__name__)
+
+IN_MEMORY_UP_TO = 200_000  # larger collections are encoded to a memory-mapped file
+
+
+@dataclass
+class Collection:
+    """The sentences of one file that take part in mining, and where each came from."""
+
+    path: str
+    texts: list[str] = field(default_factory=list)
+    line_numbers: list[int] = field(default_factory=list)  # 1-based line of each text
+    row_of_line: dict[int, int] = field(default_factory=dict)  # every non-blank line → its text's row
+    blank: int = 0
+    duplicates: int = 0
+    total_lines: int = 0
+
+
+def read_collection(path: str | os.PathLike, *, unify: bool = False) -> Collection:
+    """Read one sentence a line, skipping blank lines; with ``unify`` keep each distinct line once."""
+    collection = Collection(str(path))
+    first_row: dict[str, int] = {}
+    for number, text in iter_lines(path):
+        collection.total_lines = number
+        sentence = " ".join((text or "").split())  # also keeps tabs out of the TSV
+        if not sentence:
+            collection.blank += 1
+            continue
+        if unify and sentence in first_row:
+            collection.duplicates += 1
+            collection.row_of_line[number] = first_row[sentence]
+            continue
+        first_row[sentence] = len(collection.texts)
+        collection.row_of_line[number] = len(collection.texts)
+        collection.texts.append(sentence)
+        collection.line_numbers.append(number)
+    if not collection.texts:
+        raise AlignError(f"{path}: no sentences to mine (the file is empty or blank)")
+    return collection
+
+
+def collection_embeddings(
+    model: Encoder | None, collection: Collection, embeddings_path: str | None, work_dir: Path, name: str
+) -> np.ndarray:
+    """Embeddings for the collection's rows: from an ``align embed`` file, or encoded now."""
+    if embeddings_path is not None:
+        matrix = np.load(embeddings_path, mmap_mode="r")
+        if matrix.ndim != 2 or matrix.shape[0] != collection.total_lines:
+            raise InputFormatError(
+                embeddings_path,
+                f"has shape {matrix.shape}, but {collection.path} has "
+                f"{collection.total_lines} lines: it needs one row per line (align embed)",
+            )
+        return np.asarray(matrix[np.asarray(collection.line_numbers) - 1], dtype=np.float32)
+    if model is None:
+        raise AlignError(f"no model to encode {collection.path} with, and no embeddings given for it")
+    if len(collection.texts) <= IN_MEMORY_UP_TO:
+        return encode_texts(model, collection.texts, show_progress_bar=True)
+    return encode_to_npy(model, collection.texts, work_dir / f"{name}.npy")
+
+
+def read_gold(path: str | os.PathLike, source: Collection, target: Collection) -> set[tuple[int, int]]:
+    """Gold pairs as ``source_line<TAB>target_line`` (1-based), mapped to collection rows."""
+    gold = set()
+    for number, text in iter_lines(path):
+        if not text or not text.strip():
+            continue
+        parts = text.split("\t")
+        if len(parts) != 2 or not all(part.strip().isdigit() for part in parts):
+            raise InputFormatError(path, "expected two line numbers separated by a tab", number)
+        source_line, target_line = int(parts[0]), int(parts[1])
+        if source_line not in source.row_of_line or target_line not in target.row_of_line:
+            raise InputFormatError(
+                path,
+                f"line {source_line} of {source.path} or line {target_line} of "
+                f"{target.path} is blank or out of range",
+                number,
+            )
+        gold.add((source.row_of_line[source_line], target.row_of_line[target_line]))
+    if not gold:
+        raise AlignError(f"{path}: no gold pairs")
+    return gold
+
+
+@dataclass
+class MiningReport:
+    pairs: MinedPairs  # everything mined, before the threshold
+    written: int
+    threshold: float | None
+    calibration: Calibration | None
+    source: Collection
+    target: Collection
+
+
+def mine_files(
+    model: Encoder | None,
+    source_path: str,
+    target_path: str,
+    output: str | os.PathLike,
+    *,
+    k: int = 4,
+    kind: MarginKind = "ratio",
+    mode: CandidateMode = "max",
+    threshold: float | None = None,
+    gold_path: str | None = None,
+    unify: bool = False,
+    line_numbers: bool = False,
+    source_embeddings: str | None = None,
+    target_embeddings: str | None = None,
+    factory: str | None = None,
+    force: bool = False,
+) -> MiningReport:
+    """Mine ``source_path`` × ``target_path`` into a TSV at ``output``.
+
+    With ``gold_path`` the threshold that maximises F1 on those gold pairs is found and used,
+    unless ``threshold`` is given too.
+    """
+    refuse_overwrite(output, force)
+    source = read_collection(source_path, unify=unify)
+    target = read_collection(target_path, unify=unify)
+    for collection in (source, target):
+        logger.info(
+            "%s: %d sentences (%d blank lines skipped, %d repeats unified)",
+            collection.path,
+            len(collection.texts),
+            collection.blank,
+            collection.duplicates,
+        )
+    with tempfile.TemporaryDirectory(prefix="align-mine-") as work:
+        source_matrix = collection_embeddings(model, source, source_embeddings, Path(work), "source")
+        target_matrix = collection_embeddings(model, target, target_embeddings, Path(work), "target")
+        pairs = mine(source_matrix, target_matrix, k=k, kind=kind, mode=mode, factory=factory)
+    calibration = calibrate_threshold(pairs, read_gold(gold_path, source, target)) if gold_path else None
+    if threshold is None and calibration is not None:
+        threshold = calibration.threshold
+    kept = pairs if threshold is None else pairs.above(threshold)
+    write_pairs_tsv(kept, source, target, output, line_numbers=line_numbers)
+    return MiningReport(pairs, len(kept), threshold, calibration, source, target)
+
+
+def write_pairs_tsv(
+    pairs: MinedPairs,
+    source: Collection,
+    target: Collection,
+    output: str | os.PathLike,
+    *,
+    line_numbers: bool,
+) -> None:
+    with atomic_path(output) as tmp, open(tmp, "w", encoding="utf-8") as handle:
+        for s, t, score in zip(pairs.source_ids, pairs.target_ids, pairs.scores, strict=True):
+            row = f"{score:.6f}\t{source.texts[s]}\t{target.texts[t]}"
+            if line_numbers:
+                row += f"\t{source.line_numbers[s]}\t{target.line_numbers[t]}"
+            handle.write(row + "\n")

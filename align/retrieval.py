@@ -1,0 +1,149 @@
+"""Cross-lingual retrieval for applications: add documents in any language, search in another.
+
+    retriever = Retriever(model)
+    retriever.add(["火车站在哪里？", "我头疼。"], ids=["q1", "q2"])
+    retriever.search("Where is the station?", k=1)   # [Hit(id='q1', text='火车站在哪里？', score=0.91)]
+    retriever.save("my-index")
+    retriever = Retriever.load("my-index")           # loads the model it was built with
+
+Documents are buffered until the first search, then indexed with the FAISS index that suits
+their number (exact search up to 50k, IVF beyond); later additions go straight into that index.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from align.encode import Encoder, encode_texts, load_encoder, model_fingerprint
+from align.files import AlignError, atomic_path
+from align.index import VectorIndex
+
+DOCUMENTS_FILE = "documents.jsonl"
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    text: str
+    score: float  # cosine similarity
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+class Retriever:
+    """An encoder plus a FAISS index over documents, with ids, texts and metadata kept alongside."""
+
+    def __init__(self, model: Encoder | str, *, factory: str | None = None, batch_size: int = 256) -> None:
+        """``model`` is a loaded encoder or a name/path; a name is recorded so ``load`` can find it again."""
+        self.model_name = model if isinstance(model, str) else None
+        self.model = load_encoder(model) if isinstance(model, str) else model
+        self.fingerprint = model_fingerprint(self.model)
+        self.factory = factory
+        self.batch_size = batch_size
+        self.ids: list[str] = []
+        self.texts: list[str] = []
+        self.metadata: list[dict[str, Any]] = []
+        self._index: VectorIndex | None = None
+        self._pending: list[np.ndarray] = []
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def add(
+        self,
+        documents: Sequence[str],
+        ids: Sequence[str] | None = None,
+        metadata: Sequence[dict[str, Any]] | None = None,
+    ) -> None:
+        """Encode and add ``documents``; ids default to their running numbers ("0", "1", ...)."""
+        if isinstance(documents, str):
+            raise AlignError("add() takes a list of documents, not a single string")
+        ids = (
+            [str(i) for i in ids] if ids is not None else [str(len(self) + i) for i in range(len(documents))]
+        )
+        metadata = list(metadata) if metadata is not None else [{} for _ in documents]
+        if not (len(ids) == len(metadata) == len(documents)):
+            raise AlignError(
+                f"got {len(documents)} documents, {len(ids)} ids and {len(metadata)} metadata entries"
+            )
+        if not documents:
+            return
+        embeddings = encode_texts(
+            self.model, documents, batch_size=self.batch_size, show_progress_bar=len(documents) > 10_000
+        )
+        if self._index is None:
+            self._pending.append(embeddings)
+        else:
+            self._index.index.add(embeddings)
+        self.ids += ids
+        self.texts += list(documents)
+        self.metadata += metadata
+
+    def search(self, query: str | Sequence[str], k: int = 10) -> list[Hit] | list[list[Hit]]:
+        """The ``k`` best documents for one query (a list of hits), or for each of several queries."""
+        if not len(self):
+            raise AlignError("the retriever holds no documents; add() some first")
+        queries = [query] if isinstance(query, str) else list(query)
+        scores, rows = self._ensure_index().search(
+            encode_texts(self.model, queries, batch_size=self.batch_size), k
+        )
+        results = [
+            [
+                Hit(self.ids[r], self.texts[r], float(s), self.metadata[r])
+                for s, r in zip(row_scores, row_ids, strict=True)
+                if r >= 0
+            ]
+            for row_scores, row_ids in zip(scores, rows, strict=True)
+        ]
+        return results[0] if isinstance(query, str) else results
+
+    def save(self, directory: str | os.PathLike) -> None:
+        """Write the index, its metadata and the documents to ``directory``, atomically."""
+        index = self._ensure_index()
+        with atomic_path(directory) as tmp:
+            index.save(tmp)
+            with open(tmp / DOCUMENTS_FILE, "w", encoding="utf-8") as handle:
+                for doc_id, text, meta in zip(self.ids, self.texts, self.metadata, strict=True):
+                    handle.write(
+                        json.dumps({"id": doc_id, "text": text, "metadata": meta}, ensure_ascii=False) + "\n"
+                    )
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike, model: Encoder | str | None = None) -> Retriever:
+        """Load a saved retriever; by default with the model it was built with."""
+        index = VectorIndex.load(directory)
+        if model is None:
+            if not index.info.model:
+                raise AlignError(
+                    f"{directory} was built from a model object, not a name or path; pass the model"
+                )
+            model = index.info.model
+        retriever = cls(model)
+        index.check_fingerprint(retriever.fingerprint)
+        with open(Path(directory) / DOCUMENTS_FILE, encoding="utf-8") as handle:
+            for line in handle:
+                record = json.loads(line)
+                retriever.ids.append(record["id"])
+                retriever.texts.append(record["text"])
+                retriever.metadata.append(record["metadata"])
+        retriever._index = index
+        return retriever
+
+    def _ensure_index(self) -> VectorIndex:
+        if self._pending:
+            pending = np.concatenate(self._pending)
+            self._pending = []
+            if self._index is None:
+                self._index = VectorIndex.build(
+                    pending, factory=self.factory, model=self.model_name, fingerprint=self.fingerprint
+                )
+            else:
+                self._index.index.add(pending)
+        assert self._index is not None
+        return self._index

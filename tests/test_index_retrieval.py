@@ -1,0 +1,113 @@
+"""The FAISS wrapper and the Retriever: search results, save/load round trips, wrong-model errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sentence_transformers import SentenceTransformer
+
+from align.encode import model_fingerprint
+from align.files import AlignError
+from align.index import VectorIndex, choose_factory
+from align.retrieval import Retriever
+from tests.conftest import COMPOSED
+
+
+def unit_rows(count: int, dimension: int, seed: int) -> np.ndarray:
+    rows = np.random.default_rng(seed).normal(size=(count, dimension)).astype(np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_index_type_follows_collection_size() -> None:
+    assert choose_factory(1_000) == "Flat"
+    assert choose_factory(50_000) == "Flat"
+    assert choose_factory(1_000_000) == "IVF4096,Flat"
+    assert choose_factory(100_000) == "IVF1024,Flat"
+
+
+def test_exact_search_matches_brute_force_and_survives_save_load(tmp_path: Path) -> None:
+    documents, queries = unit_rows(500, 16, 0), unit_rows(20, 16, 1)
+    index = VectorIndex.build(documents, model="m", fingerprint=[0.1, 0.2])
+    scores, ids = index.search(queries, 5)
+    expected = np.argsort(-(queries @ documents.T), axis=1)[:, :5]
+    np.testing.assert_array_equal(ids, expected)
+    np.testing.assert_allclose(scores, np.take_along_axis(queries @ documents.T, expected, axis=1), rtol=1e-5)
+
+    index.save(tmp_path / "idx")
+    loaded = VectorIndex.load(tmp_path / "idx")
+    assert loaded.info == index.info and len(loaded) == 500
+    np.testing.assert_array_equal(loaded.search(queries, 5)[1], ids)
+
+
+def test_ivf_index_finds_nearly_all_exact_neighbours() -> None:
+    documents = unit_rows(20_000, 32, 2)
+    queries = documents[:200] + 0.05 * unit_rows(200, 32, 3)
+    approximate = VectorIndex.build(documents, factory="IVF128,Flat", nprobe=16)
+    assert approximate.info.factory == "IVF128,Flat"
+    found = approximate.search(queries, 1)[1][:, 0]
+    assert np.mean(found == np.arange(200)) >= 0.95
+
+
+def test_k_larger_than_the_index_is_clipped() -> None:
+    _, ids = VectorIndex.build(unit_rows(3, 4, 0)).search(unit_rows(2, 4, 1), 10)
+    assert ids.shape == (2, 3) and (ids >= 0).all()
+
+
+def test_wrong_dimension_bad_factory_and_wrong_model_are_clear_errors(tmp_path: Path) -> None:
+    index = VectorIndex.build(unit_rows(10, 8, 0), fingerprint=[0.5, 0.5])
+    with pytest.raises(AlignError, match="dimension 4 but the index holds dimension 8"):
+        index.search(unit_rows(2, 4, 1), 3)
+    with pytest.raises(AlignError, match="FAISS cannot build index 'NoSuchIndex'"):
+        VectorIndex.build(unit_rows(10, 8, 0), factory="NoSuchIndex")
+    with pytest.raises(AlignError, match="built with another model"):
+        index.check_fingerprint([0.5, -0.5])
+    index.check_fingerprint([0.5, 0.5])
+    with pytest.raises(AlignError, match="is not an align index"):
+        VectorIndex.load(tmp_path)
+
+
+def test_retriever_finds_documents_across_languages(tiny_model: Path, tmp_path: Path) -> None:
+    retriever = Retriever(str(tiny_model))
+    chinese = [zh for _, zh in COMPOSED[:30]]
+    retriever.add(chinese[:20], ids=[f"doc{i}" for i in range(20)], metadata=[{"n": i} for i in range(20)])
+    retriever.add(chinese[20:])  # default ids continue the running numbers
+    english = [en for en, _ in COMPOSED[:30]]
+    results = retriever.search(english, k=3)
+    top = [hits[0].text for hits in results]
+    assert np.mean([found == wanted for found, wanted in zip(top, chinese, strict=True)]) > 0.5
+    hit = retriever.search(english[0], k=1)[0]
+    assert hit.text == chinese[0] and hit.id == "doc0" and hit.metadata == {"n": 0}
+    assert retriever.search(english[25], k=1)[0].id == "25"
+
+    retriever.save(tmp_path / "saved")
+    loaded = Retriever.load(tmp_path / "saved")  # finds its model from the recorded path
+    assert [h.id for h in loaded.search(english[3], k=3)] == [h.id for h in results[3]]
+    loaded.add(["新的文件。"], ids=["new"])  # adding after loading goes into the index
+    assert len(loaded) == 31 and any(h.id == "new" for h in loaded.search("新的文件。", k=2))
+
+
+def test_retriever_refuses_another_model(tiny_model: Path, tmp_path: Path) -> None:
+    retriever = Retriever(SentenceTransformer(str(tiny_model), device="cpu"))
+    retriever.add(["我喜欢茶。", "他们买书。"])
+    retriever.save(tmp_path / "saved")
+    with pytest.raises(AlignError, match="built from a model object"):
+        Retriever.load(tmp_path / "saved")
+    other = SentenceTransformer(str(tiny_model), device="cpu")
+    with __import__("torch").no_grad():
+        other[0].embedding.weight.mul_(-1)  # a "retrained" model at the same path
+    assert model_fingerprint(other) != model_fingerprint(retriever.model)
+    with pytest.raises(AlignError, match="built with another model"):
+        Retriever.load(tmp_path / "saved", model=other)
+    assert len(Retriever.load(tmp_path / "saved", model=str(tiny_model))) == 2
+
+
+def test_retriever_input_errors(tiny_model: Path) -> None:
+    retriever = Retriever(str(tiny_model))
+    with pytest.raises(AlignError, match="holds no documents"):
+        retriever.search("tea")
+    with pytest.raises(AlignError, match="not a single string"):
+        retriever.add("我喜欢茶。")  # type: ignore[arg-type]
+    with pytest.raises(AlignError, match="2 documents, 1 ids"):
+        retriever.add(["a", "b"], ids=["x"])
