@@ -17,6 +17,7 @@ import numpy as np
 
 from align.encode import Encoder, encode_texts, encode_to_npy
 from align.files import AlignError, InputFormatError, atomic_path, iter_lines, refuse_overwrite
+from align.index import DEFAULT_NPROBE
 from align.mining import Calibration, CandidateMode, MarginKind, MinedPairs, calibrate_threshold, mine
 
 logger = logging.getLogger(__name__)
@@ -129,6 +130,7 @@ def mine_files(
     source_embeddings: str | None = None,
     target_embeddings: str | None = None,
     factory: str | None = None,
+    nprobe: int = DEFAULT_NPROBE,
     force: bool = False,
 ) -> MiningReport:
     """Mine ``source_path`` × ``target_path`` into a TSV at ``output``.
@@ -150,7 +152,7 @@ def mine_files(
     with tempfile.TemporaryDirectory(prefix="align-mine-") as work:
         source_matrix = collection_embeddings(model, source, source_embeddings, Path(work), "source")
         target_matrix = collection_embeddings(model, target, target_embeddings, Path(work), "target")
-        pairs = mine(source_matrix, target_matrix, k=k, kind=kind, mode=mode, factory=factory)
+        pairs = mine(source_matrix, target_matrix, k=k, kind=kind, mode=mode, factory=factory, nprobe=nprobe)
     calibration = calibrate_threshold(pairs, read_gold(gold_path, source, target)) if gold_path else None
     if threshold is None and calibration is not None:
         threshold = calibration.threshold

@@ -288,6 +288,9 @@ def mine(
     index_factory: Annotated[
         str | None, typer.Option(help="FAISS index_factory string (default: exact up to 50k, IVF beyond).")
     ] = None,
+    nprobe: Annotated[
+        int, typer.Option(help="IVF lists an approximate index scans per query: more is slower and surer.")
+    ] = 16,
     force: Annotated[bool, typer.Option(help="Overwrite OUTPUT.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more detail.")] = False,
 ) -> None:
@@ -324,6 +327,7 @@ def mine(
             source_embeddings=str(src_embeddings) if src_embeddings else None,
             target_embeddings=str(tgt_embeddings) if tgt_embeddings else None,
             factory=index_factory,
+            nprobe=nprobe,
             force=force,
         )
     except AlignError as error:

@@ -24,18 +24,24 @@ import numpy as np
 from align.files import AlignError, atomic_path
 
 EXACT_UP_TO = 50_000  # below this, exact search is fast enough and needs no training
-TRAINING_SAMPLE_PER_LIST = 64  # FAISS wants 39-256 training points per IVF list
+TRAINING_SAMPLE_PER_LIST = 40  # FAISS wants 39-256 training points per IVF list
+KMEANS_ITERATIONS = 10
+DEFAULT_NPROBE = 16  # IVF lists scanned per query; benchmarks/mine_scale.py measures its recall
 INDEX_FILE = "index.faiss"
 INFO_FILE = "index.json"
 FINGERPRINT_TOLERANCE = 1e-3  # float32 encoding on another machine differs far less; another model far more
 
 
 def choose_factory(count: int) -> str:
-    """The index for ``count`` vectors: exact below 50k, else IVF with ~4·√count lists (FAISS's guidance)."""
+    """The index for ``count`` vectors: exact up to 50k, else IVF with ~4·√count lists (FAISS's guidance).
+
+    IVF lists store vectors as float16 (``SQfp16``): scanning them is 1.7× faster than float32 here
+    and takes half the memory, while cosines change by less than 1e-3.
+    """
     if count <= EXACT_UP_TO:
         return "Flat"
     lists = 2 ** round(math.log2(4 * math.sqrt(count)))
-    return f"IVF{lists},Flat"
+    return f"IVF{lists},SQfp16"
 
 
 @dataclass(frozen=True)
@@ -46,7 +52,7 @@ class IndexInfo:
     factory: str
     model: str | None = None  # the name or path of the encoder whose embeddings it holds
     fingerprint: list[float] | None = None  # that encoder's embedding of a probe sentence
-    nprobe: int = 32
+    nprobe: int = DEFAULT_NPROBE
 
 
 def check_embeddings(
@@ -61,7 +67,7 @@ def check_embeddings(
             f"{what} have dimension {matrix.shape[1]} but the index holds dimension {dimension}: "
             "were they made with another model?"
         )
-    if not np.isfinite(matrix).all():
+    if not np.isfinite(matrix.sum(dtype=np.float64)):  # one pass, no (rows, dimension) temporary
         raise AlignError(f"{what} contain NaN or infinite values")
     return np.ascontiguousarray(matrix, dtype=np.float32)
 
@@ -82,7 +88,7 @@ class VectorIndex:
         factory: str | None = None,
         model: str | None = None,
         fingerprint: list[float] | None = None,
-        nprobe: int = 32,
+        nprobe: int = DEFAULT_NPROBE,
         batch_size: int = 100_000,
         seed: int = 0,
     ) -> VectorIndex:
@@ -95,6 +101,8 @@ class VectorIndex:
         except RuntimeError as error:
             raise AlignError(f"FAISS cannot build index {factory!r}: {error}") from None
         if not index.is_trained:
+            with contextlib.suppress(RuntimeError):  # IVF needs a usable partition, not a converged k-means
+                faiss.extract_index_ivf(index).cp.niter = KMEANS_ITERATIONS
             rng = np.random.default_rng(seed)
             sample_size = min(count, _training_sample_size(index))
             sample = embeddings[np.sort(rng.choice(count, sample_size, replace=False))]

@@ -23,7 +23,7 @@ from typing import Literal
 
 import numpy as np
 
-from align.index import VectorIndex, check_embeddings
+from align.index import DEFAULT_NPROBE, VectorIndex, check_embeddings
 
 MarginKind = Literal["ratio", "distance", "absolute"]
 CandidateMode = Literal["max", "intersect", "forward", "backward"]
@@ -134,12 +134,18 @@ def _each_sentence_once(
 
 
 def nearest(
-    queries: np.ndarray, candidates: np.ndarray | VectorIndex, k: int, *, factory: str | None = None
+    queries: np.ndarray,
+    candidates: np.ndarray | VectorIndex,
+    k: int,
+    *,
+    factory: str | None = None,
+    nprobe: int = DEFAULT_NPROBE,
 ) -> Neighbours:
     """k-NN of ``queries`` among ``candidates`` (an index, or a matrix to index first)."""
-    index = (
-        candidates if isinstance(candidates, VectorIndex) else VectorIndex.build(candidates, factory=factory)
-    )
+    if isinstance(candidates, VectorIndex):
+        index = candidates
+    else:
+        index = VectorIndex.build(candidates, factory=factory, nprobe=nprobe)
     cosines, ids = index.search(queries, k)
     return Neighbours(ids=ids, cosines=cosines)
 
@@ -153,18 +159,20 @@ def mine(
     mode: CandidateMode = "max",
     threshold: float | None = None,
     factory: str | None = None,
+    nprobe: int = DEFAULT_NPROBE,
 ) -> MinedPairs:
     """Mine translation pairs between two embedding matrices (L2-normalised rows).
 
-    ``factory`` picks the FAISS index (default: by size; ``"Flat"`` for exact search).
+    ``factory`` picks the FAISS index (default: by size; ``"Flat"`` for exact search); ``nprobe``
+    is how many IVF lists an approximate index scans per query.
     """
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     source = check_embeddings(source, what="source embeddings")
     target = check_embeddings(target, source.shape[1], what="target embeddings")
     pairs = mine_from_neighbours(
-        nearest(source, target, k, factory=factory),
-        nearest(target, source, k, factory=factory),
+        nearest(source, target, k, factory=factory, nprobe=nprobe),
+        nearest(target, source, k, factory=factory, nprobe=nprobe),
         kind=kind,
         mode=mode,
     )

@@ -90,9 +90,7 @@ class Retriever:
         if not len(self):
             raise AlignError("the retriever holds no documents; add() some first")
         queries = [query] if isinstance(query, str) else list(query)
-        scores, rows = self._ensure_index().search(
-            encode_texts(self.model, queries, batch_size=self.batch_size), k
-        )
+        scores, rows = self.build().search(encode_texts(self.model, queries, batch_size=self.batch_size), k)
         results = [
             [
                 Hit(self.ids[r], self.texts[r], float(s), self.metadata[r])
@@ -105,7 +103,7 @@ class Retriever:
 
     def save(self, directory: str | os.PathLike) -> None:
         """Write the index, its metadata and the documents to ``directory``, atomically."""
-        index = self._ensure_index()
+        index = self.build()
         with atomic_path(directory) as tmp:
             index.save(tmp)
             with open(tmp / DOCUMENTS_FILE, "w", encoding="utf-8") as handle:
@@ -135,7 +133,8 @@ class Retriever:
         retriever._index = index
         return retriever
 
-    def _ensure_index(self) -> VectorIndex:
+    def build(self) -> VectorIndex:
+        """Index the documents added so far, now rather than on the first search; return the index."""
         if self._pending:
             pending = np.concatenate(self._pending)
             self._pending = []

@@ -23,8 +23,8 @@ def unit_rows(count: int, dimension: int, seed: int) -> np.ndarray:
 def test_index_type_follows_collection_size() -> None:
     assert choose_factory(1_000) == "Flat"
     assert choose_factory(50_000) == "Flat"
-    assert choose_factory(1_000_000) == "IVF4096,Flat"
-    assert choose_factory(100_000) == "IVF1024,Flat"
+    assert choose_factory(1_000_000) == "IVF4096,SQfp16"
+    assert choose_factory(100_000) == "IVF1024,SQfp16"
 
 
 def test_exact_search_matches_brute_force_and_survives_save_load(tmp_path: Path) -> None:
