@@ -26,6 +26,8 @@ from align.files import AlignError, atomic_path
 EXACT_UP_TO = 50_000  # below this, exact search is fast enough and needs no training
 TRAINING_SAMPLE_PER_LIST = 40  # FAISS wants 39-256 training points per IVF list
 KMEANS_ITERATIONS = 10
+NORM_CHECK_ROWS = 1_000
+NORM_TOLERANCE = 1e-3
 DEFAULT_NPROBE = 16  # IVF lists scanned per query; benchmarks/mine_scale.py measures its recall
 INDEX_FILE = "index.faiss"
 INFO_FILE = "index.json"
@@ -58,7 +60,11 @@ class IndexInfo:
 def check_embeddings(
     embeddings: np.ndarray, dimension: int | None = None, what: str = "embeddings"
 ) -> np.ndarray:
-    """Return ``embeddings`` as a C-contiguous float32 matrix, or raise a clear error about its shape."""
+    """Return ``embeddings`` as a C-contiguous float32 matrix, or raise a clear error about its shape.
+
+    Rows must be L2-normalised (checked on a sample): inner product is then cosine, which margin
+    scores and similarity thresholds assume. All-zero rows are allowed; they match nothing.
+    """
     matrix = np.asarray(embeddings)
     if matrix.ndim != 2 or matrix.shape[0] == 0:
         raise AlignError(f"{what} must be a non-empty (rows, dimension) matrix, got shape {matrix.shape}")
@@ -69,6 +75,13 @@ def check_embeddings(
         )
     if not np.isfinite(matrix.sum(dtype=np.float64)):  # one pass, no (rows, dimension) temporary
         raise AlignError(f"{what} contain NaN or infinite values")
+    sample = np.asarray(matrix[:: max(1, len(matrix) // NORM_CHECK_ROWS)], dtype=np.float64)
+    norms = np.linalg.norm(sample, axis=1)
+    if np.any((np.abs(norms - 1) > NORM_TOLERANCE) & (norms > 0)):
+        raise AlignError(
+            f"{what} are not L2-normalised (row norms up to {norms.max():.3g}); "
+            "encode with align embed or align.encode_texts, which normalise"
+        )
     return np.ascontiguousarray(matrix, dtype=np.float32)
 
 

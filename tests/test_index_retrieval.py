@@ -44,10 +44,23 @@ def test_exact_search_matches_brute_force_and_survives_save_load(tmp_path: Path)
 def test_ivf_index_finds_nearly_all_exact_neighbours() -> None:
     documents = unit_rows(20_000, 32, 2)
     queries = documents[:200] + 0.05 * unit_rows(200, 32, 3)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
     approximate = VectorIndex.build(documents, factory="IVF128,Flat", nprobe=16)
     assert approximate.info.factory == "IVF128,Flat"
     found = approximate.search(queries, 1)[1][:, 0]
     assert np.mean(found == np.arange(200)) >= 0.95
+
+
+def test_encoding_to_a_memory_mapped_file_matches_encoding_in_memory(
+    tiny_model: Path, tmp_path: Path
+) -> None:
+    from align.encode import encode_texts, encode_to_npy, load_encoder
+
+    model = load_encoder(str(tiny_model))
+    texts = [zh for _, zh in COMPOSED[:7]]
+    mapped = encode_to_npy(model, texts, tmp_path / "e.npy", chunk_size=3, show_progress_bar=False)
+    assert isinstance(mapped, np.memmap) and mapped.shape == (7, 32)
+    np.testing.assert_allclose(mapped, encode_texts(model, texts), atol=1e-6)
 
 
 def test_k_larger_than_the_index_is_clipped() -> None:

@@ -99,6 +99,8 @@ def test_bad_embeddings_are_clear_errors() -> None:
         mine(np.zeros((0, 2), dtype=np.float32), TARGET)
     with pytest.raises(AlignError, match="NaN"):
         mine(np.array([[np.nan, 0]], dtype=np.float32), TARGET)
+    with pytest.raises(AlignError, match="source embeddings are not L2-normalised"):
+        mine(SOURCE * 2, TARGET)
     with pytest.raises(ValueError, match="unknown candidate mode"):
         mine(SOURCE, TARGET, mode="union")  # type: ignore[arg-type]
 
