@@ -277,8 +277,8 @@ def mine(
     gold: Annotated[
         Path | None,
         typer.Option(
-            help="Known pairs (SRC_LINE<TAB>TGT_LINE, 1-based): find and use the threshold with the "
-            "best F1 on them."
+            help="Every true pair in the two files (SRC_LINE<TAB>TGT_LINE, 1-based), for a dev pool: "
+            "find and use the threshold with the best F1, then pass it as --threshold on your real data."
         ),
     ] = None,
     unify: Annotated[
@@ -296,7 +296,7 @@ def mine(
 ) -> None:
     """Find translation pairs in two monolingual files (margin-based mining, Artetxe & Schwenk 2019).
 
-    Example: align mine --model models/en-zh --src news.en --tgt news.zh -o pairs.tsv --gold seed-pairs.tsv
+    Example: align mine --model models/en-zh --src dev.en --tgt dev.zh -o dev-pairs.tsv --gold dev-gold.tsv
     """
     _setup_logging(verbose)
     from align.bitext import mine_files
