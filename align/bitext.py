@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,46 +19,11 @@ from align.encode import Encoder, encode_texts, encode_to_npy
 from align.files import AlignError, InputFormatError, atomic_path, iter_lines, refuse_overwrite
 from align.index import DEFAULT_NPROBE
 from align.mining import Calibration, CandidateMode, MarginKind, MinedPairs, calibrate_threshold, mine
+from align.sentences import Collection, read_collection
 
 logger = logging.getLogger(__name__)
 
 IN_MEMORY_UP_TO = 200_000  # larger collections are encoded to a memory-mapped file
-
-
-@dataclass
-class Collection:
-    """The sentences of one file that take part in mining, and where each came from."""
-
-    path: str
-    texts: list[str] = field(default_factory=list)
-    line_numbers: list[int] = field(default_factory=list)  # 1-based line of each text
-    row_of_line: dict[int, int] = field(default_factory=dict)  # every non-blank line → its text's row
-    blank: int = 0
-    duplicates: int = 0
-    total_lines: int = 0
-
-
-def read_collection(path: str | os.PathLike, *, unify: bool = False) -> Collection:
-    """Read one sentence a line, skipping blank lines; with ``unify`` keep each distinct line once."""
-    collection = Collection(str(path))
-    first_row: dict[str, int] = {}
-    for number, text in iter_lines(path):
-        collection.total_lines = number
-        sentence = " ".join((text or "").split())  # also keeps tabs out of the TSV
-        if not sentence:
-            collection.blank += 1
-            continue
-        if unify and sentence in first_row:
-            collection.duplicates += 1
-            collection.row_of_line[number] = first_row[sentence]
-            continue
-        first_row[sentence] = len(collection.texts)
-        collection.row_of_line[number] = len(collection.texts)
-        collection.texts.append(sentence)
-        collection.line_numbers.append(number)
-    if not collection.texts:
-        raise AlignError(f"{path}: no sentences to mine (the file is empty or blank)")
-    return collection
 
 
 def collection_embeddings(

@@ -230,11 +230,12 @@ def neighbours(
 ) -> None:
     """Print each query's nearest candidates by cosine similarity: a quick look at what a model learned."""
     from align.encode import load_encoder
-    from align.neighbours import nearest_neighbours, read_sentences
+    from align.neighbours import nearest_neighbours
+    from align.sentences import read_collection
 
     try:
         encoder = load_encoder(model)
-        query_texts, candidate_texts = read_sentences(queries), read_sentences(candidates)
+        query_texts, candidate_texts = read_collection(queries).texts, read_collection(candidates).texts
         results = nearest_neighbours(encoder, query_texts, candidate_texts, top_k=top_k)
     except AlignError as error:
         _fail(error)
@@ -364,22 +365,19 @@ def index(
     force: Annotated[bool, typer.Option(help="Overwrite OUTPUT.")] = False,
 ) -> None:
     """Build a cross-lingual search index over a file of documents."""
-    from align.files import iter_lines, refuse_overwrite
+    from align.files import refuse_overwrite
     from align.retrieval import Retriever
+    from align.sentences import read_collection
 
     try:
         refuse_overwrite(output, force)
-        lines = [
-            (str(number), text.strip()) for number, text in iter_lines(documents) if text and text.strip()
-        ]
-        if not lines:
-            raise AlignError(f"{documents}: no documents (the file is empty or blank)")
+        collection = read_collection(documents)
         retriever = Retriever(model, factory=index_factory)
-        retriever.add([text for _, text in lines], ids=[number for number, _ in lines])
+        retriever.add(collection.texts, ids=[str(number) for number in collection.line_numbers])
         retriever.save(output)
     except AlignError as error:
         _fail(error)
-    typer.echo(f"Indexed {len(lines):,} documents into {output}")
+    typer.echo(f"Indexed {len(collection.texts):,} documents into {output}")
 
 
 @app.command()

@@ -5,21 +5,12 @@ Large collections belong in a FAISS index; this is the brute-force version that 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 import numpy as np
 
 from align.encode import Encoder, encode_texts
-from align.files import AlignError, iter_lines
-
-
-def read_sentences(path: str | os.PathLike) -> list[str]:
-    """Non-blank lines of a UTF-8 file; an error if there are none."""
-    sentences = [text.strip() for _, text in iter_lines(path) if text and text.strip()]
-    if not sentences:
-        raise AlignError(f"{path}: no sentences (the file is empty or blank)")
-    return sentences
+from align.files import AlignError
 
 
 def nearest_neighbours(

@@ -109,32 +109,12 @@ def benchmark_pair(
 ) -> list[dict]:
     source, target = pair.split("-")
     code = TATOEBA_CODE[target]
-    rows = []
     corpus = data_root / "train" / pair
-    if with_baseline:
-        sources, targets = read_moses_dir(corpus, source, target)
-        started = time.perf_counter()
-        baseline = train_plain_recipe(sources, targets, workdir / f"plain-{pair}")
-        seconds = time.perf_counter() - started
-        score = score_tatoeba(baseline, tatoeba, code)
-        rows.append(
-            {
-                "system": "plain sentence-transformers static recipe",
-                "pair": pair,
-                "tatoeba": code,
-                "xx_to_en": score.xx_to_en,
-                "en_to_xx": score.en_to_xx,
-                "mean": score.mean,
-                "train_seconds": round(seconds, 1),
-            }
-        )
-    started = time.perf_counter()
-    train_with_align(corpus, pair, workdir / f"align-{pair}")
-    seconds = time.perf_counter() - started
-    score = score_tatoeba(SentenceTransformer(str(workdir / f"align-{pair}"), device="cpu"), tatoeba, code)
-    rows.append(
-        {
-            "system": "align train (defaults)",
+
+    def row(system: str, model: SentenceTransformer, seconds: float) -> dict:
+        score = score_tatoeba(model, tatoeba, code)
+        return {
+            "system": system,
             "pair": pair,
             "tatoeba": code,
             "xx_to_en": score.xx_to_en,
@@ -142,7 +122,18 @@ def benchmark_pair(
             "mean": score.mean,
             "train_seconds": round(seconds, 1),
         }
-    )
+
+    rows = []
+    if with_baseline:
+        sources, targets = read_moses_dir(corpus, source, target)
+        started = time.perf_counter()
+        baseline = train_plain_recipe(sources, targets, workdir / f"plain-{pair}")
+        rows.append(row("plain sentence-transformers static recipe", baseline, time.perf_counter() - started))
+    started = time.perf_counter()
+    train_with_align(corpus, pair, workdir / f"align-{pair}")
+    seconds = time.perf_counter() - started
+    trained = SentenceTransformer(str(workdir / f"align-{pair}"), device="cpu")
+    rows.append(row("align train (defaults)", trained, seconds))
     return rows
 
 

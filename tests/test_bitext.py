@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from align.bitext import mine_files, read_collection
+from align.bitext import mine_files
 from align.cli import app
 from align.encode import embed_file, load_encoder
 from align.files import AlignError, InputFormatError
+from align.sentences import read_collection
 from tests.conftest import COMPOSED
 
 runner = CliRunner()
@@ -110,7 +111,7 @@ def test_bad_inputs(tiny_model: Path, comparable, tmp_path: Path) -> None:
     model = load_encoder(str(tiny_model))
     empty = tmp_path / "empty.txt"
     empty.write_text("\n  \n", encoding="utf-8")
-    with pytest.raises(AlignError, match=r"empty\.txt: no sentences to mine"):
+    with pytest.raises(AlignError, match=r"empty\.txt: no sentences \(the file is empty or blank\)"):
         mine_files(model, str(empty), str(tgt), tmp_path / "o.tsv")
     bad_gold = tmp_path / "bad_gold.tsv"
     bad_gold.write_text("1\t2\nthree\tfour\n", encoding="utf-8")

@@ -1,0 +1,48 @@
+"""Sentence files: one sentence a line, blank lines skipped, each sentence's line number kept.
+
+Mining, search indexes and the neighbours command all read their input this way, so that
+results can point back to the line each sentence came from.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from align.files import AlignError, iter_lines
+
+
+@dataclass
+class Collection:
+    """The sentences of one file, and the line each came from."""
+
+    path: str
+    texts: list[str] = field(default_factory=list)
+    line_numbers: list[int] = field(default_factory=list)  # 1-based line of each text
+    row_of_line: dict[int, int] = field(default_factory=dict)  # every non-blank line → its text's row
+    blank: int = 0
+    duplicates: int = 0
+    total_lines: int = 0
+
+
+def read_collection(path: str | os.PathLike, *, unify: bool = False) -> Collection:
+    """Read one sentence a line, skipping blank lines; with ``unify`` keep each distinct line once."""
+    collection = Collection(str(path))
+    first_row: dict[str, int] = {}
+    for number, text in iter_lines(path):
+        collection.total_lines = number
+        sentence = " ".join((text or "").split())  # also keeps tabs out of the TSV
+        if not sentence:
+            collection.blank += 1
+            continue
+        if unify and sentence in first_row:
+            collection.duplicates += 1
+            collection.row_of_line[number] = first_row[sentence]
+            continue
+        first_row[sentence] = len(collection.texts)
+        collection.row_of_line[number] = len(collection.texts)
+        collection.texts.append(sentence)
+        collection.line_numbers.append(number)
+    if not collection.texts:
+        raise AlignError(f"{path}: no sentences (the file is empty or blank)")
+    return collection
