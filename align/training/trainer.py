@@ -11,9 +11,11 @@ import json
 import logging
 import shutil
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import datasets
 from sentence_transformers import (
     SentenceTransformer,
     SentenceTransformerTrainer,
@@ -105,15 +107,21 @@ class TrainResult:
     model: SentenceTransformer  # the trained model, as saved to ``output``
 
 
+def _iter_texts(dataset: datasets.Dataset, batch_size: int = 10_000) -> Iterator[str]:
+    """Both sides of every pair, streamed from the on-disk dataset (the tokenizer needs no list)."""
+    for batch in dataset.iter(batch_size=batch_size):
+        yield from batch["source"]
+        yield from batch["target"]
+
+
 def _build_static_model(
-    config: TrainConfig, train_texts: list[str] | None, work_dir: Path
+    config: TrainConfig, train_texts: Iterable[str], work_dir: Path
 ) -> SentenceTransformer:
     """A fresh static encoder, its tokenizer trained on ``train_texts``; kept in ``work_dir`` so that a
     resumed run rebuilds exactly the same model before loading its checkpoint."""
     initial = work_dir / "initial-model"
     if initial.is_dir():
         return SentenceTransformer(str(initial), device="cpu")
-    assert train_texts is not None
     model = build_static_encoder(
         train_texts,
         embedding_dim=config.embedding_dim,
@@ -200,10 +208,7 @@ def train(config: TrainConfig) -> TrainResult:
     )
 
     if model is None:
-        needs_texts = not (work_dir / "initial-model").is_dir()
-        train_texts = list(train_set["source"]) + list(train_set["target"]) if needs_texts else None
-        model = _build_static_model(config, train_texts, work_dir)
-        del train_texts
+        model = _build_static_model(config, _iter_texts(train_set), work_dir)
 
     evaluator = None
     if dev_set is not None:
