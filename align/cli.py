@@ -403,5 +403,76 @@ def search(
             typer.echo(f"    {hit.score:.3f}  [{hit.id}] {hit.text}")
 
 
+bench_app = typer.Typer(
+    help="Benchmarks that a paper could cite: JSON with every setting, and a Markdown table.",
+    no_args_is_help=True,
+)
+app.add_typer(bench_app, name="bench")
+
+
+@bench_app.command("tatoeba")
+def bench_tatoeba(
+    model: Annotated[
+        list[str], typer.Option(help="A model to score (a path or name); repeat for several, side by side.")
+    ],
+    data: Annotated[
+        Path, typer.Option(help="Directory of tatoeba.XXX-eng.XXX / .eng files (LASER's layout).")
+    ],
+    langs: Annotated[str, typer.Option(help="Comma-separated codes (cmn,deu,fra) or 'all'.")] = "cmn,deu,fra",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the JSON report here.")] = None,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where per-language results are kept so an interrupted run resumes "
+            "[default: ~/.cache/align/bench]."
+        ),
+    ] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute everything.")] = False,
+    batch_size: Annotated[int, typer.Option(help="Sentences encoded at a time.")] = 256,
+    force: Annotated[bool, typer.Option(help="Overwrite OUTPUT.")] = False,
+) -> None:
+    """Tatoeba bitext retrieval: per language, accuracy xx→en and en→xx (nearest neighbour by cosine).
+
+    Example: align bench tatoeba --model models/en-zh --model sentence-transformers/LaBSE --data tatoeba/
+    """
+    import time
+
+    from align.bench.cache import ResultCache, default_cache_dir
+    from align.bench.report import tatoeba_markdown, tatoeba_report, write_json
+    from align.bench.tatoeba import resolve_languages, run_tatoeba
+    from align.encode import load_encoder
+    from align.files import refuse_overwrite
+
+    try:
+        if output is not None:
+            refuse_overwrite(output, force)
+        languages = resolve_languages(langs, data)
+        started = time.perf_counter()
+        results = {}
+        for name in model:
+            encoder = load_encoder(name)
+            cache = None if no_cache else ResultCache(cache_dir or default_cache_dir(), encoder, name)
+            label = "/".join(Path(name).parts[-2:]) if Path(name).exists() else name
+            results[label] = run_tatoeba(encoder, data, languages, cache, batch_size=batch_size)
+        report = tatoeba_report(
+            results,
+            data=str(data),
+            seconds=time.perf_counter() - started,
+            settings={
+                "languages": languages,
+                "metric": "cosine nearest neighbour accuracy",
+                "batch_size": batch_size,
+                "models": model,
+            },
+        )
+        if output is not None:
+            write_json(report, output)
+    except AlignError as error:
+        _fail(error)
+    typer.echo(tatoeba_markdown(results))
+    if output is not None:
+        typer.echo(f"\nWrote {output}")
+
+
 if __name__ == "__main__":
     app()

@@ -2,18 +2,21 @@
 
 Files follow LASER's layout: ``tatoeba.XXX-eng.XXX`` line-aligned with ``tatoeba.XXX-eng.eng``.
 For each non-English sentence, is its nearest English neighbour (cosine) its translation
-(xx→en), and the reverse (en→xx)?
+(xx→en), and the reverse (en→xx)? Accuracy is by position, as in LASER and XTREME: when two
+candidates tie (a sentence repeated in the set), the first one wins, so the other counts wrong.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from align.bench.cache import ResultCache
 from align.encode import Encoder, encode_texts
-from align.files import InputFormatError, count_lines, iter_lines
+from align.files import AlignError, InputFormatError, iter_lines
 
 
 @dataclass(frozen=True)
@@ -21,10 +24,16 @@ class TatoebaScore:
     language: str
     xx_to_en: float  # accuracy in %, each non-English sentence retrieving its English translation
     en_to_xx: float
+    pairs: int
 
     @property
     def mean(self) -> float:
         return (self.xx_to_en + self.en_to_xx) / 2
+
+    @property
+    def error_rate(self) -> float:
+        """LASER's figure: 100 − xx→en accuracy."""
+        return 100 - self.xx_to_en
 
 
 def retrieval_accuracy(queries: np.ndarray, candidates: np.ndarray) -> float:
@@ -36,6 +45,34 @@ def retrieval_accuracy(queries: np.ndarray, candidates: np.ndarray) -> float:
     return float(np.mean(best == np.arange(len(queries))) * 100)
 
 
+def available_languages(data_dir: str | Path) -> list[str]:
+    """The language codes that have both files in ``data_dir``, sorted."""
+    names = {path.name for path in Path(data_dir).glob("tatoeba.*-eng.*")}
+    codes = {m.group(1) for name in names if (m := re.fullmatch(r"tatoeba\.(\w+)-eng\.(\w+)", name))}
+    return sorted(
+        code for code in codes if {f"tatoeba.{code}-eng.{code}", f"tatoeba.{code}-eng.eng"} <= names
+    )
+
+
+def resolve_languages(spec: str, data_dir: str | Path) -> list[str]:
+    """``"all"`` or a comma-separated list, checked against what ``data_dir`` holds."""
+    available = available_languages(data_dir)
+    if not available:
+        raise AlignError(
+            f"{data_dir}: no Tatoeba files (expected tatoeba.XXX-eng.XXX and tatoeba.XXX-eng.eng)"
+        )
+    if spec.strip() == "all":
+        return available
+    languages = [code.strip() for code in spec.split(",") if code.strip()]
+    missing = [code for code in languages if code not in available]
+    if missing:
+        raise AlignError(
+            f"{data_dir} has no Tatoeba files for {', '.join(missing)} "
+            f"({len(available)} languages available, e.g. {', '.join(available[:5])})"
+        )
+    return languages
+
+
 def load_tatoeba(data_dir: str | Path, language: str) -> tuple[list[str], list[str]]:
     """The (non-English, English) sentences of one language, checked to be line-aligned."""
     data_dir = Path(data_dir)
@@ -45,8 +82,10 @@ def load_tatoeba(data_dir: str | Path, language: str) -> tuple[list[str], list[s
     english = [text or "" for _, text in iter_lines(english_path)]
     if len(foreign) != len(english):
         raise InputFormatError(
-            foreign_path, f"has {len(foreign)} lines but {english_path} has {count_lines(english_path)}"
+            foreign_path, f"has {len(foreign)} lines but {english_path} has {len(english)}"
         )
+    if not foreign:
+        raise InputFormatError(foreign_path, "is empty")
     return foreign, english
 
 
@@ -58,4 +97,39 @@ def score_tatoeba(model: Encoder, data_dir: str | Path, language: str, batch_siz
         language,
         retrieval_accuracy(foreign_embeddings, english_embeddings),
         retrieval_accuracy(english_embeddings, foreign_embeddings),
+        len(foreign),
     )
+
+
+def run_tatoeba(
+    model: Encoder,
+    data_dir: str | Path,
+    languages: list[str],
+    cache: ResultCache | None = None,
+    *,
+    batch_size: int = 256,
+    show_progress_bar: bool = True,
+) -> list[TatoebaScore]:
+    """Score every language, reusing cached results so an interrupted run resumes where it stopped."""
+    from tqdm.auto import tqdm
+
+    scores = []
+    for language in tqdm(languages, desc="Tatoeba", unit=" languages", disable=not show_progress_bar):
+        cached = cache.get("tatoeba", language) if cache else None
+        if cached is not None:
+            scores.append(TatoebaScore(**cached))
+            continue
+        score = score_tatoeba(model, data_dir, language, batch_size=batch_size)
+        if cache:
+            cache.put(
+                "tatoeba",
+                language,
+                {
+                    "language": score.language,
+                    "xx_to_en": score.xx_to_en,
+                    "en_to_xx": score.en_to_xx,
+                    "pairs": score.pairs,
+                },
+            )
+        scores.append(score)
+    return scores

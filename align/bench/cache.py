@@ -1,0 +1,48 @@
+"""Per-model result cache, so that a long benchmark run resumes instead of starting over.
+
+Results are keyed by the model's fingerprint (its embedding of a probe sentence), not its name:
+retraining a model at the same path makes a new key, and stale results are never reused.
+Each result is one small JSON file, written atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from align.encode import Encoder, model_fingerprint
+from align.files import atomic_path
+
+
+def default_cache_dir() -> Path:
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return cache / "align" / "bench"
+
+
+class ResultCache:
+    """Results of one model, one JSON file per (task, item)."""
+
+    def __init__(self, root: str | os.PathLike, model: Encoder, model_name: str) -> None:
+        digest = hashlib.sha1(json.dumps(model_fingerprint(model)).encode()).hexdigest()[:12]
+        readable = re.sub(r"[^\w.-]+", "_", model_name.strip("/"))[-60:]
+        self.directory = Path(root) / f"{readable}-{digest}"
+
+    def _path(self, task: str, item: str) -> Path:
+        return self.directory / task / f"{item}.json"
+
+    def get(self, task: str, item: str) -> dict[str, Any] | None:
+        path = self._path(task, item)
+        if not path.is_file():
+            return None
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:  # a damaged entry is recomputed, not trusted
+            return None
+
+    def put(self, task: str, item: str, result: dict[str, Any]) -> None:
+        with atomic_path(self._path(task, item)) as tmp:
+            tmp.write_text(json.dumps(result, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -1,0 +1,162 @@
+"""Tatoeba scoring: the metric by hand (ties, duplicates), the files, the resume cache, the report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from align.bench.cache import ResultCache
+from align.bench.report import REPORT_SCHEMA_VERSION, tatoeba_markdown, tatoeba_report
+from align.bench.tatoeba import (
+    TatoebaScore,
+    available_languages,
+    load_tatoeba,
+    resolve_languages,
+    retrieval_accuracy,
+    run_tatoeba,
+)
+from align.cli import app
+from align.encode import load_encoder
+from align.files import AlignError, InputFormatError
+from tests.conftest import COMPOSED
+
+
+def test_accuracy_by_hand_with_ties_going_to_the_first_candidate() -> None:
+    queries = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]])
+    candidates = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])  # rows 1 and 2 are duplicates
+    # query 0 → 0 (right); query 1 ties between 1 and 2 → 1 (right); query 2 → 1 or 2, tie → 1 (wrong)
+    assert retrieval_accuracy(queries, candidates) == pytest.approx(200 / 3)
+    # the reverse: candidate rows 0 and 1 find their queries; row 2 is nearest to query 1 (cos 1 > 0.8): wrong
+    assert retrieval_accuracy(candidates, queries) == pytest.approx(200 / 3)
+
+
+def test_error_rate_and_mean() -> None:
+    score = TatoebaScore("cmn", xx_to_en=92.0, en_to_xx=90.0, pairs=1000)
+    assert score.mean == 91.0 and score.error_rate == 8.0
+
+
+def write_tatoeba(directory: Path, language: str, pairs: list[tuple[str, str]]) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / f"tatoeba.{language}-eng.{language}").write_text(
+        "".join(f"{x}\n" for _, x in pairs), "utf-8"
+    )
+    (directory / f"tatoeba.{language}-eng.eng").write_text("".join(f"{e}\n" for e, _ in pairs), "utf-8")
+
+
+def test_languages_are_found_and_checked(tmp_path: Path) -> None:
+    write_tatoeba(tmp_path, "cmn", COMPOSED[:5])
+    write_tatoeba(tmp_path, "deu", [("Hi.", "Hallo.")])
+    (tmp_path / "tatoeba.fra-eng.fra").write_text("Salut.\n", encoding="utf-8")  # no English side
+    assert available_languages(tmp_path) == ["cmn", "deu"]
+    assert resolve_languages("all", tmp_path) == ["cmn", "deu"]
+    assert resolve_languages("deu, cmn", tmp_path) == ["deu", "cmn"]
+    with pytest.raises(AlignError, match="no Tatoeba files for fra"):
+        resolve_languages("cmn,fra", tmp_path)
+    with pytest.raises(AlignError, match="no Tatoeba files"):
+        resolve_languages("all", tmp_path / "nowhere")
+
+
+def test_misaligned_files_name_both(tmp_path: Path) -> None:
+    write_tatoeba(tmp_path, "cmn", COMPOSED[:5])
+    (tmp_path / "tatoeba.cmn-eng.eng").write_text("one\n", encoding="utf-8")
+    with pytest.raises(InputFormatError, match=r"tatoeba\.cmn-eng\.cmn: has 5 lines but .*eng has 1"):
+        load_tatoeba(tmp_path, "cmn")
+
+
+def test_cached_results_resume_a_run_and_retrained_models_get_a_new_key(
+    tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tatoeba(tmp_path / "data", "cmn", COMPOSED[:30])
+    write_tatoeba(tmp_path / "data", "xyz", COMPOSED[30:60])
+    model = load_encoder(str(tiny_model))
+    cache = ResultCache(tmp_path / "cache", model, str(tiny_model))
+    first = run_tatoeba(model, tmp_path / "data", ["cmn"], cache, show_progress_bar=False)
+
+    import align.bench.tatoeba as tatoeba
+
+    scored = []
+    original = tatoeba.score_tatoeba
+    monkeypatch.setattr(
+        tatoeba,
+        "score_tatoeba",
+        lambda m, d, language, **kw: scored.append(language) or original(m, d, language, **kw),
+    )
+    again = run_tatoeba(model, tmp_path / "data", ["cmn", "xyz"], cache, show_progress_bar=False)
+    assert scored == ["xyz"]  # cmn came from the cache
+    assert again[0] == first[0]
+
+    import torch
+
+    with torch.no_grad():
+        model[0].embedding.weight.mul_(-1)
+    assert ResultCache(tmp_path / "cache", model, str(tiny_model)).directory != cache.directory
+
+
+def test_report_json_schema_and_markdown() -> None:
+    results = {
+        "a": [TatoebaScore("cmn", 90.0, 80.0, 1000), TatoebaScore("deu", 70.0, 60.0, 1000)],
+        "b": [TatoebaScore("cmn", 10.0, 20.0, 1000), TatoebaScore("deu", 30.0, 40.0, 1000)],
+    }
+    report = tatoeba_report(results, data="tatoeba/", settings={"languages": ["cmn", "deu"]}, seconds=1.23)
+    assert report["schema"] == REPORT_SCHEMA_VERSION and report["task"] == "tatoeba"
+    assert set(report) == {"schema", "task", "created", "seconds", "data", "settings", "versions", "models"}
+    assert "sentence-transformers" in report["versions"]
+    first = report["models"][0]
+    assert first["model"] == "a" and first["average"] == {"xx_to_en": 80.0, "en_to_xx": 70.0, "mean": 75.0}
+    assert first["languages"][0] == {
+        "language": "cmn",
+        "xx_to_en": 90.0,
+        "en_to_xx": 80.0,
+        "mean": 85.0,
+        "error_rate": 10.0,
+        "pairs": 1000,
+    }
+    json.dumps(report)  # serialisable as is
+    table = tatoeba_markdown(results)
+    assert "| cmn | 90.0 | 80.0 | 85.0 | 10.0 | 20.0 | 15.0 |" in table
+    assert "**average (2)** | **80.0** | **70.0** | **75.0** | **20.0** | **30.0** | **25.0**" in table
+    assert "| cmn |" not in tatoeba_markdown(results, max_rows=1)  # long runs show averages only
+
+
+def test_cli_bench_tatoeba_writes_the_report(tiny_model: Path, tmp_path: Path) -> None:
+    write_tatoeba(tmp_path / "data", "cmn", COMPOSED[:40])
+    arguments = [
+        "bench",
+        "tatoeba",
+        "--model",
+        str(tiny_model),
+        "--data",
+        str(tmp_path / "data"),
+        "--langs",
+        "all",
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--output",
+        str(tmp_path / "report.json"),
+    ]
+    result = CliRunner().invoke(app, arguments)
+    assert result.exit_code == 0, result.output
+    assert "| cmn |" in result.output and "Wrote" in result.output
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert report["models"][0]["languages"][0]["pairs"] == 40
+    assert report["models"][0]["languages"][0]["xx_to_en"] > 50  # the tiny model learnt these sentences
+    again = CliRunner().invoke(app, arguments)
+    assert again.exit_code == 2 and "pass --force" in again.output
+    bad = CliRunner().invoke(
+        app,
+        [
+            "bench",
+            "tatoeba",
+            "--model",
+            str(tiny_model),
+            "--data",
+            str(tmp_path / "data"),
+            "--langs",
+            "klingon",
+        ],
+    )
+    assert bad.exit_code == 2 and "no Tatoeba files for klingon" in bad.output
