@@ -474,5 +474,99 @@ def bench_tatoeba(
         typer.echo(f"\nWrote {output}")
 
 
+@bench_app.command("bucc")
+def bench_bucc(
+    model: Annotated[str, typer.Option(help="The model to score (a path or name).")],
+    data: Annotated[
+        Path, typer.Option(help="Directory in BUCC's layout: PAIR.SPLIT.LANG and PAIR.SPLIT.gold.")
+    ],
+    pair: Annotated[str, typer.Option(help="Language pair as in the file names, e.g. de-en or en-zh.")],
+    tune_split: Annotated[str, typer.Option(help="Split to calibrate the threshold on.")] = "training",
+    test_split: Annotated[str, typer.Option(help="Split to report F1 on.")] = "test",
+    k: Annotated[int, typer.Option("-k", help="Neighbours per sentence for the margin.")] = 4,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the JSON report here.")] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite OUTPUT.")] = False,
+) -> None:
+    """BUCC mining F1: threshold calibrated on one split, applied to another (oracle F1 beside it)."""
+    import datetime
+    import json
+
+    from align.bench.bucc import evaluate_bucc, read_bucc_split
+    from align.bench.report import REPORT_SCHEMA_VERSION, versions
+    from align.encode import load_encoder
+    from align.files import atomic_path, refuse_overwrite
+
+    try:
+        if output is not None:
+            refuse_overwrite(output, force)
+        tune, test = read_bucc_split(data, pair, tune_split), read_bucc_split(data, pair, test_split)
+        result = evaluate_bucc(load_encoder(model), tune, test, k=k)
+    except AlignError as error:
+        _fail(error)
+    typer.echo("| model | pair | threshold (from " + tune_split + ") | precision | recall | F1 | oracle F1 |")
+    typer.echo("|---|---|---|---|---|---|---|")
+    typer.echo(
+        f"| {model} | {pair} | {result.threshold:.4f} | {result.precision:.1f} | {result.recall:.1f} | "
+        f"{result.f1:.1f} | {result.oracle_f1:.1f} |"
+    )
+    if output is not None:
+        report = {
+            "schema": REPORT_SCHEMA_VERSION,
+            "task": "bucc",
+            "model": model,
+            "data": str(data),
+            "pair": pair,
+            "settings": {
+                "tune_split": tune_split,
+                "test_split": test_split,
+                "k": k,
+                "margin": "ratio",
+                "mode": "max",
+            },
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "versions": versions(),
+            "result": result.__dict__,
+        }
+        with atomic_path(output) as tmp:
+            tmp.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
+@bench_app.command("build-bucc")
+def bench_build_bucc(
+    parallel: Annotated[str, typer.Option(help="Parallel corpus to hide (any format align train reads).")],
+    unpaired_src: Annotated[
+        Path,
+        typer.Option(help="Source-language sentences without a translation on the other side, one a line."),
+    ],
+    unpaired_tgt: Annotated[
+        Path, typer.Option(help="Target-language sentences without a translation, one a line.")
+    ],
+    pair: Annotated[str, typer.Option(help="Language pair, e.g. en-zh (source first).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Directory to write the split into.")],
+    split: Annotated[str, typer.Option(help="Split name, e.g. training or test.")] = "training",
+    seed: Annotated[int, typer.Option(help="Shuffling seed.")] = 0,
+) -> None:
+    """Build a BUCC-style mining task from a parallel corpus plus unpaired sentences on each side."""
+    from align.bench.bucc import write_bucc_split
+    from align.data import read_source, resolve_sources
+    from align.sentences import read_collection
+
+    try:
+        pairs = [tuple(p) for source in resolve_sources(pair, parallel) for p in read_source(source)]
+        pairs = [(s, t) for s, t in pairs if s.strip() and t.strip()]
+        write_bucc_split(
+            output,
+            pair,
+            split,
+            pairs,
+            read_collection(unpaired_src).texts,
+            read_collection(unpaired_tgt).texts,
+            seed=seed,
+        )
+    except AlignError as error:
+        _fail(error)
+    typer.echo(f"Wrote {output}/{pair}.{split}.* ({len(pairs):,} gold pairs)")
+
+
 if __name__ == "__main__":
     app()

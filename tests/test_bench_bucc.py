@@ -1,0 +1,129 @@
+"""BUCC layout: building a split, reading it back, malformed files, and the bench commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from align.bench.bucc import evaluate_bucc, read_bucc_split, write_bucc_split
+from align.cli import app
+from align.encode import load_encoder
+from align.files import InputFormatError
+from tests.conftest import COMPOSED, write_moses
+
+runner = CliRunner()
+
+
+def test_written_split_reads_back_with_its_gold(tmp_path: Path) -> None:
+    pairs = COMPOSED[:10]
+    write_bucc_split(tmp_path, "en-zh", "training", pairs, ["Extra one.", "Extra two."], ["多余的。"], seed=1)
+    split = read_bucc_split(tmp_path, "en-zh", "training")
+    assert len(split.source_texts) == 12 and len(split.target_texts) == 11
+    recovered = {(split.source_texts[s], split.target_texts[t]) for s, t in split.gold}
+    assert recovered == set(pairs)
+    first_line = (tmp_path / "en-zh.training.en").read_text(encoding="utf-8").splitlines()[0]
+    assert first_line.startswith("en-000000001\t")
+
+
+def test_malformed_files_are_named(tmp_path: Path) -> None:
+    write_bucc_split(tmp_path, "de-en", "test", [("Hallo.", "Hello.")], [], [])
+    (tmp_path / "de-en.test.de").write_text("de-1\tHallo.\nno tab here\n", encoding="utf-8")
+    with pytest.raises(InputFormatError, match=r"de-en\.test\.de:2: expected ID<TAB>sentence"):
+        read_bucc_split(tmp_path, "de-en", "test")
+    (tmp_path / "de-en.test.de").write_text("de-1\tHallo.\nde-1\tNochmal.\n", encoding="utf-8")
+    with pytest.raises(InputFormatError, match="appears twice"):
+        read_bucc_split(tmp_path, "de-en", "test")
+    (tmp_path / "de-en.test.de").write_text("de-1\tHallo.\n", encoding="utf-8")
+    (tmp_path / "de-en.test.gold").write_text("de-9\ten-000000001\n", encoding="utf-8")
+    with pytest.raises(InputFormatError, match=r"de-en\.test\.gold:1: unknown ID"):
+        read_bucc_split(tmp_path, "de-en", "test")
+
+
+def test_threshold_from_one_split_applied_to_another(tiny_model: Path, tmp_path: Path) -> None:
+    write_bucc_split(
+        tmp_path,
+        "en-zh",
+        "training",
+        COMPOSED[:30],
+        [en for en, _ in COMPOSED[90:100]],
+        [zh for _, zh in COMPOSED[100:110]],
+        seed=1,
+    )
+    write_bucc_split(
+        tmp_path,
+        "en-zh",
+        "test",
+        COMPOSED[30:60],
+        [en for en, _ in COMPOSED[60:70]],
+        [zh for _, zh in COMPOSED[70:80]],
+        seed=2,
+    )
+    result = evaluate_bucc(
+        load_encoder(str(tiny_model)),
+        read_bucc_split(tmp_path, "en-zh", "training"),
+        read_bucc_split(tmp_path, "en-zh", "test"),
+    )
+    assert 0 < result.f1 <= result.oracle_f1 <= 100
+
+
+def test_cli_build_then_bench(tiny_model: Path, tmp_path: Path) -> None:
+    corpus = write_moses(tmp_path / "corpus", COMPOSED[:40])
+    (tmp_path / "extra.en").write_text("".join(f"{en}\n" for en, _ in COMPOSED[60:80]), encoding="utf-8")
+    (tmp_path / "extra.zh").write_text("".join(f"{zh}\n" for _, zh in COMPOSED[80:100]), encoding="utf-8")
+    for split, seed in (("training", "1"), ("test", "2")):
+        result = runner.invoke(
+            app,
+            [
+                "bench",
+                "build-bucc",
+                "--parallel",
+                str(corpus),
+                "--unpaired-src",
+                str(tmp_path / "extra.en"),
+                "--unpaired-tgt",
+                str(tmp_path / "extra.zh"),
+                "--pair",
+                "en-zh",
+                "--split",
+                split,
+                "--seed",
+                seed,
+                "-o",
+                str(tmp_path / "bucc"),
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        assert "40 gold pairs" in result.output
+    result = runner.invoke(
+        app,
+        [
+            "bench",
+            "bucc",
+            "--model",
+            str(tiny_model),
+            "--data",
+            str(tmp_path / "bucc"),
+            "--pair",
+            "en-zh",
+            "-o",
+            str(tmp_path / "bucc.json"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "bucc.json").read_text(encoding="utf-8"))
+    assert report["task"] == "bucc" and set(report["result"]) == {
+        "threshold",
+        "precision",
+        "recall",
+        "f1",
+        "oracle_threshold",
+        "oracle_f1",
+    }
+    missing = runner.invoke(
+        app,
+        ["bench", "bucc", "--model", str(tiny_model), "--data", str(tmp_path / "bucc"), "--pair", "de-en"],
+    )
+    assert missing.exit_code == 2 and "de-en.training.de: no such file" in missing.output
