@@ -568,5 +568,60 @@ def bench_build_bucc(
     typer.echo(f"Wrote {output}/{pair}.{split}.* ({len(pairs):,} gold pairs)")
 
 
+@bench_app.command("retrieval")
+def bench_retrieval(
+    model: Annotated[list[str], typer.Option(help="A model to score; repeat for several, side by side.")],
+    data: Annotated[
+        Path,
+        typer.Option(
+            help="XQuAD-R directory (xx.json per language), or a directory with "
+            "queries.tsv, corpus.tsv and qrels.tsv."
+        ),
+    ],
+    langs: Annotated[str, typer.Option(help="Comma-separated languages, or 'all'.")] = "all",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the JSON report here.")] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite OUTPUT.")] = False,
+) -> None:
+    """Cross-lingual retrieval: recall@1/5/10, MRR and mAP@20 per query × document language, and pooled."""
+    import datetime
+    import json
+
+    from align.bench.report import REPORT_SCHEMA_VERSION, versions
+    from align.bench.retrieval import evaluate_retrieval, read_tsv_task, read_xquad_r, retrieval_markdown
+    from align.encode import load_encoder
+    from align.files import atomic_path, refuse_overwrite
+
+    try:
+        if output is not None:
+            refuse_overwrite(output, force)
+        languages = None if langs.strip() == "all" else [lang.strip() for lang in langs.split(",")]
+        is_tsv = (data / "queries.tsv").is_file()
+        task = read_tsv_task(data) if is_tsv else read_xquad_r(data, languages)
+        results = {}
+        for name in model:
+            label = "/".join(Path(name).parts[-2:]) if Path(name).exists() else name
+            results[label] = evaluate_retrieval(load_encoder(name), task, languages)
+    except AlignError as error:
+        _fail(error)
+    typer.echo(retrieval_markdown(results))
+    if output is not None:
+        report = {
+            "schema": REPORT_SCHEMA_VERSION,
+            "task": "retrieval",
+            "data": str(data),
+            "settings": {
+                "languages": languages or task.languages,
+                "format": "tsv" if is_tsv else "xquad-r",
+                "cutoff": 20,
+            },
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "versions": versions(),
+            "models": results,
+        }
+        with atomic_path(output) as tmp:
+            tmp.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        typer.echo(f"\nWrote {output}")
+
+
 if __name__ == "__main__":
     app()
