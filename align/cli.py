@@ -428,6 +428,7 @@ def bench_tatoeba(
         ),
     ] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute everything.")] = False,
+    plot: Annotated[Path | None, typer.Option(help="Write per-language accuracy bars (PNG).")] = None,
     batch_size: Annotated[int, typer.Option(help="Sentences encoded at a time.")] = 256,
     force: Annotated[bool, typer.Option(help="Overwrite OUTPUT.")] = False,
 ) -> None:
@@ -467,6 +468,10 @@ def bench_tatoeba(
         )
         if output is not None:
             write_json(report, output)
+        if plot is not None:
+            from align.bench.plots import plot_tatoeba
+
+            plot_tatoeba(results, plot)
     except AlignError as error:
         _fail(error)
     typer.echo(tatoeba_markdown(results))
@@ -485,6 +490,9 @@ def bench_bucc(
     test_split: Annotated[str, typer.Option(help="Split to report F1 on.")] = "test",
     k: Annotated[int, typer.Option("-k", help="Neighbours per sentence for the margin.")] = 4,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the JSON report here.")] = None,
+    plot: Annotated[
+        Path | None, typer.Option(help="Write the test split's precision/recall curve (PNG).")
+    ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite OUTPUT.")] = False,
 ) -> None:
     """BUCC mining F1: threshold calibrated on one split, applied to another (oracle F1 beside it)."""
@@ -501,6 +509,10 @@ def bench_bucc(
             refuse_overwrite(output, force)
         tune, test = read_bucc_split(data, pair, tune_split), read_bucc_split(data, pair, test_split)
         result = evaluate_bucc(load_encoder(model), tune, test, k=k)
+        if plot is not None:
+            from align.bench.plots import plot_precision_recall
+
+            plot_precision_recall({model: result.curve}, plot)
     except AlignError as error:
         _fail(error)
     typer.echo("| model | pair | threshold (from " + tune_split + ") | precision | recall | F1 | oracle F1 |")
@@ -525,7 +537,7 @@ def bench_bucc(
             },
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "versions": versions(),
-            "result": result.__dict__,
+            "result": result.summary(),
         }
         with atomic_path(output) as tmp:
             tmp.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -199,16 +199,32 @@ def precision_recall_f1(pairs: MinedPairs, gold: set[tuple[int, int]]) -> tuple[
     return precision, recall, f1
 
 
-def calibrate_threshold(pairs: MinedPairs, gold: set[tuple[int, int]]) -> Calibration:
-    """Choose the score threshold that maximises F1 of ``pairs`` (best first) against ``gold``.
+@dataclass(frozen=True)
+class PrecisionRecallCurve:
+    """Precision and recall (in %) at every distinct score threshold, strictest first."""
 
-    Every distinct score is a candidate threshold, so ties are never split: a threshold keeps
-    all pairs scoring at least as much.
+    thresholds: np.ndarray
+    precision: np.ndarray
+    recall: np.ndarray
+    kept: np.ndarray  # pairs at or above each threshold
+
+    @property
+    def f1(self) -> np.ndarray:
+        total = self.precision + self.recall
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(total > 0, 2 * self.precision * self.recall / total, 0.0)
+
+
+def precision_recall_curve(pairs: MinedPairs, gold: set[tuple[int, int]]) -> PrecisionRecallCurve:
+    """Precision and recall of ``pairs`` (best first) against ``gold`` at each distinct score.
+
+    Every distinct score is a threshold that keeps all pairs scoring at least as much, so ties
+    are never split.
     """
     if not gold:
-        raise ValueError("calibration needs at least one gold pair")
+        raise ValueError("a precision/recall curve needs at least one gold pair")
     if not len(pairs):
-        raise ValueError("calibration needs mined pairs; nothing was mined")
+        raise ValueError("a precision/recall curve needs mined pairs; nothing was mined")
     correct = np.fromiter(
         ((int(s), int(t)) in gold for s, t in zip(pairs.source_ids, pairs.target_ids, strict=True)),
         dtype=bool,
@@ -217,16 +233,22 @@ def calibrate_threshold(pairs: MinedPairs, gold: set[tuple[int, int]]) -> Calibr
     true_positives = np.cumsum(correct)
     kept = np.arange(1, len(pairs) + 1)
     boundary = np.append(pairs.scores[1:] != pairs.scores[:-1], True)  # last position of each distinct score
-    precision = 100 * true_positives / kept
-    recall = 100 * true_positives / len(gold)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
-    f1 = np.where(boundary, f1, -1.0)
-    best = int(np.argmax(f1))
+    return PrecisionRecallCurve(
+        thresholds=pairs.scores[boundary],
+        precision=(100 * true_positives / kept)[boundary],
+        recall=(100 * true_positives / len(gold))[boundary],
+        kept=kept[boundary],
+    )
+
+
+def calibrate_threshold(pairs: MinedPairs, gold: set[tuple[int, int]]) -> Calibration:
+    """Choose the score threshold that maximises F1 of ``pairs`` (best first) against ``gold``."""
+    curve = precision_recall_curve(pairs, gold)
+    best = int(np.argmax(curve.f1))
     return Calibration(
-        threshold=float(pairs.scores[best]),
-        precision=float(precision[best]),
-        recall=float(recall[best]),
-        f1=float(f1[best]),
-        mined=best + 1,
+        threshold=float(curve.thresholds[best]),
+        precision=float(curve.precision[best]),
+        recall=float(curve.recall[best]),
+        f1=float(curve.f1[best]),
+        mined=int(curve.kept[best]),
     )

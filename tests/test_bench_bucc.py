@@ -110,9 +110,12 @@ def test_cli_build_then_bench(tiny_model: Path, tmp_path: Path) -> None:
             "en-zh",
             "-o",
             str(tmp_path / "bucc.json"),
+            "--plot",
+            str(tmp_path / "pr.png"),
         ],
     )
     assert result.exit_code == 0, result.output
+    assert (tmp_path / "pr.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     report = json.loads((tmp_path / "bucc.json").read_text(encoding="utf-8"))
     assert report["task"] == "bucc" and set(report["result"]) == {
         "threshold",

@@ -137,12 +137,15 @@ def test_cli_bench_tatoeba_writes_the_report(tiny_model: Path, tmp_path: Path) -
         str(tmp_path / "cache"),
         "--output",
         str(tmp_path / "report.json"),
+        "--plot",
+        str(tmp_path / "bars.png"),
     ]
     result = CliRunner().invoke(app, arguments)
     assert result.exit_code == 0, result.output
     assert "| cmn |" in result.output and "Wrote" in result.output
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert report["models"][0]["languages"][0]["pairs"] == 40
+    assert (tmp_path / "bars.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert report["models"][0]["languages"][0]["xx_to_en"] > 50  # the tiny model learnt these sentences
     again = CliRunner().invoke(app, arguments)
     assert again.exit_code == 2 and "pass --force" in again.output

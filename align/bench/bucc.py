@@ -19,7 +19,15 @@ from pathlib import Path
 
 from align.encode import Encoder, encode_texts
 from align.files import AlignError, InputFormatError, atomic_path, iter_lines
-from align.mining import CandidateMode, MarginKind, calibrate_threshold, mine, precision_recall_f1
+from align.mining import (
+    CandidateMode,
+    MarginKind,
+    PrecisionRecallCurve,
+    calibrate_threshold,
+    mine,
+    precision_recall_curve,
+    precision_recall_f1,
+)
 
 
 @dataclass
@@ -80,6 +88,17 @@ class BuccResult:
     f1: float
     oracle_threshold: float  # tuned on the test split itself: an upper bound, not a result
     oracle_f1: float
+    curve: PrecisionRecallCurve  # on the test split, for plots
+
+    def summary(self) -> dict[str, float]:
+        return {
+            "threshold": self.threshold,
+            "precision": self.precision,
+            "recall": self.recall,
+            "f1": self.f1,
+            "oracle_threshold": self.oracle_threshold,
+            "oracle_f1": self.oracle_f1,
+        }
 
 
 def evaluate_bucc(
@@ -108,7 +127,8 @@ def evaluate_bucc(
     test_pairs = mined(test)
     precision, recall, f1 = precision_recall_f1(test_pairs.above(threshold), test.gold)
     oracle = calibrate_threshold(test_pairs, test.gold)
-    return BuccResult(threshold, precision, recall, f1, oracle.threshold, oracle.f1)
+    curve = precision_recall_curve(test_pairs, test.gold)
+    return BuccResult(threshold, precision, recall, f1, oracle.threshold, oracle.f1, curve)
 
 
 def write_bucc_split(
