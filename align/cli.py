@@ -416,8 +416,12 @@ def bench_tatoeba(
         list[str], typer.Option(help="A model to score (a path or name); repeat for several, side by side.")
     ],
     data: Annotated[
-        Path, typer.Option(help="Directory of tatoeba.XXX-eng.XXX / .eng files (LASER's layout).")
-    ],
+        Path | None,
+        typer.Option(
+            help="Directory of tatoeba.XXX-eng.XXX / .eng files (LASER's layout) "
+            "[default: mteb/tatoeba-bitext-mining from the Hugging Face hub]."
+        ),
+    ] = None,
     langs: Annotated[str, typer.Option(help="Comma-separated codes (cmn,deu,fra) or 'all'.")] = "cmn,deu,fra",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the JSON report here.")] = None,
     cache_dir: Annotated[
@@ -457,7 +461,7 @@ def bench_tatoeba(
             results[label] = run_tatoeba(encoder, data, languages, cache, batch_size=batch_size)
         report = tatoeba_report(
             results,
-            data=str(data),
+            data=str(data) if data else "hf:mteb/tatoeba-bitext-mining",
             seconds=time.perf_counter() - started,
             settings={
                 "languages": languages,

@@ -60,6 +60,16 @@ def test_languages_are_found_and_checked(tmp_path: Path) -> None:
         resolve_languages("all", tmp_path / "nowhere")
 
 
+def test_without_data_the_hub_is_used_and_offline_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    assert resolve_languages("cmn,deu", None) == ["cmn", "deu"]
+    with pytest.raises(AlignError, match=r"mteb/tatoeba-bitext-mining.*offline, pass --data"):
+        load_tatoeba(None, "cmn")
+    with pytest.raises(AlignError, match="offline, pass --data"):
+        resolve_languages("all", None)
+
+
 def test_misaligned_files_name_both(tmp_path: Path) -> None:
     write_tatoeba(tmp_path, "cmn", COMPOSED[:5])
     (tmp_path / "tatoeba.cmn-eng.eng").write_text("one\n", encoding="utf-8")

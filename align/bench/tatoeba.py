@@ -8,6 +8,7 @@ candidates tie (a sentence repeated in the set), the first one wins, so the othe
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,8 +55,30 @@ def available_languages(data_dir: str | Path) -> list[str]:
     )
 
 
-def resolve_languages(spec: str, data_dir: str | Path) -> list[str]:
-    """``"all"`` or a comma-separated list, checked against what ``data_dir`` holds."""
+HUB_DATASET = (
+    "mteb/tatoeba-bitext-mining"  # config "xxx-eng", split "test": sentence1 = xxx, sentence2 = English
+)
+
+
+def _hub_error(error: Exception) -> AlignError:
+    return AlignError(
+        f"could not read {HUB_DATASET} from the Hugging Face hub ({type(error).__name__}: {error}); "
+        "offline, pass --data with a directory of tatoeba.XXX-eng.XXX files"
+    )
+
+
+def resolve_languages(spec: str, data_dir: str | Path | None) -> list[str]:
+    """``"all"`` or a comma-separated list, checked against what ``data_dir`` holds (or the hub has)."""
+    if data_dir is None:
+        if spec.strip() != "all":
+            return [code.strip() for code in spec.split(",") if code.strip()]
+        import datasets
+
+        try:
+            configs = datasets.get_dataset_config_names(HUB_DATASET)
+        except Exception as error:  # the hub client raises many types when offline
+            raise _hub_error(error) from None
+        return sorted(config.split("-")[0] for config in configs if config.endswith("-eng"))
     available = available_languages(data_dir)
     if not available:
         raise AlignError(
@@ -73,8 +96,16 @@ def resolve_languages(spec: str, data_dir: str | Path) -> list[str]:
     return languages
 
 
-def load_tatoeba(data_dir: str | Path, language: str) -> tuple[list[str], list[str]]:
-    """The (non-English, English) sentences of one language, checked to be line-aligned."""
+def load_tatoeba(data_dir: str | Path | None, language: str) -> tuple[list[str], list[str]]:
+    """The (non-English, English) sentences of one language, from ``data_dir`` or, if None, the hub."""
+    if data_dir is None:
+        import datasets
+
+        try:
+            rows = datasets.load_dataset(HUB_DATASET, f"{language}-eng", split="test")
+        except Exception as error:  # the hub client raises many types when offline
+            raise _hub_error(error) from None
+        return list(rows["sentence1"]), list(rows["sentence2"])
     data_dir = Path(data_dir)
     foreign_path = data_dir / f"tatoeba.{language}-eng.{language}"
     english_path = data_dir / f"tatoeba.{language}-eng.eng"
@@ -89,7 +120,9 @@ def load_tatoeba(data_dir: str | Path, language: str) -> tuple[list[str], list[s
     return foreign, english
 
 
-def score_tatoeba(model: Encoder, data_dir: str | Path, language: str, batch_size: int = 256) -> TatoebaScore:
+def score_tatoeba(
+    model: Encoder, data_dir: str | Path | None, language: str, batch_size: int = 256
+) -> TatoebaScore:
     foreign, english = load_tatoeba(data_dir, language)
     foreign_embeddings = encode_texts(model, foreign, batch_size=batch_size)
     english_embeddings = encode_texts(model, english, batch_size=batch_size)
@@ -103,7 +136,7 @@ def score_tatoeba(model: Encoder, data_dir: str | Path, language: str, batch_siz
 
 def run_tatoeba(
     model: Encoder,
-    data_dir: str | Path,
+    data_dir: str | Path | None,
     languages: list[str],
     cache: ResultCache | None = None,
     *,
@@ -113,16 +146,19 @@ def run_tatoeba(
     """Score every language, reusing cached results so an interrupted run resumes where it stopped."""
     from tqdm.auto import tqdm
 
+    # Results depend on the data as well as the model: key them by where the data came from.
+    source = HUB_DATASET if data_dir is None else str(Path(data_dir).resolve())
+    task = f"tatoeba-{hashlib.sha1(source.encode()).hexdigest()[:8]}"
     scores = []
     for language in tqdm(languages, desc="Tatoeba", unit=" languages", disable=not show_progress_bar):
-        cached = cache.get("tatoeba", language) if cache else None
+        cached = cache.get(task, language) if cache else None
         if cached is not None:
             scores.append(TatoebaScore(**cached))
             continue
         score = score_tatoeba(model, data_dir, language, batch_size=batch_size)
         if cache:
             cache.put(
-                "tatoeba",
+                task,
                 language,
                 {
                     "language": score.language,
