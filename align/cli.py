@@ -33,6 +33,11 @@ def _setup_logging(verbose: bool) -> None:
     logging.getLogger("align").setLevel(logging.INFO)
 
 
+def _model_label(name: str) -> str:
+    """A short column name for a model: a hub name as is, a path by its last two parts."""
+    return "/".join(Path(name).parts[-2:]) if Path(name).exists() else name
+
+
 def _parse_columns(columns: str | None) -> tuple[str, str] | None:
     if columns is None:
         return None
@@ -457,8 +462,7 @@ def bench_tatoeba(
         for name in model:
             encoder = load_encoder(name)
             cache = None if no_cache else ResultCache(cache_dir or default_cache_dir(), encoder, name)
-            label = "/".join(Path(name).parts[-2:]) if Path(name).exists() else name
-            results[label] = run_tatoeba(encoder, data, languages, cache, batch_size=batch_size)
+            results[_model_label(name)] = run_tatoeba(encoder, data, languages, cache, batch_size=batch_size)
         report = tatoeba_report(
             results,
             data=str(data) if data else "hf:mteb/tatoeba-bitext-mining",
@@ -500,17 +504,17 @@ def bench_bucc(
     force: Annotated[bool, typer.Option(help="Overwrite OUTPUT.")] = False,
 ) -> None:
     """BUCC mining F1: threshold calibrated on one split, applied to another (oracle F1 beside it)."""
-    import datetime
-    import json
+    import time
 
     from align.bench.bucc import evaluate_bucc, read_bucc_split
-    from align.bench.report import REPORT_SCHEMA_VERSION, versions
+    from align.bench.report import report_header, write_json
     from align.encode import load_encoder
-    from align.files import atomic_path, refuse_overwrite
+    from align.files import refuse_overwrite
 
     try:
         if output is not None:
             refuse_overwrite(output, force)
+        started = time.perf_counter()
         tune, test = read_bucc_split(data, pair, tune_split), read_bucc_split(data, pair, test_split)
         result = evaluate_bucc(load_encoder(model), tune, test, k=k)
         if plot is not None:
@@ -526,25 +530,18 @@ def bench_bucc(
         f"{result.f1:.1f} | {result.oracle_f1:.1f} |"
     )
     if output is not None:
-        report = {
-            "schema": REPORT_SCHEMA_VERSION,
-            "task": "bucc",
-            "model": model,
-            "data": str(data),
+        settings = {
             "pair": pair,
-            "settings": {
-                "tune_split": tune_split,
-                "test_split": test_split,
-                "k": k,
-                "margin": "ratio",
-                "mode": "max",
-            },
-            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "versions": versions(),
-            "result": result.summary(),
+            "tune_split": tune_split,
+            "test_split": test_split,
+            "k": k,
+            "margin": "ratio",
+            "mode": "max",
         }
-        with atomic_path(output) as tmp:
-            tmp.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        header = report_header(
+            "bucc", data=str(data), settings=settings, seconds=time.perf_counter() - started
+        )
+        write_json({**header, "model": model, "result": result.summary()}, output)
 
 
 @bench_app.command("build-bucc")
@@ -599,43 +596,36 @@ def bench_retrieval(
     force: Annotated[bool, typer.Option(help="Overwrite OUTPUT.")] = False,
 ) -> None:
     """Cross-lingual retrieval: recall@1/5/10, MRR and mAP@20 per query × document language, and pooled."""
-    import datetime
-    import json
+    import time
 
-    from align.bench.report import REPORT_SCHEMA_VERSION, versions
+    from align.bench.report import report_header, write_json
     from align.bench.retrieval import evaluate_retrieval, read_tsv_task, read_xquad_r, retrieval_markdown
     from align.encode import load_encoder
-    from align.files import atomic_path, refuse_overwrite
+    from align.files import refuse_overwrite
 
     try:
         if output is not None:
             refuse_overwrite(output, force)
+        started = time.perf_counter()
         languages = None if langs.strip() == "all" else [lang.strip() for lang in langs.split(",")]
         is_tsv = (data / "queries.tsv").is_file()
         task = read_tsv_task(data) if is_tsv else read_xquad_r(data, languages)
-        results = {}
-        for name in model:
-            label = "/".join(Path(name).parts[-2:]) if Path(name).exists() else name
-            results[label] = evaluate_retrieval(load_encoder(name), task, languages)
+        results = {
+            _model_label(name): evaluate_retrieval(load_encoder(name), task, languages) for name in model
+        }
     except AlignError as error:
         _fail(error)
     typer.echo(retrieval_markdown(results))
     if output is not None:
-        report = {
-            "schema": REPORT_SCHEMA_VERSION,
-            "task": "retrieval",
-            "data": str(data),
-            "settings": {
-                "languages": languages or task.languages,
-                "format": "tsv" if is_tsv else "xquad-r",
-                "cutoff": 20,
-            },
-            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "versions": versions(),
-            "models": results,
+        settings = {
+            "languages": languages or task.languages,
+            "format": "tsv" if is_tsv else "xquad-r",
+            "cutoff": 20,
         }
-        with atomic_path(output) as tmp:
-            tmp.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        header = report_header(
+            "retrieval", data=str(data), settings=settings, seconds=time.perf_counter() - started
+        )
+        write_json({**header, "models": results}, output)
         typer.echo(f"\nWrote {output}")
 
 

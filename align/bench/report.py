@@ -41,17 +41,24 @@ def average(scores: list[TatoebaScore]) -> dict[str, float]:
     }
 
 
-def tatoeba_report(
-    results: dict[str, list[TatoebaScore]], *, data: str, settings: dict[str, Any], seconds: float
-) -> dict[str, Any]:
+def report_header(task: str, *, data: str, settings: dict[str, Any], seconds: float) -> dict[str, Any]:
+    """What every bench report starts with: enough to reproduce and cite its figures."""
     return {
         "schema": REPORT_SCHEMA_VERSION,
-        "task": "tatoeba",
+        "task": task,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "seconds": round(seconds, 1),
         "data": data,
         "settings": settings,
         "versions": versions(),
+    }
+
+
+def tatoeba_report(
+    results: dict[str, list[TatoebaScore]], *, data: str, settings: dict[str, Any], seconds: float
+) -> dict[str, Any]:
+    return {
+        **report_header("tatoeba", data=data, settings=settings, seconds=seconds),
         "models": [
             {
                 "model": model,
