@@ -33,9 +33,11 @@ def _setup_logging(verbose: bool) -> None:
     logging.getLogger("align").setLevel(logging.INFO)
 
 
-def _model_label(name: str) -> str:
-    """A short column name for a model: a hub name as is, a path by its last two parts."""
-    return "/".join(Path(name).parts[-2:]) if Path(name).exists() else name
+def _model_labels(names: list[str]) -> list[str]:
+    """Short column names for models: a hub name as is, a path by its last two parts; the full
+    names where two short ones would collide."""
+    short = ["/".join(Path(name).parts[-2:]) if Path(name).exists() else name for name in names]
+    return short if len(set(short)) == len(short) else list(names)
 
 
 def _parse_columns(columns: str | None) -> tuple[str, str] | None:
@@ -459,10 +461,10 @@ def bench_tatoeba(
         languages = resolve_languages(langs, data)
         started = time.perf_counter()
         results = {}
-        for name in model:
+        for label, name in zip(_model_labels(model), model, strict=True):
             encoder = load_encoder(name)
             cache = None if no_cache else ResultCache(cache_dir or default_cache_dir(), encoder, name)
-            results[_model_label(name)] = run_tatoeba(encoder, data, languages, cache, batch_size=batch_size)
+            results[label] = run_tatoeba(encoder, data, languages, cache, batch_size=batch_size)
         report = tatoeba_report(
             results,
             data=str(data) if data else "hf:mteb/tatoeba-bitext-mining",
@@ -489,7 +491,7 @@ def bench_tatoeba(
 
 @bench_app.command("bucc")
 def bench_bucc(
-    model: Annotated[str, typer.Option(help="The model to score (a path or name).")],
+    model: Annotated[list[str], typer.Option(help="A model to score; repeat for several, side by side.")],
     data: Annotated[
         Path, typer.Option(help="Directory in BUCC's layout: PAIR.SPLIT.LANG and PAIR.SPLIT.gold.")
     ],
@@ -516,19 +518,23 @@ def bench_bucc(
             refuse_overwrite(output, force)
         started = time.perf_counter()
         tune, test = read_bucc_split(data, pair, tune_split), read_bucc_split(data, pair, test_split)
-        result = evaluate_bucc(load_encoder(model), tune, test, k=k)
+        results = {
+            label: evaluate_bucc(load_encoder(name), tune, test, k=k)
+            for label, name in zip(_model_labels(model), model, strict=True)
+        }
         if plot is not None:
             from align.bench.plots import plot_precision_recall
 
-            plot_precision_recall({model: result.curve}, plot)
+            plot_precision_recall({label: result.curve for label, result in results.items()}, plot)
     except AlignError as error:
         _fail(error)
     typer.echo("| model | pair | threshold (from " + tune_split + ") | precision | recall | F1 | oracle F1 |")
     typer.echo("|---|---|---|---|---|---|---|")
-    typer.echo(
-        f"| {model} | {pair} | {result.threshold:.4f} | {result.precision:.1f} | {result.recall:.1f} | "
-        f"{result.f1:.1f} | {result.oracle_f1:.1f} |"
-    )
+    for label, result in results.items():
+        typer.echo(
+            f"| {label} | {pair} | {result.threshold:.4f} | {result.precision:.1f} | {result.recall:.1f} | "
+            f"{result.f1:.1f} | {result.oracle_f1:.1f} |"
+        )
     if output is not None:
         settings = {
             "pair": pair,
@@ -541,7 +547,8 @@ def bench_bucc(
         header = report_header(
             "bucc", data=str(data), settings=settings, seconds=time.perf_counter() - started
         )
-        write_json({**header, "model": model, "result": result.summary()}, output)
+        models = [{"model": label, "result": result.summary()} for label, result in results.items()]
+        write_json({**header, "models": models}, output)
 
 
 @bench_app.command("build-bucc")
@@ -611,7 +618,8 @@ def bench_retrieval(
         is_tsv = (data / "queries.tsv").is_file()
         task = read_tsv_task(data) if is_tsv else read_xquad_r(data, languages)
         results = {
-            _model_label(name): evaluate_retrieval(load_encoder(name), task, languages) for name in model
+            label: evaluate_retrieval(load_encoder(name), task, languages)
+            for label, name in zip(_model_labels(model), model, strict=True)
         }
     except AlignError as error:
         _fail(error)

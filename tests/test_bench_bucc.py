@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -69,7 +70,9 @@ def test_threshold_from_one_split_applied_to_another(tiny_model: Path, tmp_path:
     assert 0 < result.f1 <= result.oracle_f1 <= 100
 
 
-def test_cli_build_then_bench(tiny_model: Path, tmp_path: Path) -> None:
+def test_cli_build_then_bench_two_models(tiny_model: Path, tmp_path: Path) -> None:
+    other = tmp_path / "elsewhere" / tiny_model.parent.name / tiny_model.name  # the same last two path parts
+    shutil.copytree(tiny_model, other)
     corpus = write_moses(tmp_path / "corpus", COMPOSED[:40])
     (tmp_path / "extra.en").write_text("".join(f"{en}\n" for en, _ in COMPOSED[60:80]), encoding="utf-8")
     (tmp_path / "extra.zh").write_text("".join(f"{zh}\n" for _, zh in COMPOSED[80:100]), encoding="utf-8")
@@ -104,6 +107,8 @@ def test_cli_build_then_bench(tiny_model: Path, tmp_path: Path) -> None:
             "bucc",
             "--model",
             str(tiny_model),
+            "--model",
+            str(other),
             "--data",
             str(tmp_path / "bucc"),
             "--pair",
@@ -117,7 +122,8 @@ def test_cli_build_then_bench(tiny_model: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (tmp_path / "pr.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     report = json.loads((tmp_path / "bucc.json").read_text(encoding="utf-8"))
-    assert report["task"] == "bucc" and set(report["result"]) == {
+    assert [entry["model"] for entry in report["models"]] == [str(tiny_model), str(other)]  # labels collide
+    assert report["task"] == "bucc" and set(report["models"][0]["result"]) == {
         "threshold",
         "precision",
         "recall",
