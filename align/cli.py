@@ -130,7 +130,13 @@ def train(
     eval_steps: Annotated[
         int | None, typer.Option(help="Evaluate and checkpoint every N steps (default: 5 times per run).")
     ] = None,
-    seed: Annotated[int, typer.Option(help="Random seed (data split, order and initialisation).")] = 42,
+    seed: Annotated[
+        int,
+        typer.Option(
+            help="Random seed for the data split, batch order and initialisation (the WordPiece "
+            "vocabulary can still vary between processes: tokenizers#1794)."
+        ),
+    ] = 42,
     max_words: Annotated[int, typer.Option(help="Drop pairs with a side longer than this many words.")] = 200,
     max_length_ratio: Annotated[
         float, typer.Option(help="Drop pairs whose word lengths differ by more than this factor.")

@@ -49,7 +49,9 @@ def train_tokenizer(
     """Learn a WordPiece vocabulary from ``texts`` (both sides of the corpus, streamed).
 
     ``min_frequency`` 2 keeps tokens seen only once out of the vocabulary: their vectors would be
-    trained on a single pair and generalise to nothing.
+    trained on a single pair and generalise to nothing. The trainer breaks ties between equally
+    frequent merges in hash-map order, which differs between processes, so two runs can learn
+    slightly different vocabularies (tokenizers#1794, unfixed upstream).
     """
     tokenizer = build_untrained_tokenizer(lowercase)
     trainer = WordPieceTrainer(
