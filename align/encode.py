@@ -98,16 +98,16 @@ def embed_file(
     """Encode each line of a UTF-8 text file to ``output_path`` (``.npy``), written atomically.
 
     Row i of the matrix is line i of the file, blank lines included (as zero-information
-    embeddings), so line numbers stay valid downstream.
+    embeddings), so line numbers stay valid downstream. The matrix is written chunk by chunk and
+    returned memory-mapped, so a file of millions of lines needs no more memory than one chunk.
     """
     refuse_overwrite(output_path, force)
     texts = [text or "" for _, text in iter_lines(input_path)]
     if not texts:
         raise AlignError(f"{input_path}: the file is empty; nothing to encode")
-    embeddings = encode_texts(model, texts, batch_size=batch_size, show_progress_bar=show_progress_bar)
-    with atomic_path(output_path) as tmp, open(tmp, "wb") as handle:
-        np.save(handle, embeddings)
-    return embeddings
+    return encode_to_npy(
+        model, texts, output_path, batch_size=batch_size, show_progress_bar=show_progress_bar
+    )
 
 
 def load_encoder(name_or_path: str | Path, device: str | None = None) -> Encoder:
