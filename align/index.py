@@ -120,12 +120,18 @@ class VectorIndex:
             sample_size = min(count, _training_sample_size(index))
             sample = embeddings[np.sort(rng.choice(count, sample_size, replace=False))]
             index.train(sample)
-        for start in range(0, count, batch_size):
-            index.add(embeddings[start : start + batch_size])
         info = IndexInfo(
             dimension=dimension, factory=factory, model=model, fingerprint=fingerprint, nprobe=nprobe
         )
-        return cls(index, info)
+        built = cls(index, info)
+        built.add(embeddings, batch_size=batch_size)
+        return built
+
+    def add(self, embeddings: np.ndarray, *, batch_size: int = 100_000) -> None:
+        """Append ``embeddings`` (checked like every input); their ids continue from ``len(self)``."""
+        embeddings = check_embeddings(embeddings, self.info.dimension)
+        for start in range(0, len(embeddings), batch_size):
+            self.index.add(embeddings[start : start + batch_size])
 
     def __len__(self) -> int:
         return int(self.index.ntotal)

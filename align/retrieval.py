@@ -6,8 +6,9 @@
     retriever.save("my-index")
     retriever = Retriever.load("my-index")           # loads the model it was built with
 
-Documents are buffered until the first search, then indexed with the FAISS index that suits
-their number (exact search up to 50k, IVF beyond); later additions go straight into that index.
+Documents are buffered until the first search (or ``build``), then indexed with the FAISS index
+that suits their number (exact search up to 50k, IVF beyond); later additions are appended to that
+index the same way, at the next search.
 """
 
 from __future__ import annotations
@@ -74,13 +75,11 @@ class Retriever:
             )
         if not documents:
             return
-        embeddings = encode_texts(
-            self.model, documents, batch_size=self.batch_size, show_progress_bar=len(documents) > 10_000
+        self._pending.append(
+            encode_texts(
+                self.model, documents, batch_size=self.batch_size, show_progress_bar=len(documents) > 10_000
+            )
         )
-        if self._index is None:
-            self._pending.append(embeddings)
-        else:
-            self._index.index.add(embeddings)
         self.ids += ids
         self.texts += list(documents)
         self.metadata += metadata
@@ -143,6 +142,6 @@ class Retriever:
                     pending, factory=self.factory, model=self.model_name, fingerprint=self.fingerprint
                 )
             else:
-                self._index.index.add(pending)
+                self._index.add(pending)
         assert self._index is not None
         return self._index

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -157,15 +157,6 @@ def run_tatoeba(
             continue
         score = score_tatoeba(model, data_dir, language, batch_size=batch_size)
         if cache:
-            cache.put(
-                task,
-                language,
-                {
-                    "language": score.language,
-                    "xx_to_en": score.xx_to_en,
-                    "en_to_xx": score.en_to_xx,
-                    "pairs": score.pairs,
-                },
-            )
+            cache.put(task, language, asdict(score))
         scores.append(score)
     return scores
