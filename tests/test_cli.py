@@ -39,7 +39,7 @@ def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "Saved" in result.output and "Dev translation retrieval" in result.output
+    assert "Saved" in result.output and "Translation retrieval on dev" in result.output
     return root / "model"
 
 
@@ -96,7 +96,12 @@ def test_embed_missing_input_and_unloadable_model(tmp_path: Path) -> None:
 
 
 def test_help_teaches_the_options() -> None:
-    result = runner.invoke(app, ["train", "--help"])
+    # Rich shortens long option names to fit 80 columns; a wider terminal shows them whole.
+    result = runner.invoke(app, ["train", "--help"], env={"COLUMNS": "130"})
     assert result.exit_code == 0
-    for option in ("--pairs", "--data", "--margin", "--mini-batch-size", "--resume", "--force"):
+    for option in ("--pairs", "--data", "--margin", "--mini-batch-size", "--watch", "--resume", "--force"):
+        assert option in result.output
+    result = runner.invoke(app, ["distill", "--help"], env={"COLUMNS": "130"})
+    assert result.exit_code == 0
+    for option in ("--teacher", "--ranking-weight", "--init-from-teacher", "--watch", "--resume"):
         assert option in result.output

