@@ -157,7 +157,7 @@ def train(
         ),
     ] = None,
     lr: Annotated[
-        float | None, typer.Option(help="Peak learning rate [static: 0.2, fine-tune: 2e-5].")
+        float | None, typer.Option(help="Peak learning rate [static: 0.2, fine-tune: 5e-5].")
     ] = None,
     scale: ScaleOption = 20.0,
     margin: Annotated[
@@ -374,7 +374,9 @@ def embed(
     model: Annotated[
         str, typer.Option(help="A model saved by align train, or any sentence-transformers model.")
     ],
-    batch_size: Annotated[int, typer.Option(help="Sentences encoded at a time.")] = 256,
+    batch_size: Annotated[
+        int | None, typer.Option(help="Sentences encoded at a time [256; static encoders 4096].")
+    ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite OUTPUT.")] = False,
 ) -> None:
     """Encode a text file into an L2-normalised float32 matrix saved as .npy."""
@@ -601,7 +603,9 @@ def bench_tatoeba(
     ] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute everything.")] = False,
     plot: Annotated[Path | None, typer.Option(help="Write per-language accuracy bars (PNG).")] = None,
-    batch_size: Annotated[int, typer.Option(help="Sentences encoded at a time.")] = 256,
+    batch_size: Annotated[
+        int | None, typer.Option(help="Sentences encoded at a time [256; static encoders 4096].")
+    ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite OUTPUT.")] = False,
 ) -> None:
     """Tatoeba bitext retrieval: per language, accuracy xx→en and en→xx (nearest neighbour by cosine).

@@ -40,7 +40,9 @@ class Hit:
 class Retriever:
     """An encoder plus a FAISS index over documents, with ids, texts and metadata kept alongside."""
 
-    def __init__(self, model: Encoder | str, *, factory: str | None = None, batch_size: int = 256) -> None:
+    def __init__(
+        self, model: Encoder | str, *, factory: str | None = None, batch_size: int | None = None
+    ) -> None:
         """``model`` is a loaded encoder or a name/path; a name is recorded so ``load`` can find it again."""
         self.model_name = model if isinstance(model, str) else None
         self.model = load_encoder(model) if isinstance(model, str) else model

@@ -121,7 +121,7 @@ def load_tatoeba(data_dir: str | Path | None, language: str) -> tuple[list[str],
 
 
 def score_tatoeba(
-    model: Encoder, data_dir: str | Path | None, language: str, batch_size: int = 256
+    model: Encoder, data_dir: str | Path | None, language: str, batch_size: int | None = None
 ) -> TatoebaScore:
     foreign, english = load_tatoeba(data_dir, language)
     foreign_embeddings = encode_texts(model, foreign, batch_size=batch_size)
@@ -140,7 +140,7 @@ def run_tatoeba(
     languages: list[str],
     cache: ResultCache | None = None,
     *,
-    batch_size: int = 256,
+    batch_size: int | None = None,
     show_progress_bar: bool = True,
 ) -> list[TatoebaScore]:
     """Score every language, reusing cached results so an interrupted run resumes where it stopped."""

@@ -1,0 +1,24 @@
+"""Encoding: batch sizes that suit the model, same embeddings whatever the batch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from sentence_transformers import SentenceTransformer
+
+from align.encode import STATIC_BATCH_SIZE, TRANSFORMER_BATCH_SIZE, default_batch_size, encode_texts
+from tests.conftest import COMPOSED
+
+
+def test_static_encoders_encode_in_large_batches_with_the_same_result(tiny_model: Path) -> None:
+    model = SentenceTransformer(str(tiny_model), device="cpu")
+    assert default_batch_size(model) == STATIC_BATCH_SIZE
+    texts = [en for en, _ in COMPOSED]
+    np.testing.assert_allclose(
+        encode_texts(model, texts), encode_texts(model, texts, batch_size=7), atol=1e-6
+    )
+
+
+def test_transformers_keep_moderate_batches(minilm_path: str) -> None:
+    assert default_batch_size(SentenceTransformer(minilm_path, device="cpu")) == TRANSFORMER_BATCH_SIZE
