@@ -56,20 +56,27 @@ def main() -> None:
         "--output", type=Path, default=Path(__file__).parent / "results" / "distill_static.json"
     )
     parser.add_argument("--keep", type=Path, help="keep the default student here")
+    parser.add_argument("--ablation", action="store_true", help="also distil from a random start")
+    parser.add_argument(
+        "--teacher-mining",
+        action="store_true",
+        help="also mine with the teacher (~4 min; benchmarks/finetune_e5.py reports it already)",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     teacher_sample = rate_sample(args.data, 2_000)
     student_sample = rate_sample(args.data, 50_000)
     rows: dict[str, dict] = {}
     teacher = SentenceTransformer(args.teacher, device="cpu")
-    rows["teacher (fine-tuned e5-small)"] = evaluate(teacher, args.data, teacher_sample)
+    rows["teacher (fine-tuned e5-small)"] = evaluate(
+        teacher, args.data, teacher_sample, with_mining=args.teacher_mining
+    )
     del teacher
     with tempfile.TemporaryDirectory() as work:
-        variants = {
-            "static student (align distill defaults)": (),
+        variants = {"static student (align distill defaults)": ()}
+        if args.ablation:
             # a random start gets the from-scratch static learning rate, which suits it better
-            "static student, random start (lr 0.2)": ("--no-init-from-teacher", "--lr", "0.2"),
-        }
+            variants["static student, random start (lr 0.2)"] = ("--no-init-from-teacher", "--lr", "0.2")
         for name, extra in variants.items():
             path = Path(work) / name.split(" (")[0].replace(" ", "-").replace(",", "")
             seconds = distill_with_align(args.teacher, args.data, path, *extra)

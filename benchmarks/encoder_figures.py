@@ -65,9 +65,9 @@ def mining(model, data: Path, seed: int = 1) -> dict[str, float]:
     encode_seconds = time.perf_counter() - started
     result = score_pool(source, target, gold, k=4, kind="ratio", mode="max", factory="Flat")
     return {
-        "f1": round(100 * result["f1"], 2),
-        "precision": round(100 * result["precision"], 2),
-        "recall": round(100 * result["recall"], 2),
+        "f1": round(result["f1"], 2),  # calibrate_threshold reports %
+        "precision": round(result["precision"], 2),
+        "recall": round(result["recall"], 2),
         "threshold": round(result["threshold"], 4),
         "encode_seconds": round(encode_seconds, 1),
     }
