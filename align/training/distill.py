@@ -22,13 +22,22 @@ import datasets
 import numpy as np
 from sentence_transformers import SentenceTransformer
 
-from align.encode import encode_to_npy, load_encoder
+from align.encode import encode_to_npy
 from align.encoders.student import build_static_student
 from align.files import AlignError
 from align.training.losses import DistillationLoss
-from align.training.pretrained import choose_prompt
-from align.training.runs import prepare_work_dir
-from align.training.trainer import Corpus, TrainConfig, TrainResult, finish, fit, load_corpus, with_defaults
+from align.training.runs import initial_model, prepare_work_dir
+from align.training.trainer import (
+    Corpus,
+    TrainConfig,
+    TrainResult,
+    finish,
+    fit,
+    iter_texts,
+    load_corpus,
+    load_pretrained,
+    with_defaults,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -65,10 +74,9 @@ def distill(config: DistillConfig) -> TrainResult:
     output = Path(config.output)
     work_dir = prepare_work_dir(output, resume=config.resume, force=config.force)
     started = time.perf_counter()
-    teacher = load_encoder(config.teacher)
-    if config.max_seq_length:
-        teacher.max_seq_length = config.max_seq_length
-    teacher.default_prompt_name = choose_prompt(teacher, config.prompt)
+    teacher = load_pretrained(
+        config.teacher, max_seq_length=config.max_seq_length, prompt=config.prompt, freeze_embeddings=False
+    )
     corpus = load_corpus(config, work_dir)
     labelled = _with_teacher_embeddings(teacher, corpus, work_dir, config.teacher_batch_size)
     student = _initial_student(config, teacher, corpus, work_dir)
@@ -95,9 +103,8 @@ def _with_teacher_embeddings(
     """
     path = work_dir / "teacher-embeddings.npy"
     sources = corpus.train_set["source"]
-    if path.is_file() and len(np.load(path, mmap_mode="r")) == len(sources):
-        embeddings = np.load(path, mmap_mode="r")
-    else:
+    embeddings = np.load(path, mmap_mode="r") if path.is_file() else None
+    if embeddings is None or len(embeddings) != len(sources):
         logger.info("Embedding %s source sentences with the teacher", f"{len(sources):,}")
         embeddings = encode_to_npy(teacher, list(sources), path, batch_size=batch_size)
 
@@ -116,18 +123,13 @@ def _with_teacher_embeddings(
 def _initial_student(
     config: DistillConfig, teacher: SentenceTransformer, corpus: Corpus, work_dir: Path
 ) -> SentenceTransformer:
-    """The untrained student, kept in ``work_dir`` so a resumed run starts from the same one."""
-    initial = work_dir / "initial-student"
-    if initial.is_dir():
-        return SentenceTransformer(str(initial), device="cpu")
-
-    def texts():
-        for batch in corpus.train_set.iter(batch_size=10_000):
-            yield from batch["source"]
-            yield from batch["target"]
-
-    student = build_static_student(
-        teacher, texts(), initialise_from_teacher=config.initialise_from_teacher, seed=config.seed
+    """The untrained student, its vocabulary the pieces of both sides of the training pairs."""
+    return initial_model(
+        work_dir / "initial-student",
+        lambda: build_static_student(
+            teacher,
+            iter_texts(corpus.train_set),
+            initialise_from_teacher=config.initialise_from_teacher,
+            seed=config.seed,
+        ),
     )
-    student.save(str(initial))
-    return student

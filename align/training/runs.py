@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,3 +51,13 @@ def save_run(model: SentenceTransformer, output: Path, work_dir: Path, state: di
             json.dumps(state, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
     shutil.rmtree(work_dir)
+
+
+def initial_model(path: Path, build: Callable[[], SentenceTransformer]) -> SentenceTransformer:
+    """The run's starting model: built and saved at ``path`` once, so that a resumed run starts from
+    exactly the same model before loading its checkpoint (building may not be reproducible)."""
+    if path.is_dir():
+        return SentenceTransformer(str(path), device="cpu")
+    model = build()
+    model.save(str(path))
+    return model

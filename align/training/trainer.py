@@ -31,7 +31,7 @@ from align.encoders.static import build_static_encoder
 from align.training.evaluation import SELECTION_METRIC, build_evaluator, retrieval_scores
 from align.training.losses import CachedTranslationRankingLoss, TranslationRankingLoss
 from align.training.pretrained import choose_prompt, freeze_word_embeddings
-from align.training.runs import prepare_work_dir, save_run
+from align.training.runs import initial_model, prepare_work_dir, save_run
 from align.training.sampler import LengthGroupedBatchSampler
 
 logger = logging.getLogger(__name__)
@@ -133,7 +133,7 @@ class TrainResult:
     model: SentenceTransformer  # the trained model, as saved to ``output``
 
 
-def _iter_texts(dataset: datasets.Dataset, batch_size: int = 10_000) -> Iterator[str]:
+def iter_texts(dataset: datasets.Dataset, batch_size: int = 10_000) -> Iterator[str]:
     """Both sides of every pair, streamed from the on-disk dataset (the tokenizer needs no list)."""
     for batch in dataset.iter(batch_size=batch_size):
         yield from batch["source"]
@@ -143,31 +143,31 @@ def _iter_texts(dataset: datasets.Dataset, batch_size: int = 10_000) -> Iterator
 def _build_static_model(
     config: TrainConfig, train_texts: Iterable[str], work_dir: Path
 ) -> SentenceTransformer:
-    """A fresh static encoder, its tokenizer trained on ``train_texts``; kept in ``work_dir`` so that a
-    resumed run rebuilds exactly the same model before loading its checkpoint."""
-    initial = work_dir / "initial-model"
-    if initial.is_dir():
-        return SentenceTransformer(str(initial), device="cpu")
-    model = build_static_encoder(
-        train_texts,
-        embedding_dim=config.embedding_dim,
-        vocab_size=config.vocab_size,
-        fold_traditional=config.fold_traditional,
-        seed=config.seed,
+    """A fresh static encoder, its tokenizer trained on ``train_texts``."""
+    return initial_model(
+        work_dir / "initial-model",
+        lambda: build_static_encoder(
+            train_texts,
+            embedding_dim=config.embedding_dim,
+            vocab_size=config.vocab_size,
+            fold_traditional=config.fold_traditional,
+            seed=config.seed,
+        ),
     )
-    model.save(str(initial))
-    return model
 
 
-def _load_pretrained(config: TrainConfig) -> SentenceTransformer:
-    """The model to fine-tune, with its embeddings frozen and its prompt made the default as asked."""
-    model = load_encoder(config.model)
-    if config.max_seq_length:
-        model.max_seq_length = config.max_seq_length
-    if config.freeze_embeddings:
+def load_pretrained(
+    name_or_path: str, *, max_seq_length: int | None, prompt: str | None, freeze_embeddings: bool
+) -> SentenceTransformer:
+    """A pretrained model with its prompt made the default as asked (see :func:`choose_prompt`),
+    truncating at ``max_seq_length`` and, for fine-tuning, its word embeddings frozen."""
+    model = load_encoder(name_or_path)
+    if max_seq_length:
+        model.max_seq_length = max_seq_length
+    if freeze_embeddings:
         frozen = freeze_word_embeddings(model)
         logger.info("Froze the word embeddings: %s of %s parameters", f"{frozen:,}", f"{_size(model):,}")
-    model.default_prompt_name = choose_prompt(model, config.prompt)
+    model.default_prompt_name = choose_prompt(model, prompt)
     return model
 
 
@@ -244,10 +244,17 @@ def train(config: TrainConfig) -> TrainResult:
     work_dir = prepare_work_dir(output, resume=config.resume, force=config.force)
     started = time.perf_counter()
     # A pretrained model is loaded first, so that a wrong name fails before the corpus is read.
-    model = None if config.is_static else _load_pretrained(config)
+    model = None
+    if not config.is_static:
+        model = load_pretrained(
+            config.model,
+            max_seq_length=config.max_seq_length,
+            prompt=config.prompt,
+            freeze_embeddings=config.freeze_embeddings,
+        )
     corpus = load_corpus(config, work_dir)
     if model is None:
-        model = _build_static_model(config, _iter_texts(corpus.train_set), work_dir)
+        model = _build_static_model(config, iter_texts(corpus.train_set), work_dir)
     name = f"align {'static' if config.is_static else config.model} encoder for {config.pairs}"
     evaluator, losses = fit(config, model, _build_loss(config, model), corpus, work_dir, name)
     if config.is_static and config.fold_traditional:
