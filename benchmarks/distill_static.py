@@ -28,7 +28,7 @@ import torch
 from encoder_figures import encode_rate, evaluate, markdown_table, rate_sample
 from sentence_transformers import SentenceTransformer
 
-from align.bench.report import versions
+from align.bench.report import report_header, write_json
 
 
 def distill_with_align(teacher: str, data: Path, output: Path, *extra: str) -> float:
@@ -100,19 +100,12 @@ def main() -> None:
     table = markdown_table(rows)
     print(table)
     print(f"encoding: student {student_rate:,.0f} sentences/s, teacher {teacher_rate:,.0f}/s")
-    report = {
-        "task": "distill_static",
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "seconds": round(time.perf_counter() - started, 1),
-        "settings": {"teacher": args.teacher, "data": str(args.data)},
-        "machine": {"cpus": torch.get_num_threads()},
-        "versions": versions(),
-        "models": rows,
-        "speed": speed,
-        "table": table,
-    }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    settings = {"teacher": args.teacher, "ablation": args.ablation, "teacher_mining": args.teacher_mining}
+    report = report_header(
+        "distill_static", data=str(args.data), settings=settings, seconds=time.perf_counter() - started
+    )
+    report.update(machine={"cpus": torch.get_num_threads()}, models=rows, speed=speed, table=table)
+    write_json(report, args.output)
     print(f"wrote {args.output}")
 
 

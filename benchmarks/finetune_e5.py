@@ -42,7 +42,7 @@ from sentence_transformers import (
 )
 from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 
-from align.bench.report import versions
+from align.bench.report import report_header, write_json
 
 PLAIN_PAIRS = 16_000
 
@@ -140,23 +140,12 @@ def main() -> None:
 
     table = markdown_table(rows)
     print(table)
-    report = {
-        "task": "finetune_e5",
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "seconds": round(time.perf_counter() - started, 1),
-        "settings": {
-            "model": args.model,
-            "data": str(args.data),
-            "seed": args.seed,
-            "plain_pairs": PLAIN_PAIRS,
-        },
-        "machine": {"cpus": torch.get_num_threads()},
-        "versions": versions(),
-        "models": rows,
-        "table": table,
-    }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    settings = {"model": args.model, "seed": args.seed, "plain_pairs": PLAIN_PAIRS}
+    report = report_header(
+        "finetune_e5", data=str(args.data), settings=settings, seconds=time.perf_counter() - started
+    )
+    report.update(machine={"cpus": torch.get_num_threads()}, models=rows, table=table)
+    write_json(report, args.output)
     print(f"wrote {args.output}")
 
 
