@@ -299,6 +299,15 @@ def distill(
     ] = 1.0,
     margin: Annotated[float | None, typer.Option(help="Additive margin of the ranking loss [0.3].")] = None,
     scale: ScaleOption = 20.0,
+    student_tokenizer: Annotated[
+        str,
+        typer.Option(
+            help="'corpus': align's own tokenizer trained on the corpus (one token per Han character, "
+            "Traditional folded onto Simplified); 'teacher': the teacher's, trimmed to the pieces "
+            "the corpus uses."
+        ),
+    ] = "corpus",
+    vocab_size: Annotated[int, typer.Option(help="Vocabulary of the 'corpus' student tokenizer.")] = 50_000,
     init_from_teacher: Annotated[
         bool,
         typer.Option(
@@ -322,9 +331,9 @@ def distill(
 ) -> None:
     """Distil a transformer encoder into a static one that encodes ~100× faster on a CPU.
 
-    The student uses the teacher's tokenizer, trimmed to the pieces the corpus uses, each starting
-    at the teacher's embedding of it. It learns to put a sentence and its translation on the
-    teacher's embedding of the sentence (Reimers & Gurevych 2020), with the translation ranking
+    The student has a tokenizer trained on the corpus (one token per Han character), each token
+    starting at the teacher's embedding of it. It learns to put a sentence and its translation on
+    the teacher's embedding of the sentence (Reimers & Gurevych 2020), with the translation ranking
     loss beside. The saved student loads with plain SentenceTransformer(OUTPUT).
 
     Example: align distill --teacher models/e5 --pairs en-zh --data corpora/en-zh --output models/student
@@ -351,6 +360,8 @@ def distill(
             ranking_weight=ranking_weight,
             margin=margin,
             scale=scale,
+            student_tokenizer=student_tokenizer,
+            vocab_size=vocab_size,
             initialise_from_teacher=init_from_teacher,
             prompt=prompt,
             max_seq_length=max_seq_length,

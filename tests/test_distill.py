@@ -12,7 +12,13 @@ from sentence_transformers.sentence_transformer.modules import StaticEmbedding
 from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
 from align.encode import encode_texts
-from align.encoders.student import build_static_student, teacher_token_vectors, trim_vocabulary
+from align.encoders.student import (
+    build_corpus_student,
+    build_static_student,
+    teacher_token_vectors,
+    trim_vocabulary,
+)
+from align.files import AlignError
 from align.training import DistillationLoss, DistillConfig, distill, distillation_loss
 from align.training.losses import translation_ranking_loss
 from tests.conftest import COMPOSED, write_moses
@@ -80,7 +86,10 @@ def test_teacher_token_vectors_are_the_teachers_embedding_of_the_token_alone(min
 
 
 @pytest.mark.slow
-def test_distillation_smoke_run_saves_a_static_student_that_reloads(tmp_path: Path, minilm_path: str) -> None:
+@pytest.mark.parametrize("student_tokenizer", ["corpus", "teacher"])
+def test_distillation_smoke_run_saves_a_static_student_that_reloads(
+    tmp_path: Path, minilm_path: str, student_tokenizer: str
+) -> None:
     data = write_moses(tmp_path / "corpus", COMPOSED)
     result = distill(
         DistillConfig(
@@ -92,6 +101,7 @@ def test_distillation_smoke_run_saves_a_static_student_that_reloads(tmp_path: Pa
             batch_size=16,
             dev_size=12,
             seed=1,
+            student_tokenizer=student_tokenizer,
         )
     )
     assert result.losses and result.losses[-1] < result.losses[0]
@@ -100,10 +110,19 @@ def test_distillation_smoke_run_saves_a_static_student_that_reloads(tmp_path: Pa
     embeddings = encode_texts(student, ["I like tea.", "我喜欢茶。"])
     assert embeddings.shape == (2, 384)
     np.testing.assert_allclose(np.linalg.norm(embeddings, axis=1), 1.0, rtol=1e-5)
-    # The vocabulary is trimmed to what the corpus uses, plus single characters.
+    # Either vocabulary is a fraction of the teacher's: trimmed to what the corpus uses, or trained on it.
     teacher = SentenceTransformer(minilm_path, device="cpu")
     assert student[0].tokenizer.get_vocab_size() < teacher.tokenizer.backend_tokenizer.get_vocab_size() / 2
     assert (tmp_path / "student" / "align_training.json").is_file()
+    if student_tokenizer == "corpus":  # Traditional rows are tied to their Simplified twins
+        simplified, traditional = encode_texts(student, ["喜欢", "喜歡"])
+        np.testing.assert_allclose(simplified, traditional, atol=1e-6)
+
+
+def test_distillation_rejects_an_unknown_student_tokenizer(tmp_path: Path) -> None:
+    config = DistillConfig(teacher="t", pairs="en-zh", output=str(tmp_path / "s"), student_tokenizer="bpe")
+    with pytest.raises(AlignError, match="unknown student tokenizer 'bpe'"):
+        distill(config)
 
 
 def test_student_starts_at_the_teachers_token_vectors(minilm_path: str) -> None:
@@ -112,3 +131,18 @@ def test_student_starts_at_the_teachers_token_vectors(minilm_path: str) -> None:
     token_id = student[0].tokenizer.token_to_id("apple")
     start = student[0].embedding.weight[token_id].detach().numpy()
     np.testing.assert_allclose(start, teacher.encode(["apple"], convert_to_numpy=True)[0], atol=1e-5)
+
+
+def test_corpus_student_splits_han_characters_and_starts_at_the_teachers_piece_vectors(
+    minilm_path: str,
+) -> None:
+    teacher = SentenceTransformer(minilm_path, device="cpu")
+    texts = [english for english, _ in COMPOSED] + [chinese for _, chinese in COMPOSED]
+    student = build_corpus_student(teacher, texts * 3, vocab_size=500, fold_traditional=True)
+    tokenizer = student[0].tokenizer
+    assert tokenizer.encode("我喜欢茶", add_special_tokens=False).tokens == ["我", "喜", "欢", "茶"]
+    # Folding: the Traditional twin of a Simplified character has a row of its own, tied after training.
+    assert tokenizer.token_to_id("歡") is not None
+    token_id = tokenizer.token_to_id("tea")
+    start = student[0].embedding.weight[token_id].detach().numpy()
+    np.testing.assert_allclose(start, teacher.encode(["tea"], prompt="", convert_to_numpy=True)[0], atol=1e-5)
