@@ -147,22 +147,24 @@ def train(
     format: FormatOption = None,
     columns: ColumnsOption = None,
     epochs: Annotated[
-        float | None, typer.Option(help="Passes over the data [static: 10, fine-tune: 1].")
+        float | None, typer.Option(help="Passes over the data (default: 10 static, 1 fine-tuning).")
     ] = None,
     batch_size: Annotated[
         int | None,
         typer.Option(
             help="Pairs per batch; each pair's negatives are the rest of "
-            "the batch [static: 512, fine-tune: 64]."
+            "the batch (default: 512 static, 64 fine-tuning)."
         ),
     ] = None,
     lr: Annotated[
-        float | None, typer.Option(help="Peak learning rate [static: 0.2, fine-tune: 5e-5].")
+        float | None, typer.Option(help="Peak learning rate (default: 0.2 static, 5e-5 fine-tuning).")
     ] = None,
     scale: ScaleOption = 20.0,
     margin: Annotated[
         float | None,
-        typer.Option(help="Additive margin on the positive pair, as in LaBSE [static: 0.3, fine-tune: 0]."),
+        typer.Option(
+            help="Additive margin on the positive pair, as in LaBSE (default: 0.3 static, 0 fine-tuning)."
+        ),
     ] = None,
     symmetric: SymmetricOption = True,
     mini_batch_size: Annotated[
@@ -182,7 +184,7 @@ def train(
         typer.Option(
             "--group-by-length/--no-group-by-length",
             help="Batch pairs of similar length, so little time goes on padding; batches never repeat "
-            "a sentence [static: off, fine-tune: on].",
+            "a sentence (default: off static, on fine-tuning).",
         ),
     ] = None,
     max_pairs: MaxPairsOption = None,
@@ -288,16 +290,18 @@ def distill(
     data: DataOption = None,
     format: FormatOption = None,
     columns: ColumnsOption = None,
-    epochs: Annotated[float | None, typer.Option(help="Passes over the data [10].")] = None,
-    batch_size: Annotated[int | None, typer.Option(help="Pairs per batch [512].")] = None,
-    lr: Annotated[float | None, typer.Option(help="Peak learning rate [0.05].")] = None,
+    epochs: Annotated[float | None, typer.Option(help="Passes over the data (default: 10).")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Pairs per batch (default: 512).")] = None,
+    lr: Annotated[float | None, typer.Option(help="Peak learning rate (default: 0.05).")] = None,
     ranking_weight: Annotated[
         float,
         typer.Option(
             help="Weight of the translation ranking loss beside distillation (0: distillation only)."
         ),
     ] = 1.0,
-    margin: Annotated[float | None, typer.Option(help="Additive margin of the ranking loss [0.3].")] = None,
+    margin: Annotated[
+        float | None, typer.Option(help="Additive margin of the ranking loss (default: 0.3).")
+    ] = None,
     scale: ScaleOption = 20.0,
     student_tokenizer: Annotated[
         str,
@@ -386,7 +390,7 @@ def embed(
         str, typer.Option(help="A model saved by align train, or any sentence-transformers model.")
     ],
     batch_size: Annotated[
-        int | None, typer.Option(help="Sentences encoded at a time [256; static encoders 4096].")
+        int | None, typer.Option(help="Sentences encoded at a time (default: 256; static encoders 4096).")
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite OUTPUT.")] = False,
 ) -> None:
@@ -615,7 +619,7 @@ def bench_tatoeba(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute everything.")] = False,
     plot: Annotated[Path | None, typer.Option(help="Write per-language accuracy bars (PNG).")] = None,
     batch_size: Annotated[
-        int | None, typer.Option(help="Sentences encoded at a time [256; static encoders 4096].")
+        int | None, typer.Option(help="Sentences encoded at a time (default: 256; static encoders 4096).")
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite OUTPUT.")] = False,
 ) -> None:

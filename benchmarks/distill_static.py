@@ -1,8 +1,10 @@
 """Benchmark: distilling a fine-tuned multilingual-e5-small into a static student with `align distill`.
 
-In one process: the teacher is scored, then `align distill` runs with its defaults, then once more
-with the student's vectors starting random instead of at the teacher's token embeddings, at the
-from-scratch static learning rate (what the model2vec-style start is worth). Every model is scored
+In one process: the teacher is scored, then `align distill` runs with its defaults. With
+``--ablation`` it runs twice more: with the teacher's own (trimmed) tokenizer instead of align's
+corpus tokenizer, and with the student's vectors starting random instead of at the teacher's
+embeddings of its pieces, at the from-scratch static learning rate (what the model2vec-style start
+is worth). Every model is scored
 by benchmarks/encoder_figures.py (Tatoeba cmn/deu, FLORES dev zho/deu, mining F1 on the BUCC-style
 dev pool), and encoding speed is measured for the teacher and the students on the same sentences,
 in the same run.
@@ -56,7 +58,11 @@ def main() -> None:
         "--output", type=Path, default=Path(__file__).parent / "results" / "distill_static.json"
     )
     parser.add_argument("--keep", type=Path, help="keep the default student here")
-    parser.add_argument("--ablation", action="store_true", help="also distil from a random start")
+    parser.add_argument(
+        "--ablation",
+        action="store_true",
+        help="also distil with the teacher's tokenizer, and from a random start",
+    )
     parser.add_argument(
         "--teacher-mining",
         action="store_true",
@@ -75,10 +81,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as work:
         variants = {"static student (align distill defaults)": ()}
         if args.ablation:
+            variants["static student, teacher's tokenizer"] = ("--student-tokenizer", "teacher")
             # a random start gets the from-scratch static learning rate, which suits it better
             variants["static student, random start (lr 0.2)"] = ("--no-init-from-teacher", "--lr", "0.2")
         for name, extra in variants.items():
-            path = Path(work) / name.split(" (")[0].replace(" ", "-").replace(",", "")
+            path = Path(work) / name.split(" (")[0].replace(" ", "-").replace(",", "").replace("'", "")
             seconds = distill_with_align(args.teacher, args.data, path, *extra)
             student = SentenceTransformer(str(path), device="cpu")
             figures = evaluate(student, args.data, student_sample)
