@@ -114,7 +114,6 @@ def teacher_token_vectors(
     return vectors
 
 
-@torch.inference_mode()
 def teacher_piece_vectors(
     teacher: SentenceTransformer, pieces: Sequence[str], batch_size: int = 512
 ) -> np.ndarray:

@@ -143,22 +143,20 @@ def _initial_student(
     config: DistillConfig, teacher: SentenceTransformer, corpus: Corpus, work_dir: Path
 ) -> SentenceTransformer:
     """The untrained student, its vocabulary the pieces of both sides of the training pairs."""
-    texts = iter_texts(corpus.train_set)
-    if config.student_tokenizer == "corpus":
-        return initial_model(
-            work_dir / "initial-student",
-            lambda: build_corpus_student(
+
+    def build() -> SentenceTransformer:
+        texts = iter_texts(corpus.train_set)
+        if config.student_tokenizer == "corpus":
+            return build_corpus_student(
                 teacher,
                 texts,
                 vocab_size=config.vocab_size,
                 fold_traditional=config.fold_traditional,
                 initialise_from_teacher=config.initialise_from_teacher,
                 seed=config.seed,
-            ),
-        )
-    return initial_model(
-        work_dir / "initial-student",
-        lambda: build_static_student(
+            )
+        return build_static_student(
             teacher, texts, initialise_from_teacher=config.initialise_from_teacher, seed=config.seed
-        ),
-    )
+        )
+
+    return initial_model(work_dir / "initial-student", build)
