@@ -30,7 +30,6 @@ import numpy as np
 from sentence_transformers import SentenceTransformer
 
 from align.encode import encode_to_npy
-from align.encoders.script_variants import tie_traditional_rows
 from align.encoders.student import build_corpus_student, build_static_student
 from align.files import AlignError
 from align.training.losses import DistillationLoss
@@ -107,8 +106,6 @@ def distill(config: DistillConfig) -> TrainResult:
     )
     name = f"align static student of {config.teacher} for {config.pairs}"
     evaluator, losses = fit(config, student, loss, corpus, work_dir, name, train_set=labelled)
-    if config.fold_traditional:
-        tie_traditional_rows(student)
     return finish(config, student, evaluator, corpus, work_dir, started, losses)
 
 

@@ -257,8 +257,6 @@ def train(config: TrainConfig) -> TrainResult:
         model = _build_static_model(config, iter_texts(corpus.train_set), work_dir)
     name = f"align {'static' if config.is_static else config.model} encoder for {config.pairs}"
     evaluator, losses = fit(config, model, _build_loss(config, model), corpus, work_dir, name)
-    if config.is_static and config.fold_traditional:
-        tie_traditional_rows(model)
     return finish(config, model, evaluator, corpus, work_dir, started, losses)
 
 
@@ -332,7 +330,13 @@ def finish(
     started: float,
     losses: list[float],
 ) -> TrainResult:
-    """Score the final model, save it with its run record, and say what was done."""
+    """Score the final model, save it with its run record, and say what was done.
+
+    A static encoder trained on folded text (see :func:`load_corpus`) first gets its Traditional
+    rows tied to their Simplified twins, so Traditional input reads the trained vectors.
+    """
+    if config.is_static and config.fold_traditional:
+        tie_traditional_rows(model)
     watch_scores = retrieval_scores(evaluator, model)
     dev_scores = watch_scores.pop("dev", {})
     seconds = time.perf_counter() - started
