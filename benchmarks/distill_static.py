@@ -26,7 +26,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import torch
 from encoder_figures import encode_rate, evaluate, markdown_table, rate_sample
 from sentence_transformers import SentenceTransformer
 
@@ -111,7 +110,7 @@ def main() -> None:
     report = report_header(
         "distill_static", data=str(args.data), settings=settings, seconds=time.perf_counter() - started
     )
-    report.update(machine={"cpus": torch.get_num_threads()}, models=rows, speed=speed, table=table)
+    report.update(models=rows, speed=speed, table=table)
     write_json(report, args.output)
     print(f"wrote {args.output}")
 

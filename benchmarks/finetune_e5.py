@@ -32,7 +32,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import torch
 from datasets import Dataset
 from encoder_figures import evaluate, lines, markdown_table, rate_sample
 from sentence_transformers import (
@@ -144,7 +143,7 @@ def main() -> None:
     report = report_header(
         "finetune_e5", data=str(args.data), settings=settings, seconds=time.perf_counter() - started
     )
-    report.update(machine={"cpus": torch.get_num_threads()}, models=rows, table=table)
+    report.update(models=rows, table=table)
     write_json(report, args.output)
     print(f"wrote {args.output}")
 

@@ -113,7 +113,17 @@ def test_report_json_schema_and_markdown() -> None:
     }
     report = tatoeba_report(results, data="tatoeba/", settings={"languages": ["cmn", "deu"]}, seconds=1.23)
     assert report["schema"] == REPORT_SCHEMA_VERSION and report["task"] == "tatoeba"
-    assert set(report) == {"schema", "task", "created", "seconds", "data", "settings", "versions", "models"}
+    assert set(report) == {
+        "schema",
+        "task",
+        "created",
+        "seconds",
+        "data",
+        "settings",
+        "versions",
+        "machine",
+        "models",
+    }
     assert "sentence-transformers" in report["versions"]
     first = report["models"][0]
     assert first["model"] == "a" and first["average"] == {"xx_to_en": 80.0, "en_to_xx": 70.0, "mean": 75.0}

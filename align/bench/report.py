@@ -4,6 +4,7 @@ JSON schema (``REPORT_SCHEMA_VERSION`` 1)::
 
     {"schema": 1, "task": "tatoeba", "created": ISO-8601 time, "seconds": float,
      "data": str, "settings": {...}, "versions": {"align": ..., "sentence-transformers": ..., ...},
+     "machine": {"platform": str, "cpus": int},
      "models": [{"model": name, "languages": [{"language", "xx_to_en", "en_to_xx", "mean",
                  "error_rate", "pairs"}, ...], "average": {"xx_to_en", "en_to_xx", "mean"}}]}
 """
@@ -14,6 +15,7 @@ import datetime
 import importlib.metadata
 import json
 import os
+import platform
 from typing import Any
 
 from align.bench.tatoeba import TatoebaScore
@@ -51,6 +53,7 @@ def report_header(task: str, *, data: str, settings: dict[str, Any], seconds: fl
         "data": data,
         "settings": settings,
         "versions": versions(),
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
     }
 
 
