@@ -60,7 +60,7 @@ def build_pool(
     gold_english = {comparable(en) for en, _ in gold_pairs}
     english_pool = sorted(
         text
-        for text in set(lines(data / "train/en-de/captions.en-de.en")) - gold_texts
+        for text in set(lines(data / "train/en-de/captions.en-de.en"))
         if comparable(text) not in gold_english
     )
     english = [en for en, _ in gold_pairs] + rng.sample(english_pool, distractors)
