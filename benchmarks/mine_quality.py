@@ -18,7 +18,6 @@ Writes benchmarks/results/mine_quality.json.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import re
 import subprocess
@@ -29,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from align.bench.report import report_header, write_json
 from align.encode import encode_texts, load_encoder
 from align.mining import calibrate_threshold, mine, precision_recall_f1
 
@@ -106,6 +106,7 @@ def main() -> None:
         "--output", type=Path, default=Path(__file__).parent / "results" / "mine_quality.json"
     )
     args = parser.parse_args()
+    run_started = time.perf_counter()
 
     with tempfile.TemporaryDirectory() as work:
         model_path = args.model
@@ -195,16 +196,17 @@ def main() -> None:
             f"| {name} | {result['threshold']:.4f} | {result['precision']:.1f} | {result['recall']:.1f} | "
             f"{result['f1']:.1f} |"
         )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    report = {
-        "benchmark": "mine_quality",
-        "model": model_path if args.model else "align train defaults (en-zh)",
-        "pool": {"english": len(english), "chinese": len(chinese), "gold": len(gold)},
-        "encode_seconds": round(encode_seconds, 1),
-        "rows": rows,
-        "two_fold": two_fold,
-    }
-    args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    settings = {"model": args.model or "align train defaults (en-zh)", "seed": args.seed}
+    report = report_header(
+        "mine_quality", data=str(args.data), settings=settings, seconds=time.perf_counter() - run_started
+    )
+    report.update(
+        pool={"english": len(english), "chinese": len(chinese), "gold": len(gold)},
+        encode_seconds=round(encode_seconds, 1),
+        rows=rows,
+        two_fold=two_fold,
+    )
+    write_json(report, args.output)
     print(f"\nwrote {args.output}")
 
 

@@ -19,7 +19,6 @@ Writes benchmarks/results/mine_scale.json.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import resource
 import subprocess
@@ -28,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from align.bench.report import report_header, write_json
 from align.encode import encode_texts, load_encoder
 from align.mining import calibrate_threshold, mine
 
@@ -162,6 +162,7 @@ def main() -> None:
     parser.add_argument("--skip-end-to-end", action="store_true", help="only the recall check on --sample")
     parser.add_argument("--output", type=Path, default=Path(__file__).parent / "results" / "mine_scale.json")
     args = parser.parse_args()
+    run_started = time.perf_counter()
 
     recall = recall_against_exact(
         args.model, args.data, args.sample, [int(n) for n in args.nprobe.split(",")]
@@ -189,11 +190,12 @@ def main() -> None:
         f"peak memory {scale['peak_memory_gb']:.2f} GB; {scale['mined']:,} pairs mined, "
         f"precision {scale['precision']:.1f} %, recall {scale['recall']:.1f} % of the parallel items"
     )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(
-        json.dumps({"benchmark": "mine_scale", "recall": recall, "scale": scale}, indent=2) + "\n",
-        encoding="utf-8",
+    settings = {"model": args.model, "size": args.size, "sample": args.sample, "nprobe": args.nprobe}
+    report = report_header(
+        "mine_scale", data=str(args.data), settings=settings, seconds=time.perf_counter() - run_started
     )
+    report.update(recall=recall, scale=scale)
+    write_json(report, args.output)
     print(f"wrote {args.output}")
 
 

@@ -12,13 +12,13 @@ Writes benchmarks/results/retrieval_latency.json.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import time
 from pathlib import Path
 
 import numpy as np
 
+from align.bench.report import report_header, write_json
 from align.retrieval import Retriever
 
 
@@ -34,6 +34,7 @@ def main() -> None:
         "--output", type=Path, default=Path(__file__).parent / "results" / "retrieval_latency.json"
     )
     args = parser.parse_args()
+    run_started = time.perf_counter()
 
     rng = random.Random(3)
     english = (args.data / "train/en-zh/mixed.en-zh.en").read_text(encoding="utf-8").splitlines()
@@ -58,23 +59,26 @@ def main() -> None:
         hits = retriever.search(query, k=10)
         latencies.append(1000 * (time.perf_counter() - started))
         correct += hits[0].id == answer
-    report = {
-        "benchmark": "retrieval_latency",
-        "documents": args.documents,
-        "queries": len(queries),
-        "index": index.info.factory,
-        "build_seconds": round(build_seconds, 1),
-        "latency_ms_median": round(float(np.median(latencies)), 2),
-        "latency_ms_p99": round(float(np.percentile(latencies, 99)), 2),
-        "recall_at_1": 100 * correct / len(queries),
-    }
+    settings = {"model": args.model, "documents": args.documents, "queries": args.queries}
+    report = report_header(
+        "retrieval_latency", data=str(args.data), settings=settings, seconds=time.perf_counter() - run_started
+    )
+    report.update(
+        {
+            "queries": len(queries),
+            "index": index.info.factory,
+            "build_seconds": round(build_seconds, 1),
+            "latency_ms_median": round(float(np.median(latencies)), 2),
+            "latency_ms_p99": round(float(np.percentile(latencies, 99)), 2),
+            "recall_at_1": 100 * correct / len(queries),
+        }
+    )
     print(
         f"\n{args.documents:,} documents indexed ({report['index']}) in {report['build_seconds']} s "
         f"(encoding included); one query at a time, k=10: median {report['latency_ms_median']} ms, "
         f"p99 {report['latency_ms_p99']} ms; recall@1 {report['recall_at_1']:.1f} %"
     )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    write_json(report, args.output)
     print(f"wrote {args.output}")
 
 

@@ -11,11 +11,11 @@ Writes benchmarks/results/static_ablation.json.
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
 from pathlib import Path
 
+from align.bench.report import report_header, write_json
 from align.bench.tatoeba import score_tatoeba
 from align.training import TrainConfig, train
 
@@ -40,6 +40,7 @@ def main() -> None:
         "--output", type=Path, default=Path(__file__).parent / "results" / "static_ablation.json"
     )
     args = parser.parse_args()
+    run_started = time.perf_counter()
     rows = []
     with tempfile.TemporaryDirectory() as work:
         for name, overrides in SETTINGS.items():
@@ -75,10 +76,11 @@ def main() -> None:
             f"| {row['setting']} | {row['xx_to_en']:.1f} | {row['en_to_xx']:.1f} | {row['mean']:.2f} | "
             f"{row['train_seconds']:.0f} s |"
         )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(
-        json.dumps({"benchmark": "static_ablation", "rows": rows}, indent=2) + "\n", encoding="utf-8"
+    report = report_header(
+        "static_ablation", data=str(args.data), settings=SETTINGS, seconds=time.perf_counter() - run_started
     )
+    report.update(rows=rows)
+    write_json(report, args.output)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ import faiss
 import numpy as np
 from sentence_transformers import SentenceTransformer
 
+from align.bench.report import report_header, write_json
+
 
 def independent_accuracy(model: SentenceTransformer, data: Path, language: str) -> tuple[float, float]:
     foreign = (data / f"tatoeba.{language}-eng.{language}").read_text(encoding="utf-8").split("\n")[:-1]
@@ -78,6 +80,7 @@ def main() -> None:
         "--output", type=Path, default=Path(__file__).parent / "results" / "tatoeba_bench.json"
     )
     args = parser.parse_args()
+    run_started = time.perf_counter()
 
     with tempfile.TemporaryDirectory() as work:
         run_cli(args.model, args.data, args.check_langs, Path(work) / "check.json")
@@ -113,25 +116,21 @@ def main() -> None:
         f"all {languages} languages for {full['models'][0]['model']}: {full_seconds:.0f} s end to end; "
         f"average xx→en {average['xx_to_en']:.1f}, en→xx {average['en_to_xx']:.1f}"
     )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(
-        json.dumps(
-            {
-                "benchmark": "tatoeba_bench",
-                "differences": differences,
-                "largest_difference": worst,
-                "full_run": {
-                    "model": full["models"][0]["model"],
-                    "languages": languages,
-                    "seconds": round(full_seconds, 1),
-                    "average": average,
-                },
-            },
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
+    settings = {"models": args.model, "check_langs": args.check_langs}
+    report = report_header(
+        "tatoeba_bench", data=str(args.data), settings=settings, seconds=time.perf_counter() - run_started
     )
+    report.update(
+        differences=differences,
+        largest_difference=worst,
+        full_run={
+            "model": full["models"][0]["model"],
+            "languages": languages,
+            "seconds": round(full_seconds, 1),
+            "average": average,
+        },
+    )
+    write_json(report, args.output)
     print(f"wrote {args.output}")
 
 

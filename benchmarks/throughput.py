@@ -13,7 +13,6 @@ Writes benchmarks/results/throughput.json and throughput_mining.png.
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from mine_scale import joined_pool
 
+from align.bench.report import report_header, write_json
 from align.encode import encode_texts, load_encoder
 from align.training import TrainConfig, train
 
@@ -82,7 +82,8 @@ def main() -> None:
         (args.data / "train/en-de/captions.en-de.en").read_text(encoding="utf-8").splitlines()[:20_000]
     )
 
-    report: dict = {"benchmark": "throughput", "encode_sentences_per_second": {}, "mining_seconds": {}}
+    run_started = time.perf_counter()
+    report: dict = {"encode_sentences_per_second": {}, "mining_seconds": {}}
     for model in args.model:
         rate = encode_rate(model, sentences)
         report["encode_sentences_per_second"][model] = round(rate)
@@ -96,8 +97,11 @@ def main() -> None:
             report["mining_seconds"][size] = round(seconds, 1)
             print(f"align mine {size:,} × {size:,}: {seconds:.1f} s", flush=True)
 
-    args.output_dir.mkdir(parents=True, exist_ok=True)
-    (args.output_dir / "throughput.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    settings = {"models": args.model, "sizes": args.sizes}
+    header = report_header(
+        "throughput", data=str(args.data), settings=settings, seconds=time.perf_counter() - run_started
+    )
+    write_json({**header, **report}, args.output_dir / "throughput.json")
     import matplotlib
 
     matplotlib.use("Agg")

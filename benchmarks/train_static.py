@@ -14,8 +14,6 @@ Prints a table and writes benchmarks/results/train_static.json.
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import subprocess
 import sys
 import tempfile
@@ -35,6 +33,7 @@ from tokenizers import Regex, Tokenizer, normalizers, pre_tokenizers
 from tokenizers.models import WordPiece
 from tokenizers.trainers import WordPieceTrainer
 
+from align.bench.report import report_header, write_json
 from align.bench.tatoeba import score_tatoeba
 
 # Tatoeba's code for each training language.
@@ -151,6 +150,7 @@ def main() -> None:
     if not (args.data / "train").is_dir():
         sys.exit(f"no training data in {args.data}/train; pass --data")
 
+    run_started = time.perf_counter()
     rows: list[dict] = []
     with tempfile.TemporaryDirectory() as workdir:
         for pair in args.pairs.split(","):
@@ -169,16 +169,13 @@ def main() -> None:
             f"| {row['system']} | {row['pair']} | {row['tatoeba']} | {row['xx_to_en']:.1f} | "
             f"{row['en_to_xx']:.1f} | {row['mean']:.2f} | {row['train_seconds']:.0f} s |"
         )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    report = {"benchmark": "train_static", "machine": platform.platform(), "cpus": _cpu_count(), "rows": rows}
-    args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    settings = {"pairs": args.pairs, "baseline_pairs": args.baseline_pairs}
+    report = report_header(
+        "train_static", data=str(args.data), settings=settings, seconds=time.perf_counter() - run_started
+    )
+    report.update(rows=rows)
+    write_json(report, args.output)
     print(f"\nwrote {args.output}")
-
-
-def _cpu_count() -> int:
-    import os
-
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 0
 
 
 if __name__ == "__main__":
