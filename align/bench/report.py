@@ -53,8 +53,16 @@ def report_header(task: str, *, data: str, settings: dict[str, Any], seconds: fl
         "data": data,
         "settings": settings,
         "versions": versions(),
-        "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+        "machine": {"platform": platform.platform(), "cpus": usable_cpus()},
     }
+
+
+def usable_cpus() -> int:
+    """The cores this process may run on: a container or ``taskset`` can allow fewer than the
+    machine has, and timings depend on the allowed ones."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def tatoeba_report(
