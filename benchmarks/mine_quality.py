@@ -56,7 +56,7 @@ def build_pool(
     distractor must differ from every gold English sentence in more than case and punctuation.
     """
     rng = random.Random(seed)
-    gold_texts = {text for pair in gold_pairs for text in pair}
+    gold_chinese = {zh for _, zh in gold_pairs}
     gold_english = {comparable(en) for en, _ in gold_pairs}
     english_pool = sorted(
         text
@@ -70,7 +70,7 @@ def build_pool(
     translated = {
         zh for en, zh in zip(corpus_english, corpus_chinese, strict=True) if comparable(en) in english_side
     }
-    chinese_pool = sorted(set(corpus_chinese) - gold_texts - translated)
+    chinese_pool = sorted(set(corpus_chinese) - gold_chinese - translated)
     chinese = [zh for _, zh in gold_pairs] + rng.sample(chinese_pool, distractors)
     english_order, chinese_order = list(range(len(english))), list(range(len(chinese)))
     rng.shuffle(english_order)
