@@ -64,14 +64,12 @@ def main() -> None:
         "retrieval_latency", data=str(args.data), settings=settings, seconds=time.perf_counter() - run_started
     )
     report.update(
-        {
-            "queries": len(queries),
-            "index": index.info.factory,
-            "build_seconds": round(build_seconds, 1),
-            "latency_ms_median": round(float(np.median(latencies)), 2),
-            "latency_ms_p99": round(float(np.percentile(latencies, 99)), 2),
-            "recall_at_1": 100 * correct / len(queries),
-        }
+        queries=len(queries),
+        index=index.info.factory,
+        build_seconds=round(build_seconds, 1),
+        latency_ms_median=round(float(np.median(latencies)), 2),
+        latency_ms_p99=round(float(np.percentile(latencies, 99)), 2),
+        recall_at_1=100 * correct / len(queries),
     )
     print(
         f"\n{args.documents:,} documents indexed ({report['index']}) in {report['build_seconds']} s "
