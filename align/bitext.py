@@ -15,15 +15,17 @@ from pathlib import Path
 
 import numpy as np
 
-from align.encode import Encoder, encode_texts, encode_to_npy
-from align.files import AlignError, InputFormatError, atomic_path, iter_lines, refuse_overwrite
+from align.encode import Encoder, encode_texts, encode_to_npy, load_embeddings
+from align.files import AlignError, InputFormatError, iter_lines
 from align.index import DEFAULT_NPROBE
 from align.mining import Calibration, CandidateMode, MarginKind, MinedPairs, calibrate_threshold, mine
+from align.outputs import atomic_path, check_output
 from align.sentences import Collection, read_collection
 
 logger = logging.getLogger(__name__)
 
 IN_MEMORY_UP_TO = 200_000  # larger collections are encoded to a memory-mapped file
+PROGRESS_FROM = 10_000  # sentences: smaller collections encode in about a second, without a bar
 
 
 def collection_embeddings(
@@ -31,8 +33,8 @@ def collection_embeddings(
 ) -> np.ndarray:
     """Embeddings for the collection's rows: from an ``align embed`` file, or encoded now."""
     if embeddings_path is not None:
-        matrix = np.load(embeddings_path, mmap_mode="r")
-        if matrix.ndim != 2 or matrix.shape[0] != collection.total_lines:
+        matrix = load_embeddings(embeddings_path)
+        if matrix.shape[0] != collection.total_lines:
             raise InputFormatError(
                 embeddings_path,
                 f"has shape {matrix.shape}, but {collection.path} has "
@@ -42,14 +44,14 @@ def collection_embeddings(
     if model is None:
         raise AlignError(f"no model to encode {collection.path} with, and no embeddings given for it")
     if len(collection.texts) <= IN_MEMORY_UP_TO:
-        return encode_texts(model, collection.texts, show_progress_bar=True)
+        return encode_texts(model, collection.texts, show_progress_bar=len(collection.texts) > PROGRESS_FROM)
     return encode_to_npy(model, collection.texts, work_dir / f"{name}.npy")
 
 
 def read_gold(path: str | os.PathLike, source: Collection, target: Collection) -> set[tuple[int, int]]:
     """Gold pairs as ``source_line<TAB>target_line`` (1-based), mapped to collection rows."""
     gold = set()
-    for number, text in iter_lines(path):
+    for number, text in iter_lines(path, hint=None):
         if not text or not text.strip():
             continue
         parts = text.split("\t")
@@ -77,6 +79,28 @@ class MiningReport:
     calibration: Calibration | None
     source: Collection
     target: Collection
+    warnings: list[str]  # things the user should know: the result is written, but may mislead
+
+
+# Below this calibrated precision, the gold pairs probably do not list every true pair: the best-F1
+# threshold then counts unlisted translations as errors and means nothing.
+LOW_CALIBRATED_PRECISION = 50.0
+
+
+def gold_warning(
+    calibration: Calibration, gold: set[tuple[int, int]], source: Collection, target: Collection
+) -> str | None:
+    """A warning when the calibration says the gold file is incomplete (or the model is lost)."""
+    if calibration.precision >= LOW_CALIBRATED_PRECISION:
+        return None
+    coverage = 100 * len(gold) / min(len(source.texts), len(target.texts))
+    return (
+        f"at the calibrated threshold only {calibration.precision:.1f} % of the mined pairs are gold "
+        f"pairs. --gold must list every true pair in the two files (it lists {len(gold):,}, "
+        f"covering {coverage:.1f} % of the smaller file); with a partial list the threshold is "
+        "meaningless: pass --threshold instead. If the list is complete, the model does not "
+        "find these translations."
+    )
 
 
 def mine_files(
@@ -96,16 +120,24 @@ def mine_files(
     target_embeddings: str | None = None,
     factory: str | None = None,
     nprobe: int = DEFAULT_NPROBE,
+    skip_bad_lines: bool = False,
     force: bool = False,
 ) -> MiningReport:
     """Mine ``source_path`` × ``target_path`` into a TSV at ``output``.
 
     With ``gold_path`` the threshold that maximises F1 on those gold pairs is found and used,
-    unless ``threshold`` is given too.
+    unless ``threshold`` is given too. ``output`` is checked (:func:`align.outputs.check_output`)
+    before anything is read, so a bad path fails at once rather than after the encoding.
     """
-    refuse_overwrite(output, force)
-    source = read_collection(source_path, unify=unify)
-    target = read_collection(target_path, unify=unify)
+    inputs = [source_path, target_path, gold_path, source_embeddings, target_embeddings]
+    check_output(output, force=force, inputs=inputs)
+    source = read_collection(source_path, unify=unify, skip_bad_lines=skip_bad_lines)
+    target = read_collection(target_path, unify=unify, skip_bad_lines=skip_bad_lines)
+    warnings = [
+        f"{collection.path}: skipped {collection.undecodable:,} lines that are not UTF-8"
+        for collection in (source, target)
+        if collection.undecodable
+    ]
     for collection in (source, target):
         logger.info(
             "%s: %d sentences (%d blank lines skipped, %d repeats unified)",
@@ -114,16 +146,19 @@ def mine_files(
             collection.blank,
             collection.duplicates,
         )
+    gold = read_gold(gold_path, source, target) if gold_path else None
     with tempfile.TemporaryDirectory(prefix="align-mine-") as work:
         source_matrix = collection_embeddings(model, source, source_embeddings, Path(work), "source")
         target_matrix = collection_embeddings(model, target, target_embeddings, Path(work), "target")
         pairs = mine(source_matrix, target_matrix, k=k, kind=kind, mode=mode, factory=factory, nprobe=nprobe)
-    calibration = calibrate_threshold(pairs, read_gold(gold_path, source, target)) if gold_path else None
+    calibration = calibrate_threshold(pairs, gold) if gold else None
+    if calibration is not None and (warning := gold_warning(calibration, gold, source, target)):
+        warnings.append(warning)
     if threshold is None and calibration is not None:
         threshold = calibration.threshold
     kept = pairs if threshold is None else pairs.above(threshold)
     write_pairs_tsv(kept, source, target, output, line_numbers=line_numbers)
-    return MiningReport(pairs, len(kept), threshold, calibration, source, target)
+    return MiningReport(pairs, len(kept), threshold, calibration, source, target, warnings)
 
 
 def write_pairs_tsv(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -9,7 +10,10 @@ from pathlib import Path
 import numpy as np
 from sentence_transformers import SentenceTransformer
 
-from align.files import AlignError, atomic_path, iter_lines, refuse_overwrite
+from align.files import AlignError, InputFormatError, iter_lines
+from align.outputs import atomic_path, check_output
+
+logger = logging.getLogger(__name__)
 
 Encoder = SentenceTransformer
 
@@ -99,6 +103,23 @@ def encode_to_npy(
     return np.load(path, mmap_mode="r")
 
 
+def load_embeddings(path: str | os.PathLike) -> np.ndarray:
+    """Open a ``.npy`` matrix memory-mapped, with an error naming the file if it is not a whole one."""
+    try:
+        matrix = np.load(path, mmap_mode="r", allow_pickle=False)
+    except FileNotFoundError:
+        raise InputFormatError(path, "no such file") from None
+    except (ValueError, OSError, EOFError) as error:
+        raise InputFormatError(
+            path, f"not a complete .npy matrix ({error}); was it written to the end by align embed?"
+        ) from None
+    if matrix.ndim != 2 or not np.issubdtype(matrix.dtype, np.floating):
+        raise InputFormatError(
+            path, f"holds a {matrix.dtype} array of shape {matrix.shape}, not a (rows, dimension) matrix"
+        )
+    return matrix
+
+
 def embed_file(
     model: Encoder,
     input_path: str | os.PathLike,
@@ -106,25 +127,41 @@ def embed_file(
     *,
     batch_size: int | None = None,
     force: bool = False,
+    skip_bad_lines: bool = False,
     show_progress_bar: bool = True,
 ) -> np.ndarray:
     """Encode each line of a UTF-8 text file to ``output_path`` (``.npy``), written atomically.
 
-    Row i of the matrix is line i of the file, blank lines included (as zero-information
-    embeddings), so line numbers stay valid downstream. The matrix is written chunk by chunk and
+    Row i of the matrix is line i of the file, blank lines included (as the embedding of an empty
+    text), so line numbers stay valid downstream; with ``skip_bad_lines`` an undecodable line is
+    embedded as a blank one, and counted in the log. The matrix is written chunk by chunk and
     returned memory-mapped, so a file of millions of lines needs no more memory than one chunk.
     """
-    refuse_overwrite(output_path, force)
-    texts = [text or "" for _, text in iter_lines(input_path)]
-    if not texts:
+    check_output(output_path, force=force, inputs=[input_path])
+    lines = [text for _, text in iter_lines(input_path, skip_undecodable=skip_bad_lines)]
+    if not lines:
         raise AlignError(f"{input_path}: the file is empty; nothing to encode")
+    if bad := lines.count(None):
+        logger.warning("%s: %d lines are not UTF-8; embedded as blank lines", input_path, bad)
+    texts = [text or "" for text in lines]
     return encode_to_npy(
         model, texts, output_path, batch_size=batch_size, show_progress_bar=show_progress_bar
     )
 
 
+def looks_like_path(name: str | os.PathLike) -> bool:
+    """Whether ``name`` can only be a local path: a hub id is ``NAME`` or ``ORG/NAME``."""
+    text = str(name)
+    return text.startswith(("/", ".", "~")) or text.count("/") > 1 or os.sep in text.replace("/", "")
+
+
 def load_encoder(name_or_path: str | Path, device: str | None = None) -> Encoder:
-    """Load any sentence-transformers model (a local directory, or a hub name when online)."""
+    """Load any sentence-transformers model (a local directory, or a hub name when online).
+
+    A name that can only be a path and is missing fails at once, not after the hub's retries.
+    """
+    if looks_like_path(name_or_path) and not Path(name_or_path).expanduser().exists():
+        raise AlignError(f"could not load the model {str(name_or_path)!r}: no such directory")
     try:
         return SentenceTransformer(str(name_or_path), device=device)
     except Exception as error:  # the hub, transformers and torch raise many different types

@@ -1,8 +1,7 @@
-"""File helpers shared by every command: atomic outputs and line-numbered text input.
+"""Reading input files, and the errors align reports to users.
 
-Outputs are written to a temporary sibling and renamed into place only when complete, so an
-interrupted run never leaves a half-written file that looks finished. Inputs are read line by
-line (plain or gzip) so that errors can name the file and line they come from.
+Inputs are read line by line (plain or gzip) so that errors can name the file and line they come
+from. Writing is :mod:`align.outputs`'s job.
 """
 
 from __future__ import annotations
@@ -10,8 +9,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import os
-import shutil
-import tempfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -31,67 +29,59 @@ class InputFormatError(AlignError):
         super().__init__(f"{where}: {message}")
 
 
-def refuse_overwrite(path: str | os.PathLike, force: bool) -> None:
-    """Raise unless ``path`` is free or the user said ``--force``."""
-    if Path(path).exists() and not force:
-        raise AlignError(f"{path} already exists; pass --force to overwrite it.")
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it onto ``path`` if the block succeeds.
-
-    Works for files and directories. On error the temporary is removed and ``path`` is untouched.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
-    tmp_target = tmp / target.name
-    try:
-        yield tmp_target
-        if target.is_dir() and not target.is_symlink():
-            shutil.rmtree(target)
-        os.replace(tmp_target, target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
 def open_binary(path: str | os.PathLike) -> BinaryIO:
     """Open a plain or ``.gz`` file for binary reading, with a clear error if it is missing."""
     path = Path(path)
+    if path.is_dir():
+        raise InputFormatError(path, "is a directory, not a file")
     if not path.is_file():
         raise InputFormatError(path, "no such file")
-    if path.suffix == ".gz":
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    return path.open("rb")
+    try:
+        if path.suffix == ".gz":
+            return gzip.open(path, "rb")  # type: ignore[return-value]
+        return path.open("rb")
+    except OSError as error:
+        raise InputFormatError(path, f"cannot open it: {error.strerror}") from None
+
+
+@contextlib.contextmanager
+def _read_errors(path: str | os.PathLike) -> Iterator[None]:
+    """Turn a damaged gzip stream or a failing disk into an error that names the file."""
+    try:
+        yield
+    except (OSError, EOFError, zlib.error) as error:
+        raise InputFormatError(path, f"cannot read it: {error}") from None
+
+
+SKIP_HINT = "pass --skip-bad-lines to drop such lines"
 
 
 def iter_lines(
-    path: str | os.PathLike, *, skip_undecodable: bool = False
+    path: str | os.PathLike, *, skip_undecodable: bool = False, hint: str | None = SKIP_HINT
 ) -> Iterator[tuple[int, str | None]]:
     """Yield ``(line_number, text)`` for each line of a UTF-8 file, without the line break.
 
-    A line that is not valid UTF-8 raises :class:`InputFormatError` naming the file and line,
-    or, with ``skip_undecodable``, is yielded as ``None`` so the caller can count and drop it
-    while keeping line alignment with a parallel file.
+    A line that is not valid UTF-8, or that holds a NUL byte (a UTF-16 or binary file decodes
+    "validly" otherwise), raises :class:`InputFormatError` naming the file and line, with ``hint``
+    (what the calling command offers instead); with ``skip_undecodable`` it is yielded as ``None``
+    so the caller can count and drop it while keeping line alignment with a parallel file.
     """
-    with open_binary(path) as handle:
+    with open_binary(path) as handle, _read_errors(path):
         for number, raw in enumerate(handle, start=1):
             try:
                 text = raw.decode("utf-8")
+                problem = "holds a NUL byte (is it UTF-16 or binary?)" if "\x00" in text else None
             except UnicodeDecodeError as error:
-                if skip_undecodable:
-                    yield number, None
-                    continue
-                raise InputFormatError(
-                    path,
-                    f"not valid UTF-8 (byte {error.start}); pass --skip-bad-lines to drop such lines",
-                    number,
-                ) from None
-            yield number, text.rstrip("\r\n")
+                problem = f"not valid UTF-8 (byte {error.start})"
+            if problem is None:
+                yield number, text.rstrip("\r\n")
+            elif skip_undecodable:
+                yield number, None
+            else:
+                raise InputFormatError(path, f"{problem}; {hint}" if hint else problem, number)
 
 
 def count_lines(path: str | os.PathLike) -> int:
     """Count the lines of a plain or gzip file without decoding them."""
-    with open_binary(path) as handle:
+    with open_binary(path) as handle, _read_errors(path):
         return sum(1 for _ in handle)

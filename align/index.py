@@ -21,7 +21,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from align.files import AlignError, atomic_path
+from align.files import AlignError, InputFormatError
+from align.outputs import atomic_path, check_output, verify_manifest
 
 EXACT_UP_TO = 50_000  # below this, exact search is fast enough and needs no training
 TRAINING_SAMPLE_PER_LIST = 40  # FAISS wants 39-256 training points per IVF list
@@ -143,6 +144,8 @@ class VectorIndex:
 
         ``k`` larger than the index is clipped; missing neighbours never appear.
         """
+        if k < 1:
+            raise AlignError(f"k must be at least 1, got {k}")
         queries = check_embeddings(queries, self.info.dimension, "queries")
         k = min(k, len(self))
         scores = np.empty((len(queries), k), dtype=np.float32)
@@ -164,20 +167,46 @@ class VectorIndex:
                 "query it with the model it was built with, or rebuild it"
             )
 
-    def save(self, directory: str | os.PathLike) -> None:
-        """Write ``index.faiss`` and ``index.json`` to ``directory``, atomically."""
-        with atomic_path(directory) as tmp:
+    def save(self, directory: str | os.PathLike, *, force: bool = False) -> None:
+        """Write ``index.faiss`` and ``index.json`` to ``directory``, atomically, with a manifest of
+        their sizes and checksums (:mod:`align.outputs`) that :meth:`load` checks."""
+        check_output(directory, force=force, directory=True)
+        with atomic_path(directory, kind="index") as tmp:
             tmp.mkdir()
-            faiss.write_index(self.index, str(tmp / INDEX_FILE))
-            (tmp / INFO_FILE).write_text(json.dumps(asdict(self.info), indent=2) + "\n", encoding="utf-8")
+            self.write(tmp)
+
+    def write(self, directory: Path) -> None:
+        """Write the two files into an existing ``directory`` (the inside of :meth:`save`)."""
+        faiss.write_index(self.index, str(directory / INDEX_FILE))
+        info = {**asdict(self.info), "count": len(self)}
+        (directory / INFO_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
 
     @classmethod
     def load(cls, directory: str | os.PathLike) -> VectorIndex:
+        """Load an index saved by :meth:`save`; a damaged or edited file is an error naming it."""
         directory = Path(directory)
         if not (directory / INDEX_FILE).is_file() or not (directory / INFO_FILE).is_file():
             raise AlignError(f"{directory} is not an align index (expected {INDEX_FILE} and {INFO_FILE})")
-        info = IndexInfo(**json.loads((directory / INFO_FILE).read_text(encoding="utf-8")))
-        return cls(faiss.read_index(str(directory / INDEX_FILE)), info)
+        verify_manifest(directory, [INDEX_FILE, INFO_FILE])
+        info_path = directory / INFO_FILE
+        try:
+            fields = json.loads(info_path.read_text(encoding="utf-8"))
+            count = fields.pop("count", None)
+            info = IndexInfo(**fields)
+        except (ValueError, TypeError) as error:
+            raise InputFormatError(info_path, f"not the index description align writes ({error})") from None
+        try:
+            index = faiss.read_index(str(directory / INDEX_FILE))
+        except RuntimeError as error:
+            message = str(error).strip().splitlines()[-1]
+            raise InputFormatError(directory / INDEX_FILE, f"FAISS cannot read it: {message}") from None
+        if index.d != info.dimension or (count is not None and index.ntotal != count):
+            raise InputFormatError(
+                directory / INDEX_FILE,
+                f"holds {index.ntotal:,} vectors of dimension {index.d}, but {INFO_FILE} says "
+                f"{count if count is not None else 'some'} of dimension {info.dimension}",
+            )
+        return cls(index, info)
 
     def _apply_nprobe(self) -> None:
         with contextlib.suppress(RuntimeError):  # not an IVF index: nothing to probe

@@ -23,8 +23,9 @@ from typing import Any
 import numpy as np
 
 from align.encode import Encoder, encode_texts, load_encoder, model_fingerprint
-from align.files import AlignError, atomic_path
+from align.files import AlignError, InputFormatError, iter_lines
 from align.index import VectorIndex
+from align.outputs import atomic_path, check_output, verify_manifest
 
 DOCUMENTS_FILE = "documents.jsonl"
 
@@ -37,14 +38,39 @@ class Hit:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+def recorded_model_name(model: str) -> str:
+    """The name to store for ``model``: a local path made absolute, a hub name as given."""
+    path = Path(model).expanduser()
+    return str(path.resolve()) if path.exists() else model
+
+
+def read_documents(path: Path, expected: int) -> list[dict[str, Any]]:
+    """The records of ``documents.jsonl``, checked line by line and against the index's count."""
+    records = []
+    for number, line in iter_lines(path, hint=None):
+        try:
+            record = json.loads(line or "")
+            if not isinstance(record, dict) or not {"id", "text", "metadata"} <= set(record):
+                raise ValueError("a record needs id, text and metadata")
+        except (ValueError, RecursionError) as error:
+            raise InputFormatError(path, f"not a document record ({error})", number) from None
+        records.append(record)
+    if len(records) != expected:
+        raise InputFormatError(
+            path, f"holds {len(records):,} documents but the index holds {expected:,}: it was edited"
+        )
+    return records
+
+
 class Retriever:
     """An encoder plus a FAISS index over documents, with ids, texts and metadata kept alongside."""
 
     def __init__(
         self, model: Encoder | str, *, factory: str | None = None, batch_size: int | None = None
     ) -> None:
-        """``model`` is a loaded encoder or a name/path; a name is recorded so ``load`` can find it again."""
-        self.model_name = model if isinstance(model, str) else None
+        """``model`` is a loaded encoder or a name/path; a name is recorded so ``load`` can find it
+        again (a local path as an absolute one, so the index can be searched from anywhere)."""
+        self.model_name = recorded_model_name(model) if isinstance(model, str) else None
         self.model = load_encoder(model) if isinstance(model, str) else model
         self.fingerprint = model_fingerprint(self.model)
         self.factory = factory
@@ -90,7 +116,12 @@ class Retriever:
         """The ``k`` best documents for one query (a list of hits), or for each of several queries."""
         if not len(self):
             raise AlignError("the retriever holds no documents; add() some first")
+        if k < 1:
+            raise AlignError(f"k must be at least 1, got {k}")
         queries = [query] if isinstance(query, str) else list(query)
+        for number, text in enumerate(queries, start=1):
+            if not text.strip():
+                raise AlignError(f"query {number} is empty: there is nothing to search for")
         scores, rows = self.build().search(encode_texts(self.model, queries, batch_size=self.batch_size), k)
         results = [
             [
@@ -102,11 +133,14 @@ class Retriever:
         ]
         return results[0] if isinstance(query, str) else results
 
-    def save(self, directory: str | os.PathLike) -> None:
-        """Write the index, its metadata and the documents to ``directory``, atomically."""
+    def save(self, directory: str | os.PathLike, *, force: bool = False) -> None:
+        """Write the index, its metadata and the documents to ``directory``, atomically; an existing
+        index there is replaced only with ``force`` (:func:`align.outputs.check_output`)."""
+        check_output(directory, force=force, directory=True)
         index = self.build()
-        with atomic_path(directory) as tmp:
-            index.save(tmp)
+        with atomic_path(directory, kind="index") as tmp:
+            tmp.mkdir()
+            index.write(tmp)
             with open(tmp / DOCUMENTS_FILE, "w", encoding="utf-8") as handle:
                 for doc_id, text, meta in zip(self.ids, self.texts, self.metadata, strict=True):
                     handle.write(
@@ -117,20 +151,20 @@ class Retriever:
     def load(cls, directory: str | os.PathLike, model: Encoder | str | None = None) -> Retriever:
         """Load a saved retriever; by default with the model it was built with."""
         index = VectorIndex.load(directory)
+        verify_manifest(directory, [DOCUMENTS_FILE])
         if model is None:
             if not index.info.model:
                 raise AlignError(
                     f"{directory} was built from a model object, not a name or path; pass the model"
                 )
             model = index.info.model
+        documents = read_documents(Path(directory) / DOCUMENTS_FILE, len(index))
         retriever = cls(model)
         index.check_fingerprint(retriever.fingerprint)
-        with open(Path(directory) / DOCUMENTS_FILE, encoding="utf-8") as handle:
-            for line in handle:
-                record = json.loads(line)
-                retriever.ids.append(record["id"])
-                retriever.texts.append(record["text"])
-                retriever.metadata.append(record["metadata"])
+        for record in documents:
+            retriever.ids.append(record["id"])
+            retriever.texts.append(record["text"])
+            retriever.metadata.append(record["metadata"])
         retriever._index = index
         return retriever
 

@@ -22,16 +22,25 @@ class Collection:
     row_of_line: dict[int, int] = field(default_factory=dict)  # every non-blank line → its text's row
     blank: int = 0
     duplicates: int = 0
+    undecodable: int = 0  # lines skipped as not UTF-8 (only with ``skip_bad_lines``)
     total_lines: int = 0
 
 
-def read_collection(path: str | os.PathLike, *, unify: bool = False) -> Collection:
-    """Read one sentence a line, skipping blank lines; with ``unify`` keep each distinct line once."""
+def read_collection(
+    path: str | os.PathLike, *, unify: bool = False, skip_bad_lines: bool = False
+) -> Collection:
+    """Read one sentence a line, skipping blank lines; with ``unify`` keep each distinct line once.
+
+    With ``skip_bad_lines`` a line that is not UTF-8 is skipped like a blank one, and counted.
+    """
     collection = Collection(str(path))
     first_row: dict[str, int] = {}
-    for number, text in iter_lines(path):
+    for number, text in iter_lines(path, skip_undecodable=skip_bad_lines):
         collection.total_lines = number
-        sentence = " ".join((text or "").split())  # also keeps tabs out of the TSV
+        if text is None:
+            collection.undecodable += 1
+            continue
+        sentence = " ".join(text.split())  # also keeps tabs out of the TSV
         if not sentence:
             collection.blank += 1
             continue

@@ -92,7 +92,13 @@ def test_embed_missing_input_and_unloadable_model(tmp_path: Path) -> None:
     result = runner.invoke(
         app, ["embed", str(tmp_path / "none.txt"), str(tmp_path / "o.npy"), "--model", str(tmp_path / "none")]
     )
+    assert result.exit_code == 2 and "does not exist" in result.output
+    (tmp_path / "in.txt").write_text("你好\n", encoding="utf-8")
+    result = runner.invoke(
+        app, ["embed", str(tmp_path / "in.txt"), str(tmp_path / "o.npy"), "--model", str(tmp_path / "none")]
+    )
     assert result.exit_code == 2 and "could not load the model" in result.output
+    assert not (tmp_path / "o.npy").exists()
 
 
 def test_help_teaches_the_options() -> None:

@@ -99,10 +99,12 @@ def test_existing_output_needs_force_and_only_a_model_is_ever_replaced(
 ) -> None:
     (tmp_path / "model").mkdir()
     (tmp_path / "model" / "thesis.tex").write_text("months of work", encoding="utf-8")
-    with pytest.raises(AlignError, match="already exists; pass --force"):
-        train(small_config(composed_dir, tmp_path / "model"))
-    with pytest.raises(AlignError, match="is not a sentence-transformers model; refusing to replace it"):
-        train(small_config(composed_dir, tmp_path / "model", force=True))
+    for force in (False, True):
+        with pytest.raises(
+            AlignError, match="align did not write; refusing to replace it, even with --force"
+        ):
+            train(small_config(composed_dir, tmp_path / "model", force=force))
+    assert not (tmp_path / "model.work").exists()
     assert (tmp_path / "model" / "thesis.tex").read_text(encoding="utf-8") == "months of work"
 
 

@@ -12,13 +12,14 @@ whose oracle F1 (threshold tuned on the test split itself) is reported beside it
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from align.encode import Encoder, encode_texts
-from align.files import AlignError, InputFormatError, atomic_path, iter_lines
+from align.files import AlignError, InputFormatError, iter_lines
 from align.mining import (
     CandidateMode,
     MarginKind,
@@ -28,6 +29,7 @@ from align.mining import (
     precision_recall_curve,
     precision_recall_f1,
 )
+from align.outputs import atomic_path, check_output
 
 
 @dataclass
@@ -41,7 +43,7 @@ class BuccSplit:
 
 def read_id_sentences(path: Path) -> tuple[list[str], list[str]]:
     ids, texts, seen = [], [], set()
-    for number, line in iter_lines(path):
+    for number, line in iter_lines(path, hint=None):
         if not line:
             continue
         identifier, tab, text = line.partition("\t")
@@ -66,7 +68,7 @@ def read_bucc_split(directory: str | Path, pair: str, split: str) -> BuccSplit:
     target_row = {identifier: row for row, identifier in enumerate(target_ids)}
     gold_path = directory / f"{pair}.{split}.gold"
     gold = set()
-    for number, line in iter_lines(gold_path):
+    for number, line in iter_lines(gold_path, hint=None):
         if not line:
             continue
         parts = line.split("\t")
@@ -139,14 +141,20 @@ def write_bucc_split(
     unpaired_source: Sequence[str],
     unpaired_target: Sequence[str],
     seed: int = 0,
+    *,
+    force: bool = False,
+    inputs: Sequence[str | os.PathLike] = (),
 ) -> None:
     """Write a split in BUCC's layout: the pairs hidden among unpaired sentences, both sides shuffled.
 
-    The caller must make sure no unpaired sentence has its translation on the other side.
+    The caller must make sure no unpaired sentence has its translation on the other side. Its three
+    files are checked before any is written: none may be an input, nor exist without ``force``.
     """
     if not pairs:
         raise AlignError("a BUCC split needs at least one sentence pair")
     source, target = pair.split("-")
+    for language in (source, target, "gold"):
+        check_output(Path(directory) / f"{pair}.{split}.{language}", force=force, inputs=inputs)
     rng = random.Random(seed)
     source_items = [(text, index) for index, (text, _) in enumerate(pairs)] + [
         (t, None) for t in unpaired_source

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from align.encode import Encoder, model_fingerprint
-from align.files import atomic_path
+from align.outputs import atomic_path
 
 
 def default_cache_dir() -> Path:

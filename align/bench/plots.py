@@ -8,8 +8,9 @@ from typing import Any
 import numpy as np
 
 from align.bench.tatoeba import TatoebaScore
-from align.files import AlignError, atomic_path
+from align.files import AlignError
 from align.mining import PrecisionRecallCurve
+from align.outputs import atomic_path
 
 
 def _pyplot() -> Any:

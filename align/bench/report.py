@@ -19,7 +19,7 @@ import platform
 from typing import Any
 
 from align.bench.tatoeba import TatoebaScore
-from align.files import atomic_path
+from align.outputs import atomic_path
 
 REPORT_SCHEMA_VERSION = 1
 

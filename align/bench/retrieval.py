@@ -44,6 +44,26 @@ class RetrievalTask:
         return sorted(set(self.queries) & set(self.documents))
 
 
+def _xquad_r_items(
+    path: Path, lang: str, articles: list[dict], relevant: dict[str, set[str]]
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The queries and sentence documents of one XQuAD-R file; each answer's sentence into ``relevant``."""
+    queries, documents = [], []
+    for article_number, article in enumerate(articles):
+        for paragraph_number, paragraph in enumerate(article["paragraphs"]):
+            prefix = f"{lang}:{article_number}:{paragraph_number}"
+            breaks = paragraph["sentence_breaks"]
+            documents += [(f"{prefix}:{i}", sentence) for i, sentence in enumerate(paragraph["sentences"])]
+            for qa in paragraph["qas"]:
+                start = qa["answers"][0]["answer_start"]
+                answer = next((i for i, (begin, end) in enumerate(breaks) if begin <= start < end), None)
+                if answer is None:
+                    raise InputFormatError(path, f"question {qa['id']}: its answer lies in no sentence")
+                queries.append((qa["id"], qa["question"]))
+                relevant.setdefault(qa["id"], set()).add(f"{prefix}:{answer}")
+    return queries, documents
+
+
 def read_xquad_r(directory: str | Path, languages: list[str] | None = None) -> RetrievalTask:
     directory = Path(directory)
     files = sorted(directory.glob("*.json"))
@@ -57,31 +77,18 @@ def read_xquad_r(directory: str | Path, languages: list[str] | None = None) -> R
             raise InputFormatError(path, "no such file")
         lang = path.stem
         try:
-            articles = json.loads(path.read_text(encoding="utf-8"))["data"]
-        except (json.JSONDecodeError, KeyError, TypeError) as error:
-            raise InputFormatError(path, f"not XQuAD-R JSON: {error}") from None
-        queries, documents = [], []
-        for article_number, article in enumerate(articles):
-            for paragraph_number, paragraph in enumerate(article["paragraphs"]):
-                prefix = f"{lang}:{article_number}:{paragraph_number}"
-                breaks = paragraph["sentence_breaks"]
-                documents += [
-                    (f"{prefix}:{i}", sentence) for i, sentence in enumerate(paragraph["sentences"])
-                ]
-                for qa in paragraph["qas"]:
-                    start = qa["answers"][0]["answer_start"]
-                    answer = next((i for i, (begin, end) in enumerate(breaks) if begin <= start < end), None)
-                    if answer is None:
-                        raise InputFormatError(path, f"question {qa['id']}: its answer lies in no sentence")
-                    queries.append((qa["id"], qa["question"]))
-                    task.relevant.setdefault(qa["id"], set()).add(f"{prefix}:{answer}")
+            articles = json.loads(path.read_bytes().decode("utf-8"))["data"]
+            queries, documents = _xquad_r_items(path, lang, articles, task.relevant)
+        except (ValueError, KeyError, TypeError, IndexError, RecursionError) as error:
+            reason = f"no key {error}" if isinstance(error, KeyError) else str(error)
+            raise InputFormatError(path, f"not XQuAD-R JSON ({reason})") from None
         task.queries[lang], task.documents[lang] = queries, documents
     return task
 
 
 def _read_tsv(path: Path, columns: int) -> list[list[str]]:
     rows = []
-    for number, line in iter_lines(path):
+    for number, line in iter_lines(path, hint=None):
         if not line:
             continue
         parts = line.split("\t")

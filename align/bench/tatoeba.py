@@ -109,8 +109,8 @@ def load_tatoeba(data_dir: str | Path | None, language: str) -> tuple[list[str],
     data_dir = Path(data_dir)
     foreign_path = data_dir / f"tatoeba.{language}-eng.{language}"
     english_path = data_dir / f"tatoeba.{language}-eng.eng"
-    foreign = [text or "" for _, text in iter_lines(foreign_path)]
-    english = [text or "" for _, text in iter_lines(english_path)]
+    foreign = [text or "" for _, text in iter_lines(foreign_path, hint=None)]
+    english = [text or "" for _, text in iter_lines(english_path, hint=None)]
     if len(foreign) != len(english):
         raise InputFormatError(
             foreign_path, f"has {len(foreign)} lines but {english_path} has {len(english)}"

@@ -226,7 +226,10 @@ def read_delimited(
         if line is None:
             stats.undecodable += 1
             continue
-        row = next(csv.reader(io.StringIO(line), delimiter=delimiter, quoting=quoting), [])
+        try:
+            row = next(csv.reader(io.StringIO(line), delimiter=delimiter, quoting=quoting), [])
+        except csv.Error as error:  # e.g. a field over csv's size limit, or a stray quote
+            raise InputFormatError(path, f"not a {delimiter!r}-separated row: {error}", number) from None
         if indices is None:
             header = row
             indices = (_column_index(header, columns[0], path), _column_index(header, columns[1], path))
@@ -265,6 +268,8 @@ def read_jsonl(
             raise InputFormatError(
                 path, f"invalid JSON: {error.msg} (column {error.colno})", number
             ) from None
+        except (ValueError, RecursionError) as error:  # a number too long, nesting too deep
+            raise InputFormatError(path, f"unreadable JSON: {error}", number) from None
         try:
             yield SentencePair(str(_lookup(record, keys[0])), str(_lookup(record, keys[1])))
         except KeyError as error:

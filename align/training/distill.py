@@ -33,16 +33,19 @@ from align.encode import encode_to_npy
 from align.encoders.student import build_corpus_student, build_static_student
 from align.files import AlignError
 from align.training.losses import DistillationLoss
-from align.training.runs import initial_model, prepare_work_dir
+from align.training.progress import map_quietly
+from align.training.runs import initial_model
 from align.training.trainer import (
     Corpus,
     TrainConfig,
     TrainResult,
+    corpus_sources,
     finish,
     fit,
     iter_texts,
     load_corpus,
     load_pretrained,
+    start_run,
     with_defaults,
 )
 
@@ -87,26 +90,29 @@ def distill(config: DistillConfig) -> TrainResult:
             f"choose one of {', '.join(STUDENT_TOKENIZERS)}"
         )
     config = with_defaults(config)
-    output = Path(config.output)
-    work_dir = prepare_work_dir(output, resume=config.resume, force=config.force)
+    sources = corpus_sources(config)
     started = time.perf_counter()
-    teacher = load_pretrained(
-        config.teacher, max_seq_length=config.max_seq_length, prompt=config.prompt, freeze_embeddings=False
-    )
-    corpus = load_corpus(config, work_dir)
-    labelled = _with_teacher_embeddings(teacher, corpus, work_dir, config.teacher_batch_size)
-    student = _initial_student(config, teacher, corpus, work_dir)
-    del teacher  # hundreds of MB that training does not need
-    loss = DistillationLoss(
-        student,
-        ranking_weight=config.ranking_weight,
-        scale=config.scale,
-        margin=config.margin,
-        symmetric=config.symmetric,
-    )
-    name = f"align static student of {config.teacher} for {config.pairs}"
-    evaluator, losses = fit(config, student, loss, corpus, work_dir, name, train_set=labelled)
-    return finish(config, student, evaluator, corpus, work_dir, started, losses)
+    with start_run(config, sources) as work_dir:
+        teacher = load_pretrained(
+            config.teacher,
+            max_seq_length=config.max_seq_length,
+            prompt=config.prompt,
+            freeze_embeddings=False,
+        )
+        corpus = load_corpus(config, work_dir, sources)
+        labelled = _with_teacher_embeddings(teacher, corpus, work_dir, config.teacher_batch_size)
+        student = _initial_student(config, teacher, corpus, work_dir)
+        del teacher  # hundreds of MB that training does not need
+        loss = DistillationLoss(
+            student,
+            ranking_weight=config.ranking_weight,
+            scale=config.scale,
+            margin=config.margin,
+            symmetric=config.symmetric,
+        )
+        name = f"align static student of {config.teacher} for {config.pairs}"
+        evaluator, losses = fit(config, student, loss, corpus, work_dir, name, train_set=labelled)
+        return finish(config, student, evaluator, corpus, work_dir, started, losses)
 
 
 def _with_teacher_embeddings(
@@ -127,12 +133,12 @@ def _with_teacher_embeddings(
     def add_labels(batch: dict[str, list], indices: list[int]) -> dict[str, np.ndarray]:
         return {"label": np.asarray(embeddings[indices], dtype=np.float32)}
 
-    return corpus.train_set.map(
+    return map_quietly(
+        corpus.train_set,
         add_labels,
         with_indices=True,
         batched=True,
         cache_file_name=str(work_dir / "labelled.arrow"),
-        desc="Attaching teacher embeddings",
     )
 
 

@@ -31,7 +31,7 @@ def read_parallel_files(spec: str, limit: int = WATCH_PAIRS) -> tuple[str, list[
     parts = [part.strip() for part in spec.split(",")]
     if len(parts) != 2 or not all(parts):
         raise AlignError(f"--watch {spec!r}: give two line-aligned files as SOURCE_FILE,TARGET_FILE")
-    sides = [[text or "" for _, text in iter_lines(path)] for path in parts]
+    sides = [[text or "" for _, text in iter_lines(path, hint=None)] for path in parts]
     if len(sides[0]) != len(sides[1]):
         raise InputFormatError(
             parts[1], f"has {len(sides[1]):,} lines but {parts[0]} has {len(sides[0]):,}; they must align"

@@ -2,11 +2,13 @@
 
 This module only wires things together: align's data layer builds the dataset, the encoder is
 either a fresh static encoder or a pretrained model, the loss is :mod:`align.training.losses`, and
-sentence-transformers' own trainer runs the loop (progress bar, checkpoints, resume, evaluation).
+sentence-transformers' own trainer runs the loop (checkpoints, resume, evaluation) under align's
+one progress bar (:mod:`align.training.progress`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Iterable, Iterator
@@ -22,6 +24,7 @@ from sentence_transformers import (
 )
 from sentence_transformers.base.sampler import BatchSamplers
 from sentence_transformers.sentence_transformer.evaluation import SequentialEvaluator
+from transformers.trainer_callback import PrinterCallback, ProgressCallback
 from transformers.trainer_utils import get_last_checkpoint
 
 from align.data import CleaningConfig, CorpusSource, build_pair_dataset, resolve_sources, split_train_dev
@@ -31,7 +34,8 @@ from align.encoders.static import build_static_encoder
 from align.training.evaluation import SELECTION_METRIC, build_evaluator, retrieval_scores
 from align.training.losses import CachedTranslationRankingLoss, TranslationRankingLoss
 from align.training.pretrained import choose_prompt, freeze_word_embeddings
-from align.training.runs import initial_model, prepare_work_dir, save_run
+from align.training.progress import TrainingProgress, map_quietly, quiet_checkpoint_order, set_card_examples
+from align.training.runs import initial_model, input_fingerprints, run_directory, run_record, save_run
 from align.training.sampler import LengthGroupedBatchSampler
 
 logger = logging.getLogger(__name__)
@@ -214,14 +218,26 @@ class Corpus:
     dev_set: datasets.Dataset | None
 
 
-def load_corpus(config: TrainConfig, work_dir: Path) -> Corpus:
-    """Read, clean and split the corpus that ``config`` names (cached on disk in ``work_dir``)."""
-    sources = resolve_sources(config.pairs, config.data, format=config.format, columns=config.columns)
+def corpus_sources(config: TrainConfig) -> list[CorpusSource]:
+    """The corpora that ``config`` names (``--pairs`` and ``--data``)."""
+    return resolve_sources(config.pairs, config.data, format=config.format, columns=config.columns)
+
+
+def start_run(config: TrainConfig, sources: list[CorpusSource]) -> contextlib.AbstractContextManager[Path]:
+    """The run's work directory (:func:`align.training.runs.run_directory`), with its record."""
+    record = run_record(asdict(config), input_fingerprints(sources, config.watch))
+    return run_directory(Path(config.output), resume=config.resume, force=config.force, record=record)
+
+
+def load_corpus(config: TrainConfig, work_dir: Path, sources: list[CorpusSource]) -> Corpus:
+    """Read, clean and split ``sources`` as ``config`` says (cached on disk in ``work_dir``)."""
     dataset, cleaning_stats, _ = build_pair_dataset(
         sources, work_dir, cleaning=config.cleaning, skip_bad_lines=config.skip_bad_lines
     )
     if config.is_static and config.fold_traditional:
-        dataset = dataset.map(_fold_pair, batched=True, cache_file_name=str(work_dir / "folded.arrow"))
+        dataset = map_quietly(
+            dataset, _fold_pair, batched=True, cache_file_name=str(work_dir / "folded.arrow")
+        )
     train_set, dev_set = split_train_dev(dataset, config.dev_size, config.seed)
     if config.max_pairs and config.max_pairs < len(train_set):
         train_set = train_set.shuffle(seed=config.seed).select(range(config.max_pairs))
@@ -240,24 +256,24 @@ def train(config: TrainConfig) -> TrainResult:
     (:mod:`align.training.runs`).
     """
     config = with_defaults(config)
-    output = Path(config.output)
-    work_dir = prepare_work_dir(output, resume=config.resume, force=config.force)
+    sources = corpus_sources(config)
     started = time.perf_counter()
-    # A pretrained model is loaded first, so that a wrong name fails before the corpus is read.
-    model = None
-    if not config.is_static:
-        model = load_pretrained(
-            config.model,
-            max_seq_length=config.max_seq_length,
-            prompt=config.prompt,
-            freeze_embeddings=config.freeze_embeddings,
-        )
-    corpus = load_corpus(config, work_dir)
-    if model is None:
-        model = _build_static_model(config, iter_texts(corpus.train_set), work_dir)
-    name = f"align {'static' if config.is_static else config.model} encoder for {config.pairs}"
-    evaluator, losses = fit(config, model, _build_loss(config, model), corpus, work_dir, name)
-    return finish(config, model, evaluator, corpus, work_dir, started, losses)
+    with start_run(config, sources) as work_dir:
+        # A pretrained model is loaded first, so that a wrong name fails before the corpus is read.
+        model = None
+        if not config.is_static:
+            model = load_pretrained(
+                config.model,
+                max_seq_length=config.max_seq_length,
+                prompt=config.prompt,
+                freeze_embeddings=config.freeze_embeddings,
+            )
+        corpus = load_corpus(config, work_dir, sources)
+        if model is None:
+            model = _build_static_model(config, iter_texts(corpus.train_set), work_dir)
+        name = f"align {'static' if config.is_static else config.model} encoder for {config.pairs}"
+        evaluator, losses = fit(config, model, _build_loss(config, model), corpus, work_dir, name)
+        return finish(config, model, evaluator, corpus, work_dir, started, losses)
 
 
 def fit(
@@ -286,6 +302,7 @@ def fit(
     card.language = _language_list(config.pairs)
     card.model_name = model_name
     card.train_datasets = [{"name": "; ".join(source.describe() for source in corpus.sources)}]
+    set_card_examples(card, train_set)  # else the trainer picks them behind a bar of its own
     arguments = SentenceTransformerTrainingArguments(
         output_dir=str(work_dir / "checkpoints"),
         num_train_epochs=config.epochs,
@@ -313,10 +330,15 @@ def fit(
     trainer = SentenceTransformerTrainer(
         model=model, args=arguments, train_dataset=train_set, loss=loss, evaluator=evaluator
     )
+    # One bar with the loss and dev accuracy in its postfix, instead of a bar with the log dicts.
+    trainer.remove_callback(ProgressCallback)
+    trainer.remove_callback(PrinterCallback)
+    trainer.add_callback(TrainingProgress())
     last_checkpoint = get_last_checkpoint(arguments.output_dir) if config.resume else None
     if config.resume and last_checkpoint is None:
         logger.warning("No checkpoint in %s yet; training from the start", arguments.output_dir)
-    trainer.train(resume_from_checkpoint=last_checkpoint)
+    with quiet_checkpoint_order():
+        trainer.train(resume_from_checkpoint=last_checkpoint)
     losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
     return evaluator, losses
 

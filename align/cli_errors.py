@@ -1,0 +1,109 @@
+"""How the ``align`` command reports failure: one line, never a bare traceback.
+
+- An :class:`~align.files.AlignError` (bad input or settings) prints ``error: ...`` and exits 2.
+- An ``OSError`` (permissions, a full disk, a missing directory) prints one line naming the path
+  and exits 2: it is the machine's state, not a bug.
+- Anything else is a bug: one line says what it was and where the full traceback was written, and
+  the exit code is 1. ``align --debug`` (or ``ALIGN_DEBUG=1``) raises it instead.
+
+SIGTERM and SIGHUP are turned into ``KeyboardInterrupt``, so a killed run still removes its
+temporary files as Ctrl-C does (:func:`align.outputs.atomic_path`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import signal
+import sys
+import tempfile
+import traceback
+from typing import Any, NoReturn
+
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+from align import __version__
+from align.files import AlignError
+
+EXIT_USER_ERROR = 2
+EXIT_BUG = 1
+
+
+def fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code=EXIT_USER_ERROR)
+
+
+def describe_os_error(error: OSError) -> str:
+    """``PATH: reason`` for an OS error, naming both paths of a failed rename."""
+    paths = [str(name) for name in (error.filename, error.filename2) if name is not None]
+    reason = error.strerror or str(error)
+    return f"{' → '.join(paths)}: {reason}" if paths else reason
+
+
+def write_traceback(error: BaseException) -> str | None:
+    """Write the traceback of ``error`` to a file in the temporary directory; return its path."""
+    try:
+        descriptor, path = tempfile.mkstemp(prefix="align-traceback-", suffix=".txt")
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(f"align {__version__}, {datetime.datetime.now().isoformat(timespec='seconds')}\n")
+            handle.write(f"command: {' '.join(sys.argv)}\n\n")
+            handle.write("".join(traceback.format_exception(error)))
+    except OSError:
+        return None
+    return path
+
+
+class AlignGroup(TyperGroup):
+    """The root command group: runs a subcommand and turns its exceptions into the messages above."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AlignError as error:
+            fail(str(error))
+        except OSError as error:
+            fail(describe_os_error(error))
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as error:
+            if type(error).__module__.startswith("typer") or ctx.params.get("debug"):
+                raise  # the command-line parser's own exceptions, or a user who asked for the traceback
+            where = write_traceback(error)
+            saved = f"the full traceback is in {where}" if where else "rerun with --debug to see where"
+            typer.echo(
+                f"error: unexpected {type(error).__name__}: {error}\n"
+                f"This is a bug in align or a library it uses; {saved} (align --debug shows it here).",
+                err=True,
+            )
+            raise typer.Exit(code=EXIT_BUG) from None
+
+
+class AlignCommand(TyperCommand):
+    """A command whose usage line reads ``INPUT OUTPUT``, as Unix tools write it, not ``{input}``."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name != "argument":
+                continue
+            name = (param.metavar or param.name or "").upper()
+            name = name if param.required else f"[{name}]"
+            pieces.append(f"{name}..." if param.nargs != 1 else name)
+        return pieces
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"stopped by signal {signal.Signals(signum).name}")
+
+
+def install_signal_handlers() -> None:
+    """Let SIGTERM and SIGHUP unwind the stack like Ctrl-C (only possible in the main thread)."""
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) is signal.SIG_DFL:
+            try:
+                signal.signal(number, _interrupt)
+            except ValueError:  # not the main thread
+                return
