@@ -8,11 +8,24 @@ INSTALLED := $(VENV)/.installed
 
 .PHONY: install demo test lint clean
 
-# torch first, pinned to its CPU build: left to the resolver, pip would pull a multi-GB CUDA build.
+TORCH_VERSION ?= 2.13.0
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
+
+# torch first, its CPU build from PyTorch's own index: on plain PyPI the same pin is the multi-GB CUDA
+# build (plus ~15 nvidia-* packages and triton). The index is probed first: pip would retry an
+# unreachable one for minutes, and still succeed from any other index it is configured with.
+# Where it cannot be reached, the plain pin (some pips are configured to resolve it to a CPU build).
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet torch==2.13.0
+	@if $(BIN)/python -c "import urllib.request; urllib.request.urlopen('$(TORCH_CPU_INDEX)/torch/', timeout=20)" 2>/dev/null \
+		&& $(BIN)/pip install --quiet --timeout 20 --index-url $(TORCH_CPU_INDEX) torch==$(TORCH_VERSION); then \
+		echo "torch $(TORCH_VERSION): installed from PyTorch's CPU index, $(TORCH_CPU_INDEX)"; \
+	else \
+		echo "torch $(TORCH_VERSION): $(TORCH_CPU_INDEX) could not be used; installing the plain pin torch==$(TORCH_VERSION)"; \
+		$(BIN)/pip install --quiet torch==$(TORCH_VERSION); \
+	fi
 	$(BIN)/pip install --quiet -e ".[dev]"
+	@$(BIN)/python -c "import torch; print('torch', torch.__version__, 'installed:', 'CPU build' if torch.version.cuda is None else f'CUDA {torch.version.cuda} build')"
 	touch $(INSTALLED)
 
 install: $(INSTALLED)
