@@ -65,7 +65,7 @@ class AlignGroup(TyperGroup):
             fail(str(error))
         except OSError as error:
             fail(describe_os_error(error))
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        except (typer.Exit, typer.Abort):
             raise
         except Exception as error:
             if type(error).__module__.startswith("typer") or ctx.params.get("debug"):
