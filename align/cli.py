@@ -165,6 +165,15 @@ def _setup_logging(verbose: bool) -> None:
     logging.getLogger("align").setLevel(logging.INFO if verbose else logging.WARNING)
 
 
+def _check_training_output(
+    output: Path, data: str | None, *, resume: bool, force: bool, verbose: bool
+) -> None:
+    """What train and distill check before torch loads: the model directory may be written."""
+    _setup_logging(verbose)
+    if not resume:  # a resumed run's output does not exist yet; the run's own checks say so
+        check_output(output, force=force, directory=True, inputs=[data])
+
+
 def _model_labels(names: list[str]) -> list[str]:
     """Short column names for models: a hub name as is, a path by its last two parts; the full
     names where two short ones would collide."""
@@ -274,9 +283,7 @@ def train(
     \b
     Example: align train --pairs en-zh --data corpora/en-zh --output models/en-zh
     """
-    _setup_logging(verbose)
-    if not resume:
-        check_output(output, force=force, directory=True, inputs=[data])
+    _check_training_output(output, data, resume=resume, force=force, verbose=verbose)
     from align.data import CleaningConfig
     from align.training import TrainConfig
     from align.training import train as run_training
@@ -398,9 +405,7 @@ def distill(
     \b
     Example: align distill --teacher models/e5 --pairs en-zh --data corpora/en-zh --output models/student
     """
-    _setup_logging(verbose)
-    if not resume:
-        check_output(output, force=force, directory=True, inputs=[data])
+    _check_training_output(output, data, resume=resume, force=force, verbose=verbose)
     from align.data import CleaningConfig
     from align.training import DistillConfig
     from align.training import distill as run_distillation
