@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "AlignError": "align.files",
-    "InputFormatError": "align.files",
+    "AlignError": "align.errors",
+    "InputFormatError": "align.errors",
     "CleaningConfig": "align.data",
     "CorpusSource": "align.data",
     "SentencePair": "align.data",
@@ -65,7 +65,7 @@ if TYPE_CHECKING:
     from align.data import CleaningConfig, CorpusSource, SentencePair, read_source, resolve_sources
     from align.encode import embed_file, encode_texts, load_encoder
     from align.encoders import build_static_encoder, train_tokenizer
-    from align.files import AlignError, InputFormatError
+    from align.errors import AlignError, InputFormatError
     from align.neighbours import nearest_neighbours
     from align.training import (
         CachedTranslationRankingLoss,

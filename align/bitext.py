@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from align.encode import Encoder, encode_texts, encode_to_npy, load_embeddings
-from align.files import AlignError, InputFormatError, iter_lines
+from align.errors import AlignError, InputFormatError
+from align.files import iter_lines
 from align.index import DEFAULT_NPROBE
 from align.mining import Calibration, CandidateMode, MarginKind, MinedPairs, calibrate_threshold, mine
 from align.outputs import atomic_path, check_output

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 
 from align.cli_errors import AlignCommand, AlignGroup, install_signal_handlers
-from align.files import AlignError
+from align.errors import AlignError
 from align.outputs import check_output
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """How the ``align`` command reports failure: one line, never a bare traceback.
 
-- An :class:`~align.files.AlignError` (bad input or settings) prints ``error: ...`` and exits 2.
+- An :class:`~align.errors.AlignError` (bad input or settings) prints ``error: ...`` and exits 2.
 - An ``OSError`` (permissions, a full disk, a missing directory) prints one line naming the path
   and exits 2: it is the machine's state, not a bug.
 - Anything else is a bug: one line says what it was and where the full traceback was written, and
@@ -24,7 +24,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from align import __version__
-from align.files import AlignError
+from align.errors import AlignError
 
 EXIT_USER_ERROR = 2
 EXIT_BUG = 1

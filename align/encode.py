@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 from sentence_transformers import SentenceTransformer
 
-from align.files import AlignError, InputFormatError, iter_lines
+from align.errors import AlignError, InputFormatError
+from align.files import iter_lines
 from align.outputs import atomic_path, check_output
 
 logger = logging.getLogger(__name__)

@@ -1,7 +1,6 @@
-"""Reading input files, and the errors align reports to users.
+"""Reading input files line by line (plain or gzip), so that errors can name the file and line.
 
-Inputs are read line by line (plain or gzip) so that errors can name the file and line they come
-from. Writing is :mod:`align.outputs`'s job.
+Writing is :mod:`align.outputs`'s job; the errors themselves are :mod:`align.errors`.
 """
 
 from __future__ import annotations
@@ -14,19 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-
-class AlignError(Exception):
-    """An error caused by the user's input or settings; the CLI prints it without a traceback."""
-
-
-class InputFormatError(AlignError):
-    """Malformed input, located by file and (where it applies) line number."""
-
-    def __init__(self, path: str | os.PathLike, message: str, line: int | None = None) -> None:
-        self.path = str(path)
-        self.line = line
-        where = f"{self.path}:{line}" if line is not None else self.path
-        super().__init__(f"{where}: {message}")
+from align.errors import InputFormatError
 
 
 def open_binary(path: str | os.PathLike) -> BinaryIO:

@@ -21,7 +21,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from align.files import AlignError, InputFormatError
+from align.errors import AlignError, InputFormatError
 from align.outputs import atomic_path, check_output, verify_manifest
 
 EXACT_UP_TO = 50_000  # below this, exact search is fast enough and needs no training

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from align.encode import Encoder, encode_texts
-from align.files import AlignError
+from align.errors import AlignError
 
 
 def nearest_neighbours(

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from align import __version__
-from align.files import AlignError, InputFormatError
+from align.errors import AlignError, InputFormatError
 
 MARKER = ".align.json"
 # Directories align wrote before it left a marker: a trained model, or an index.

@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from align.encode import Encoder, encode_texts, load_encoder, model_fingerprint
-from align.files import AlignError, InputFormatError, iter_lines
+from align.errors import AlignError, InputFormatError
+from align.files import iter_lines
 from align.index import VectorIndex
 from align.outputs import atomic_path, check_output, verify_manifest
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from align.files import AlignError, iter_lines
+from align.errors import AlignError
+from align.files import iter_lines
 
 
 @dataclass

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from align.bench.bucc import evaluate_bucc, read_bucc_split, write_bucc_split
 from align.cli import app
 from align.encode import load_encoder
-from align.files import InputFormatError
+from align.errors import InputFormatError
 from tests.conftest import COMPOSED, write_moses
 
 runner = CliRunner()

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from align.bench.retrieval import evaluate_retrieval, query_metrics, read_tsv_task, read_xquad_r
 from align.cli import app
 from align.encode import load_encoder
-from align.files import InputFormatError
+from align.errors import InputFormatError
 from tests.conftest import COMPOSED
 
 

@@ -21,7 +21,7 @@ from align.bench.tatoeba import (
 )
 from align.cli import app
 from align.encode import load_encoder
-from align.files import AlignError, InputFormatError
+from align.errors import AlignError, InputFormatError
 from tests.conftest import COMPOSED
 
 

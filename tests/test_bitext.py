@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from align.bitext import mine_files
 from align.cli import app
 from align.encode import embed_file, load_encoder
-from align.files import AlignError, InputFormatError
+from align.errors import AlignError, InputFormatError
 from align.sentences import read_collection
 from tests.conftest import COMPOSED
 

@@ -16,7 +16,7 @@ from align.data import (
     split_train_dev,
     word_length,
 )
-from align.files import AlignError
+from align.errors import AlignError
 from tests.conftest import PAIRS, write_moses
 
 

@@ -18,7 +18,7 @@ from align.encoders.student import (
     teacher_token_vectors,
     trim_vocabulary,
 )
-from align.files import AlignError
+from align.errors import AlignError
 from align.training import DistillationLoss, DistillConfig, distill, distillation_loss
 from align.training.losses import translation_ranking_loss
 from tests.conftest import COMPOSED, write_moses

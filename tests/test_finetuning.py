@@ -10,7 +10,7 @@ import torch
 from datasets import Dataset
 from sentence_transformers import SentenceTransformer
 
-from align.files import AlignError, InputFormatError
+from align.errors import AlignError, InputFormatError
 from align.training.evaluation import build_evaluator, read_parallel_files, retrieval_scores
 from align.training.pretrained import choose_prompt, freeze_word_embeddings
 from align.training.sampler import LengthGroupedBatchSampler

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from align.files import AlignError, iter_lines
+from align.errors import AlignError
+from align.files import iter_lines
 
 SAMPLES_PER_KIND = 12
 HUGE_LINE = 2_000_000  # characters: larger than csv's field limit and any tokenizer's input

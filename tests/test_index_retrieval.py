@@ -9,7 +9,7 @@ import pytest
 from sentence_transformers import SentenceTransformer
 
 from align.encode import model_fingerprint
-from align.files import AlignError
+from align.errors import AlignError
 from align.index import VectorIndex, choose_factory
 from align.retrieval import Retriever
 from tests.conftest import COMPOSED

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from align.files import AlignError
+from align.errors import AlignError
 from align.mining import mine
 
 # cos(x_i, y_j): [[1, 0], [0.6, 0.8]]

@@ -22,7 +22,7 @@ from align.data import (
     read_tmx,
 )
 from align.data.readers import moses_pairs_in
-from align.files import AlignError, InputFormatError
+from align.errors import AlignError, InputFormatError
 from tests.conftest import PAIRS, write_moses
 
 EXPECTED = [SentencePair(en, zh) for en, zh in PAIRS]

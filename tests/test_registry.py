@@ -8,7 +8,7 @@ import pytest
 
 from align.data import default_data_dir, parse_language_pairs, resolve_sources
 from align.data.registry import HUB_DATASET
-from align.files import AlignError
+from align.errors import AlignError
 from tests.conftest import PAIRS, write_moses
 
 

@@ -141,7 +141,7 @@ def test_plot_obeys_force_and_never_replaces_a_directory(tiny_model, tmp_path) -
 
 
 def test_atomic_path_refuses_to_replace_a_foreign_directory_through_the_api(tmp_path) -> None:
-    from align.files import AlignError
+    from align.errors import AlignError
 
     victim = user_dir(tmp_path)
     before = snapshot(victim)

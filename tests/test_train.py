@@ -11,7 +11,7 @@ import torch
 from sentence_transformers import SentenceTransformer
 
 from align.encode import encode_texts
-from align.files import AlignError
+from align.errors import AlignError
 from align.training import CachedTranslationRankingLoss, TrainConfig, train
 from align.training.runs import STATE_FILE
 from tests.conftest import COMPOSED, write_moses

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from align.encode import Encoder, encode_texts
-from align.files import AlignError, InputFormatError, iter_lines
+from align.errors import AlignError, InputFormatError
+from align.files import iter_lines
 from align.mining import (
     CandidateMode,
     MarginKind,

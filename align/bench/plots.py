@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from align.bench.tatoeba import TatoebaScore
-from align.files import AlignError
+from align.errors import AlignError
 from align.mining import PrecisionRecallCurve
 from align.outputs import atomic_path
 

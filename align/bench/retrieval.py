@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from align.encode import Encoder, encode_texts
-from align.files import AlignError, InputFormatError, iter_lines
+from align.errors import AlignError, InputFormatError
+from align.files import iter_lines
 
 CUTOFF = 20
 RECALL_AT = (1, 5, 10)

@@ -17,7 +17,8 @@ import numpy as np
 
 from align.bench.cache import ResultCache
 from align.encode import Encoder, encode_texts
-from align.files import AlignError, InputFormatError, iter_lines
+from align.errors import AlignError, InputFormatError
+from align.files import iter_lines
 
 
 @dataclass(frozen=True)

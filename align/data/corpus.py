@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from align.data.cleaning import CleaningConfig, CleaningStats, clean_pairs
 from align.data.readers import CorpusSource, ReadStats, SentencePair, read_source
-from align.files import AlignError
+from align.errors import AlignError
 from align.outputs import atomic_path
 
 logger = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """Streaming readers for parallel corpora: OPUS Moses pairs, TMX, TSV/CSV, JSONL and HF datasets.
 
 Every reader yields :class:`SentencePair` one at a time, so a corpus of tens of millions of pairs
-is never held whole in memory. Malformed input raises :class:`~align.files.InputFormatError`
+is never held whole in memory. Malformed input raises :class:`~align.errors.InputFormatError`
 naming the file and line; undecodable lines can instead be skipped and counted.
 """
 
@@ -18,7 +18,8 @@ from itertools import zip_longest
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from align.files import AlignError, InputFormatError, count_lines, iter_lines, open_binary
+from align.errors import AlignError, InputFormatError
+from align.files import count_lines, iter_lines, open_binary
 
 FORMATS = ("moses", "tmx", "tsv", "csv", "jsonl", "hf")
 

@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 
 from align.data.readers import CorpusSource, detect_format, moses_pairs_in
-from align.files import AlignError
+from align.errors import AlignError
 
 logger = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from sentence_transformers import SentenceTransformer
 
 from align.encode import encode_to_npy
 from align.encoders.student import build_corpus_student, build_static_student
-from align.files import AlignError
+from align.errors import AlignError
 from align.training.losses import DistillationLoss
 from align.training.progress import map_quietly
 from align.training.runs import initial_model

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from sentence_transformers.sentence_transformer.evaluation import SequentialEvaluator, TranslationEvaluator
 
-from align.files import AlignError, InputFormatError, iter_lines
+from align.errors import AlignError, InputFormatError
+from align.files import iter_lines
 
 # The key under which the sentence-transformers trainer reports the combined score.
 SELECTION_METRIC = "eval_sequential_score"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 from sentence_transformers import SentenceTransformer
 
-from align.files import AlignError
+from align.errors import AlignError
 
 # Bitext retrieval is symmetric: both sides are "queries" for models with asymmetric prompts.
 SYMMETRIC_PROMPT = "query"

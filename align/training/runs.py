@@ -25,7 +25,7 @@ from typing import Any
 from sentence_transformers import SentenceTransformer
 
 from align.data import CorpusSource
-from align.files import AlignError
+from align.errors import AlignError
 from align.outputs import atomic_path, check_output
 
 logger = logging.getLogger(__name__)
