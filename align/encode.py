@@ -151,9 +151,10 @@ def embed_file(
 
 
 def looks_like_path(name: str | os.PathLike) -> bool:
-    """Whether ``name`` can only be a local path: a hub id is ``NAME`` or ``ORG/NAME``."""
+    """Whether ``name`` can only be a local path: a hub id is ``NAME`` or ``ORG/NAME``, without
+    backslashes, and never starts with a slash, a dot or a tilde."""
     text = str(name)
-    return text.startswith(("/", ".", "~")) or text.count("/") > 1 or os.sep in text.replace("/", "")
+    return text.startswith(("/", ".", "~")) or text.count("/") > 1 or "\\" in text
 
 
 def load_encoder(name_or_path: str | Path, device: str | None = None) -> Encoder:
