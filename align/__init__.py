@@ -8,8 +8,9 @@ Names are imported on first use (PEP 562), so ``align --help`` does not wait for
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from align.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -28,10 +29,10 @@ _EXPORTS = {
     "train_tokenizer": "align.encoders",
     "nearest_neighbours": "align.neighbours",
     "CachedTranslationRankingLoss": "align.training",
-    "DistillConfig": "align.training",
+    "DistillConfig": "align.training.config",
     "DistillationLoss": "align.training",
     "distill": "align.training",
-    "TrainConfig": "align.training",
+    "TrainConfig": "align.training.config",
     "TrainResult": "align.training",
     "TranslationRankingLoss": "align.training",
     "train": "align.training",
@@ -79,7 +80,4 @@ if TYPE_CHECKING:
     )
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'align' has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from align.bench.report import report_header, write_json
-from align.retrieval import Retriever
+from align.retriever import Retriever
 
 
 def main() -> None:

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from align.bench.bucc import evaluate_bucc, read_bucc_split, write_bucc_split
+from align.bench.bucc import BuccTask, evaluate_bucc, read_bucc_split, write_bucc_split
+from align.bench.embedders import as_embedder
 from align.cli import app
 from align.encode import load_encoder
 from align.errors import InputFormatError
+from align.mining import MiningConfig
 from tests.conftest import COMPOSED, write_moses
 
 runner = CliRunner()
@@ -62,12 +64,16 @@ def test_threshold_from_one_split_applied_to_another(tiny_model: Path, tmp_path:
         [zh for _, zh in COMPOSED[70:80]],
         seed=2,
     )
+    model = load_encoder(str(tiny_model))
     result = evaluate_bucc(
-        load_encoder(str(tiny_model)),
+        as_embedder(model),
         read_bucc_split(tmp_path, "en-zh", "training"),
         read_bucc_split(tmp_path, "en-zh", "test"),
     )
     assert 0 < result.f1 <= result.oracle_f1 <= 100
+    # The task is an evaluator too: model in, a dict with its main score out.
+    scores = BuccTask(tmp_path, "en-zh", mining=MiningConfig(factory="Flat"))(model)
+    assert scores["main_score"] == scores["result"]["f1"] == pytest.approx(result.f1)
 
 
 def test_cli_build_then_bench_two_models(tiny_model: Path, tmp_path: Path) -> None:
@@ -117,12 +123,17 @@ def test_cli_build_then_bench_two_models(tiny_model: Path, tmp_path: Path) -> No
             str(tmp_path / "bucc.json"),
             "--plot",
             str(tmp_path / "pr.png"),
+            "-k",
+            "3",
+            "--nprobe",
+            "4",
         ],
     )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "pr.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     report = json.loads((tmp_path / "bucc.json").read_text(encoding="utf-8"))
     assert [entry["model"] for entry in report["models"]] == [str(tiny_model), str(other)]  # labels collide
+    assert report["settings"]["k"] == 3 and report["settings"]["nprobe"] == 4
     assert report["task"] == "bucc" and set(report["models"][0]["result"]) == {
         "threshold",
         "precision",

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from align.bench.retrieval import evaluate_retrieval, query_metrics, read_tsv_task, read_xquad_r
+from align.bench.embedders import as_embedder
+from align.bench.retrieval import evaluate_retrieval, query_metrics, read_tsv_retrieval, read_xquad_r
 from align.cli import app
 from align.encode import load_encoder
 from align.errors import InputFormatError
@@ -76,20 +77,20 @@ def test_tsv_task_and_its_errors(tmp_path: Path) -> None:
     (tmp_path / "queries.tsv").write_text("q1\ten\tI like tea.\n", encoding="utf-8")
     (tmp_path / "corpus.tsv").write_text("d1\tzh\t我喜欢茶。\nd2\tzh\t他们买书。\n", encoding="utf-8")
     (tmp_path / "qrels.tsv").write_text("q1\td1\n", encoding="utf-8")
-    task = read_tsv_task(tmp_path)
+    task = read_tsv_retrieval(tmp_path)
     assert task.relevant == {"q1": {"d1"}} and task.queries["en"] == [("q1", "I like tea.")]
     (tmp_path / "qrels.tsv").write_text("q1\td9\n", encoding="utf-8")
     with pytest.raises(InputFormatError, match=r"qrels\.tsv:1: unknown query or document"):
-        read_tsv_task(tmp_path)
+        read_tsv_retrieval(tmp_path)
     (tmp_path / "corpus.tsv").write_text("d1\tzh\n", encoding="utf-8")
     with pytest.raises(InputFormatError, match=r"corpus\.tsv:1: expected 3 tab-separated columns"):
-        read_tsv_task(tmp_path)
+        read_tsv_retrieval(tmp_path)
 
 
 def test_cross_lingual_retrieval_with_the_tiny_model(tiny_model: Path, tmp_path: Path) -> None:
     write_xquad(tmp_path, "en", [(en, en) for en, _ in COMPOSED[:20]])
     write_xquad(tmp_path, "zh", [(zh, zh) for _, zh in COMPOSED[:20]])
-    results = evaluate_retrieval(load_encoder(str(tiny_model)), read_xquad_r(tmp_path))
+    results = evaluate_retrieval(as_embedder(load_encoder(str(tiny_model))), read_xquad_r(tmp_path))
     assert set(results["separate"]) == {"en→en", "en→zh", "zh→en", "zh→zh"}
     assert set(results["pooled"]) == {"en→all", "zh→all"}
     assert results["separate"]["en→en"]["recall@1"] == 100.0  # a query is its own answer sentence
@@ -118,6 +119,8 @@ def test_cli_bench_retrieval(tiny_model: Path, tmp_path: Path) -> None:
     assert "| en→zh |" in result.output
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert report["task"] == "retrieval" and report["settings"]["languages"] == ["en", "zh"]
+    [entry] = report["models"]  # a list of {"model", ...}, as for every task
+    assert set(entry) == {"model", "separate", "pooled"} and "en→all" in entry["pooled"]
     missing = CliRunner().invoke(
         app,
         ["bench", "retrieval", "--model", str(tiny_model), "--data", str(tmp_path / "x"), "--langs", "fr"],

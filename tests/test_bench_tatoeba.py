@@ -10,14 +10,17 @@ import pytest
 from typer.testing import CliRunner
 
 from align.bench.cache import ResultCache
-from align.bench.report import REPORT_SCHEMA_VERSION, tatoeba_markdown, tatoeba_report
+from align.bench.embedders import EncoderEmbedder
+from align.bench.report import REPORT_SCHEMA_VERSION
+from align.bench.runner import BenchmarkRun
 from align.bench.tatoeba import (
+    TatoebaResult,
     TatoebaScore,
+    TatoebaTask,
     available_languages,
     load_tatoeba,
     resolve_languages,
     retrieval_accuracy,
-    run_tatoeba,
 )
 from align.cli import app
 from align.encode import load_encoder
@@ -83,35 +86,37 @@ def test_cached_results_resume_a_run_and_retrained_models_get_a_new_key(
     write_tatoeba(tmp_path / "data", "cmn", COMPOSED[:30])
     write_tatoeba(tmp_path / "data", "xyz", COMPOSED[30:60])
     model = load_encoder(str(tiny_model))
-    cache = ResultCache(tmp_path / "cache", model, str(tiny_model))
-    first = run_tatoeba(model, tmp_path / "data", ["cmn"], cache, show_progress_bar=False)
+    embed = EncoderEmbedder(model, str(tiny_model))
+    cache = ResultCache(tmp_path / "cache", embed)
+    first = TatoebaTask(tmp_path / "data", "cmn").evaluate(embed, cache)
 
     import align.bench.tatoeba as tatoeba
 
     scored = []
     original = tatoeba.score_tatoeba
     monkeypatch.setattr(
-        tatoeba,
-        "score_tatoeba",
-        lambda m, d, language, **kw: scored.append(language) or original(m, d, language, **kw),
+        tatoeba, "score_tatoeba", lambda e, d, language: scored.append(language) or original(e, d, language)
     )
-    again = run_tatoeba(model, tmp_path / "data", ["cmn", "xyz"], cache, show_progress_bar=False)
+    again = TatoebaTask(tmp_path / "data", "all").evaluate(embed, cache)
     assert scored == ["xyz"]  # cmn came from the cache
-    assert again[0] == first[0]
+    assert again.scores[0] == first.scores[0]
 
     import torch
 
     with torch.no_grad():
         model[0].embedding.weight.mul_(-1)
-    assert ResultCache(tmp_path / "cache", model, str(tiny_model)).directory != cache.directory
+    assert ResultCache(tmp_path / "cache", embed).directory != cache.directory
 
 
-def test_report_json_schema_and_markdown() -> None:
-    results = {
-        "a": [TatoebaScore("cmn", 90.0, 80.0, 1000), TatoebaScore("deu", 70.0, 60.0, 1000)],
-        "b": [TatoebaScore("cmn", 10.0, 20.0, 1000), TatoebaScore("deu", 30.0, 40.0, 1000)],
+def test_report_json_schema_and_markdown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_tatoeba(tmp_path, "cmn", COMPOSED[:5])
+    write_tatoeba(tmp_path, "deu", [("Hi.", "Hallo.")])
+    run = BenchmarkRun(TatoebaTask(tmp_path, "all"), ["a", "b"], seconds=1.23)
+    run.results = {
+        "a": TatoebaResult([TatoebaScore("cmn", 90.0, 80.0, 1000), TatoebaScore("deu", 70.0, 60.0, 1000)]),
+        "b": TatoebaResult([TatoebaScore("cmn", 10.0, 20.0, 1000), TatoebaScore("deu", 30.0, 40.0, 1000)]),
     }
-    report = tatoeba_report(results, data="tatoeba/", settings={"languages": ["cmn", "deu"]}, seconds=1.23)
+    report = run.report()
     assert report["schema"] == REPORT_SCHEMA_VERSION and report["task"] == "tatoeba"
     assert set(report) == {
         "schema",
@@ -123,6 +128,12 @@ def test_report_json_schema_and_markdown() -> None:
         "versions",
         "machine",
         "models",
+    }
+    assert report["settings"] == {
+        "languages": ["cmn", "deu"],
+        "metric": "cosine nearest neighbour accuracy",
+        "batch_size": None,
+        "models": ["a", "b"],
     }
     assert "sentence-transformers" in report["versions"]
     first = report["models"][0]
@@ -136,10 +147,14 @@ def test_report_json_schema_and_markdown() -> None:
         "pairs": 1000,
     }
     json.dumps(report)  # serialisable as is
-    table = tatoeba_markdown(results)
+    table = run.markdown()
+    assert table.splitlines()[0] == "| language | a xx→en | a en→xx | a mean | b xx→en | b en→xx | b mean |"
     assert "| cmn | 90.0 | 80.0 | 85.0 | 10.0 | 20.0 | 15.0 |" in table
     assert "**average (2)** | **80.0** | **70.0** | **75.0** | **20.0** | **30.0** | **25.0**" in table
-    assert "| cmn |" not in tatoeba_markdown(results, max_rows=1)  # long runs show averages only
+    import align.bench.tatoeba as tatoeba
+
+    monkeypatch.setattr(tatoeba, "MAX_TABLE_ROWS", 1)
+    assert "| cmn |" not in run.markdown()  # long runs show averages only
 
 
 def test_cli_bench_tatoeba_writes_the_report(tiny_model: Path, tmp_path: Path) -> None:

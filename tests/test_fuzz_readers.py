@@ -138,9 +138,9 @@ def test_gzip_corpora_damaged_or_not(tmp_path: Path, seed: int) -> None:
 @pytest.mark.parametrize("seed", range(SAMPLES_PER_KIND))
 def test_benchmark_and_gold_readers(tmp_path: Path, seed: int) -> None:
     from align.bench.bucc import read_bucc_split
-    from align.bench.retrieval import read_tsv_task, read_xquad_r
+    from align.bench.retrieval import read_tsv_retrieval, read_xquad_r
     from align.bench.tatoeba import load_tatoeba
-    from align.bitext import read_gold
+    from align.mining.files import read_gold
     from align.sentences import read_collection
 
     rng = random.Random(seed)
@@ -155,7 +155,7 @@ def test_benchmark_and_gold_readers(tmp_path: Path, seed: int) -> None:
             (directory / name).write_bytes(content if rng.random() < 0.7 else b"id\t" + content)
         check(lambda d=directory: read_bucc_split(d, "de-en", "test"))
         check(lambda d=directory: load_tatoeba(d, "cmn"))
-        check(lambda d=directory: read_tsv_task(d))
+        check(lambda d=directory: read_tsv_retrieval(d))
         check(lambda d=directory: read_xquad_r(d, ["zh"]))
         check(lambda d=directory: read_gold(d / "x", collection, collection))
 
@@ -163,7 +163,7 @@ def test_benchmark_and_gold_readers(tmp_path: Path, seed: int) -> None:
 @pytest.mark.parametrize("seed", range(SAMPLES_PER_KIND))
 def test_embedding_and_document_readers(tmp_path: Path, seed: int) -> None:
     from align.encode import load_embeddings
-    from align.retrieval import read_documents
+    from align.retriever import read_documents
 
     rng = np.random.default_rng(seed)
     matrix = tmp_path / "m.npy"

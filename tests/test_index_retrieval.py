@@ -11,7 +11,7 @@ from sentence_transformers import SentenceTransformer
 from align.encode import model_fingerprint
 from align.errors import AlignError
 from align.index import VectorIndex, choose_factory
-from align.retrieval import Retriever
+from align.retriever import Retriever
 from tests.conftest import COMPOSED
 
 
@@ -124,3 +124,52 @@ def test_retriever_input_errors(tiny_model: Path) -> None:
         retriever.add("我喜欢茶。")  # type: ignore[arg-type]
     with pytest.raises(AlignError, match="2 documents, 1 ids"):
         retriever.add(["a", "b"], ids=["x"])
+
+
+def test_nprobe_survives_save_load_of_an_ivf_index_and_can_be_changed(tmp_path: Path) -> None:
+    import faiss
+
+    documents = unit_rows(5_000, 16, 4)
+    index = VectorIndex.build(documents, factory="IVF64,Flat", nprobe=3)
+    assert faiss.extract_index_ivf(index.index).nprobe == 3
+    index.save(tmp_path / "ivf")
+    loaded = VectorIndex.load(tmp_path / "ivf")
+    assert loaded.info.nprobe == 3 and faiss.extract_index_ivf(loaded.index).nprobe == 3
+    queries = documents[:50]
+    np.testing.assert_array_equal(loaded.search(queries, 5)[1], index.search(queries, 5)[1])
+    loaded.set_nprobe(64)  # every list: exact search, whatever the partition
+    assert faiss.extract_index_ivf(loaded.index).nprobe == 64
+    exact = np.argsort(-(queries @ documents.T), axis=1)[:, :5]
+    np.testing.assert_array_equal(loaded.search(queries, 5)[1], exact)
+    with pytest.raises(AlignError, match="nprobe must be at least 1"):
+        loaded.set_nprobe(0)
+
+
+def test_retriever_saves_its_nprobe_and_load_can_override_it(tiny_model: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from align.cli import app
+
+    documents = tmp_path / "docs.zh"
+    documents.write_text("".join(f"{zh}\n" for _, zh in COMPOSED[:300]), encoding="utf-8")
+    runner = CliRunner()
+    built = runner.invoke(
+        app,
+        [
+            "index",
+            str(documents),
+            str(tmp_path / "idx"),
+            "--model",
+            str(tiny_model),
+            "--index-factory",
+            "IVF8,Flat",
+            "--nprobe",
+            "2",
+        ],
+    )
+    assert built.exit_code == 0, built.output
+    assert Retriever.load(tmp_path / "idx").build().info.nprobe == 2
+    assert Retriever.load(tmp_path / "idx", nprobe=8).build().info.nprobe == 8
+    found = runner.invoke(app, ["search", str(tmp_path / "idx"), COMPOSED[5][0], "-k", "1", "--nprobe", "8"])
+    assert found.exit_code == 0, found.output
+    assert "[6]" in found.output  # line 6 holds the translation; all 8 lists scanned: exact

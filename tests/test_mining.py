@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from align.errors import AlignError
-from align.mining import mine
+from align.mining import MiningConfig, mine
 
 # cos(x_i, y_j): [[1, 0], [0.6, 0.8]]
 SOURCE = np.array([[1.0, 0.0], [0.6, 0.8]], dtype=np.float32)
@@ -17,20 +17,20 @@ def test_ratio_margin_by_hand() -> None:
     # With k = 2 every sentence's neighbourhood is the whole other side:
     # mean sims: x0 0.5, x1 0.7; y0 0.8, y1 0.4.
     # score(x0, y0) = 1 / ((0.5 + 0.8) / 2) = 1.5385; score(x1, y1) = 0.8 / ((0.7 + 0.4) / 2) = 1.4545
-    pairs = mine(SOURCE, TARGET, k=2, kind="ratio", mode="max", factory="Flat")
+    pairs = mine(SOURCE, TARGET, MiningConfig(k=2, margin="ratio", mode="max", factory="Flat"))
     assert list(zip(pairs.source_ids, pairs.target_ids, strict=True)) == [(0, 0), (1, 1)]
     np.testing.assert_allclose(pairs.scores, [1 / 0.65, 0.8 / 0.55], rtol=1e-5)
 
 
 def test_distance_and_absolute_margins_by_hand() -> None:
-    distance = mine(SOURCE, TARGET, k=2, kind="distance", factory="Flat")
+    distance = mine(SOURCE, TARGET, MiningConfig(k=2, margin="distance", factory="Flat"))
     np.testing.assert_allclose(distance.scores, [1 - 0.65, 0.8 - 0.55], rtol=1e-5)
-    absolute = mine(SOURCE, TARGET, k=2, kind="absolute", factory="Flat")
+    absolute = mine(SOURCE, TARGET, MiningConfig(k=2, margin="absolute", factory="Flat"))
     np.testing.assert_allclose(absolute.scores, [1.0, 0.8], rtol=1e-5)
 
 
 def test_threshold_keeps_pairs_at_or_above_it() -> None:
-    pairs = mine(SOURCE, TARGET, k=2, threshold=1.5, factory="Flat")
+    pairs = mine(SOURCE, TARGET, MiningConfig(k=2, threshold=1.5, factory="Flat"))
     assert list(pairs.source_ids) == [0]
 
 
@@ -73,7 +73,7 @@ def test_each_mode_matches_the_reference(mode: str) -> None:
     target = np.concatenate([source[:25] + 0.8 * rng.normal(size=(25, 16)), rng.normal(size=(10, 16))])
     source /= np.linalg.norm(source, axis=1, keepdims=True)
     target = (target / np.linalg.norm(target, axis=1, keepdims=True)).astype(np.float32)
-    pairs = mine(source, target, k=3, mode=mode, factory="Flat")
+    pairs = mine(source, target, MiningConfig(k=3, mode=mode, factory="Flat"))
     assert set(zip(pairs.source_ids.tolist(), pairs.target_ids.tolist(), strict=True)) == reference_mining(
         source, target, 3, mode
     )
@@ -86,7 +86,7 @@ def test_max_mode_uses_each_sentence_once() -> None:
     target = rng.normal(size=(20, 8)).astype(np.float32)
     source /= np.linalg.norm(source, axis=1, keepdims=True)
     target /= np.linalg.norm(target, axis=1, keepdims=True)
-    pairs = mine(source, target, k=4, mode="max", factory="Flat")
+    pairs = mine(source, target, MiningConfig(k=4, mode="max", factory="Flat"))
     assert len(set(pairs.source_ids.tolist())) == len(pairs) == len(set(pairs.target_ids.tolist()))
 
 
@@ -101,8 +101,8 @@ def test_bad_embeddings_are_clear_errors() -> None:
         mine(np.array([[np.nan, 0]], dtype=np.float32), TARGET)
     with pytest.raises(AlignError, match="source embeddings are not L2-normalised"):
         mine(SOURCE * 2, TARGET)
-    with pytest.raises(ValueError, match="unknown candidate mode"):
-        mine(SOURCE, TARGET, mode="union")  # type: ignore[arg-type]
+    with pytest.raises(AlignError, match="unknown candidate mode"):
+        mine(SOURCE, TARGET, MiningConfig(mode="union"))  # type: ignore[arg-type]
 
 
 def test_calibration_picks_the_threshold_with_the_best_f1() -> None:

@@ -14,23 +14,32 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
-from align.encode import Encoder, encode_texts
+from align.bench.cache import ResultCache
+from align.bench.embedders import Embedder
+from align.bench.task import Task, TaskMetadata, TaskResult
 from align.errors import AlignError, InputFormatError
 from align.files import iter_lines
-from align.mining import (
-    CandidateMode,
-    MarginKind,
+from align.mining.config import MiningConfig
+from align.mining.evaluation import (
     PrecisionRecallCurve,
     calibrate_threshold,
-    mine,
     precision_recall_curve,
     precision_recall_f1,
 )
+from align.mining.margin import mine
 from align.outputs import atomic_path, check_output
+
+
+def _languages(pair: str) -> tuple[str, str]:
+    languages = pair.split("-")
+    if len(languages) != 2 or not all(languages):
+        raise AlignError(f"--pair {pair!r}: give two language codes joined by a hyphen, e.g. de-en")
+    return languages[0], languages[1]
 
 
 @dataclass
@@ -61,7 +70,7 @@ def read_id_sentences(path: Path) -> tuple[list[str], list[str]]:
 
 
 def read_bucc_split(directory: str | Path, pair: str, split: str) -> BuccSplit:
-    source, target = pair.split("-")
+    source, target = _languages(pair)
     directory = Path(directory)
     source_ids, source_texts = read_id_sentences(directory / f"{pair}.{split}.{source}")
     target_ids, target_texts = read_id_sentences(directory / f"{pair}.{split}.{target}")
@@ -85,6 +94,7 @@ def read_bucc_split(directory: str | Path, pair: str, split: str) -> BuccSplit:
 
 @dataclass(frozen=True)
 class BuccResult:
+    pair: str
     threshold: float  # calibrated on the tuning split
     precision: float
     recall: float
@@ -92,6 +102,10 @@ class BuccResult:
     oracle_threshold: float  # tuned on the test split itself: an upper bound, not a result
     oracle_f1: float
     curve: PrecisionRecallCurve  # on the test split, for plots
+
+    @property
+    def main_score(self) -> float:
+        return self.f1
 
     def summary(self) -> dict[str, float]:
         return {
@@ -103,35 +117,70 @@ class BuccResult:
             "oracle_f1": self.oracle_f1,
         }
 
+    def to_json(self) -> dict[str, Any]:
+        return {"result": self.summary()}
+
+    def rows(self) -> list[tuple[str, list[str]]]:
+        cells = [self.threshold, self.precision, self.recall, self.f1, self.oracle_f1]
+        return [(self.pair, [f"{cells[0]:.4f}", *(f"{value:.1f}" for value in cells[1:])])]
+
 
 def evaluate_bucc(
-    model: Encoder,
-    tune: BuccSplit,
-    test: BuccSplit,
-    *,
-    k: int = 4,
-    kind: MarginKind = "ratio",
-    mode: CandidateMode = "max",
-    factory: str | None = None,
+    embed: Embedder, tune: BuccSplit, test: BuccSplit, config: MiningConfig | None = None, pair: str = ""
 ) -> BuccResult:
-    """Calibrate a threshold on ``tune``, apply it to ``test``; also the oracle F1 on ``test``."""
+    """Calibrate a threshold on ``tune``, apply it to ``test``; also the oracle F1 on ``test``.
+
+    ``config`` sets how pairs are mined; its ``threshold`` is ignored (the split calibrates one).
+    """
+    config = replace(config or MiningConfig(), threshold=None)
 
     def mined(split: BuccSplit):
-        return mine(
-            encode_texts(model, split.source_texts),
-            encode_texts(model, split.target_texts),
-            k=k,
-            kind=kind,
-            mode=mode,
-            factory=factory,
-        )
+        return mine(embed(split.source_texts), embed(split.target_texts), config)
 
     threshold = calibrate_threshold(mined(tune), tune.gold).threshold
     test_pairs = mined(test)
     precision, recall, f1 = precision_recall_f1(test_pairs.above(threshold), test.gold)
     oracle = calibrate_threshold(test_pairs, test.gold)
     curve = precision_recall_curve(test_pairs, test.gold)
-    return BuccResult(threshold, precision, recall, f1, oracle.threshold, oracle.f1, curve)
+    return BuccResult(pair, threshold, precision, recall, f1, oracle.threshold, oracle.f1, curve)
+
+
+class BuccTask(Task):
+    """Mining F1 on one language pair: threshold from ``tune_split``, F1 on ``test_split``."""
+
+    def __init__(
+        self,
+        data_dir: str | os.PathLike,
+        pair: str,
+        *,
+        tune_split: str = "training",
+        test_split: str = "test",
+        mining: MiningConfig | None = None,
+    ) -> None:
+        self.mining = replace(mining or MiningConfig(), threshold=None)
+        self.pair = pair
+        self.tune = read_bucc_split(data_dir, pair, tune_split)
+        self.test = read_bucc_split(data_dir, pair, test_split)
+        mining_settings = {key: value for key, value in asdict(self.mining).items() if key != "threshold"}
+        self.metadata = TaskMetadata(
+            name="bucc",
+            description="BUCC-style mining F1, the threshold calibrated on another split",
+            data=str(data_dir),
+            languages=tuple(pair.split("-")),
+            main_score="F1 (%)",
+            row_header="pair",
+            columns=(f"threshold (from {tune_split})", "precision", "recall", "F1", "oracle F1"),
+            settings={"pair": pair, "tune_split": tune_split, "test_split": test_split, **mining_settings},
+        )
+
+    def evaluate(self, embed: Embedder, cache: ResultCache | None = None) -> BuccResult:
+        return evaluate_bucc(embed, self.tune, self.test, self.mining, self.pair)
+
+    def plot(self, results: Mapping[str, TaskResult], path: str | os.PathLike) -> None:
+        """The test split's precision/recall curve, one line per model."""
+        from align.bench.plots import plot_precision_recall
+
+        plot_precision_recall({label: result.curve for label, result in results.items()}, path)  # type: ignore[attr-defined]
 
 
 def write_bucc_split(
@@ -153,7 +202,7 @@ def write_bucc_split(
     """
     if not pairs:
         raise AlignError("a BUCC split needs at least one sentence pair")
-    source, target = pair.split("-")
+    source, target = _languages(pair)
     for language in (source, target, "gold"):
         check_output(Path(directory) / f"{pair}.{split}.{language}", force=force, inputs=inputs)
     rng = random.Random(seed)
@@ -181,3 +230,40 @@ def write_bucc_split(
     with atomic_path(directory / f"{pair}.{split}.gold") as tmp, open(tmp, "w", encoding="utf-8") as out:
         for index in range(len(pairs)):
             out.write(f"{source_id[index]}\t{target_id[index]}\n")
+
+
+def build_bucc_split(
+    parallel: str,
+    unpaired_source: str | os.PathLike,
+    unpaired_target: str | os.PathLike,
+    directory: str | os.PathLike,
+    pair: str,
+    split: str,
+    *,
+    seed: int = 0,
+    skip_bad_lines: bool = False,
+    force: bool = False,
+) -> int:
+    """:func:`write_bucc_split` from files: a parallel corpus (any format align train reads) and
+    two files of unpaired sentences. Returns the number of gold pairs."""
+    from align.data import read_source, resolve_sources
+    from align.sentences import read_collection
+
+    pairs = [
+        (p.source, p.target)
+        for source in resolve_sources(pair, parallel)
+        for p in read_source(source, skip_bad_lines=skip_bad_lines)
+        if p.source.strip() and p.target.strip()
+    ]
+    write_bucc_split(
+        directory,
+        pair,
+        split,
+        pairs,
+        read_collection(unpaired_source, skip_bad_lines=skip_bad_lines).texts,
+        read_collection(unpaired_target, skip_bad_lines=skip_bad_lines).texts,
+        seed=seed,
+        force=force,
+        inputs=[parallel, unpaired_source, unpaired_target],
+    )
+    return len(pairs)

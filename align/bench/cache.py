@@ -1,20 +1,19 @@
 """Per-model result cache, so that a long benchmark run resumes instead of starting over.
 
-Results are keyed by the model's fingerprint (its embedding of a probe sentence), not its name:
-retraining a model at the same path makes a new key, and stale results are never reused.
-Each result is one small JSON file, written atomically.
+Results are keyed by the embedder's fingerprint (for a model, its embedding of a probe sentence),
+not its name: retraining a model at the same path makes a new key, and stale results are never
+reused. Each result is one small JSON file, written atomically.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 from pathlib import Path
 from typing import Any
 
-from align.encode import Encoder, model_fingerprint
+from align.bench.embedders import Embedder
 from align.outputs import atomic_path
 
 
@@ -24,12 +23,11 @@ def default_cache_dir() -> Path:
 
 
 class ResultCache:
-    """Results of one model, one JSON file per (task, item)."""
+    """Results of one embedder, one JSON file per (task, item)."""
 
-    def __init__(self, root: str | os.PathLike, model: Encoder, model_name: str) -> None:
-        digest = hashlib.sha1(json.dumps(model_fingerprint(model)).encode()).hexdigest()[:12]
-        readable = re.sub(r"[^\w.-]+", "_", model_name.strip("/"))[-60:]
-        self.directory = Path(root) / f"{readable}-{digest}"
+    def __init__(self, root: str | os.PathLike, embedder: Embedder) -> None:
+        readable = re.sub(r"[^\w.-]+", "_", embedder.name.strip("/"))[-60:]
+        self.directory = Path(root) / f"{readable}-{embedder.fingerprint()}"
 
     def _path(self, task: str, item: str) -> Path:
         return self.directory / task / f"{item}.json"

@@ -1,4 +1,7 @@
-"""Figures for benchmark reports, written as PNG with matplotlib (``pip install 'align[plot]'``)."""
+"""Figures for benchmark reports, written as PNG with matplotlib (``pip install 'align[plot]'``).
+
+They take plain numbers by model, not task results: each task picks the figure that suits it.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from align.bench.tatoeba import TatoebaScore
 from align.errors import AlignError
-from align.mining import PrecisionRecallCurve
+from align.mining.evaluation import PrecisionRecallCurve
 from align.outputs import atomic_path
 
 
@@ -24,19 +26,19 @@ def _pyplot() -> Any:
     return plt
 
 
-def plot_tatoeba(
-    results: dict[str, list[TatoebaScore]], path: str | os.PathLike, max_languages: int = 40
+def plot_grouped_bars(
+    values: dict[str, dict[str, float]], path: str | os.PathLike, *, ylabel: str, max_groups: int = 40
 ) -> None:
-    """Grouped bars: mean accuracy (of both directions) per language, one colour per model."""
+    """Grouped bars, one group per item (e.g. language) and one colour per model, 0-100 %."""
     plt = _pyplot()
-    languages = [score.language for score in next(iter(results.values()))][:max_languages]
-    width = 0.8 / len(results)
-    figure, axes = plt.subplots(figsize=(max(6.0, 0.5 * len(languages) * len(results) + 2), 4))
-    positions = np.arange(len(languages))
-    for offset, (model, scores) in enumerate(results.items()):
-        axes.bar(positions + offset * width, [s.mean for s in scores[:max_languages]], width, label=model)
-    axes.set_xticks(positions + width * (len(results) - 1) / 2, languages)
-    axes.set_ylabel("Tatoeba accuracy, mean of xx→en and en→xx (%)")
+    items = list(next(iter(values.values())))[:max_groups]
+    width = 0.8 / len(values)
+    figure, axes = plt.subplots(figsize=(max(6.0, 0.5 * len(items) * len(values) + 2), 4))
+    positions = np.arange(len(items))
+    for offset, (model, by_item) in enumerate(values.items()):
+        axes.bar(positions + offset * width, [by_item[item] for item in items], width, label=model)
+    axes.set_xticks(positions + width * (len(values) - 1) / 2, items)
+    axes.set_ylabel(ylabel)
     axes.set_ylim(0, 100)
     axes.legend()
     figure.tight_layout()

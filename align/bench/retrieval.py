@@ -1,6 +1,6 @@
 """Cross-lingual retrieval: queries in one language, documents in another (or in all at once).
 
-Two ways to read a task:
+Two ways to read the data:
 
 - XQuAD-R / LAReQA JSON (``xx.json`` per language, SQuAD format with ``sentences`` and
   ``sentence_breaks``): every sentence of every paragraph is a candidate, each question is a query,
@@ -19,12 +19,16 @@ and mAP@20.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from align.encode import Encoder, encode_texts
+from align.bench.cache import ResultCache
+from align.bench.embedders import Embedder
+from align.bench.task import Task, TaskMetadata
 from align.errors import AlignError, InputFormatError
 from align.files import iter_lines
 
@@ -33,7 +37,7 @@ RECALL_AT = (1, 5, 10)
 
 
 @dataclass
-class RetrievalTask:
+class RetrievalData:
     """Queries and documents by language, and which documents answer which query."""
 
     queries: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # lang → [(query id, text)]
@@ -65,26 +69,26 @@ def _xquad_r_items(
     return queries, documents
 
 
-def read_xquad_r(directory: str | Path, languages: list[str] | None = None) -> RetrievalTask:
+def read_xquad_r(directory: str | Path, languages: list[str] | None = None) -> RetrievalData:
     directory = Path(directory)
     files = sorted(directory.glob("*.json"))
     if languages is not None:
         files = [directory / f"{lang}.json" for lang in languages]
     if not files:
         raise AlignError(f"{directory}: no XQuAD-R files (xx.json per language)")
-    task = RetrievalTask()
+    data = RetrievalData()
     for path in files:
         if not path.is_file():
             raise InputFormatError(path, "no such file")
         lang = path.stem
         try:
             articles = json.loads(path.read_bytes().decode("utf-8"))["data"]
-            queries, documents = _xquad_r_items(path, lang, articles, task.relevant)
+            queries, documents = _xquad_r_items(path, lang, articles, data.relevant)
         except (ValueError, KeyError, TypeError, IndexError, RecursionError) as error:
             reason = f"no key {error}" if isinstance(error, KeyError) else str(error)
             raise InputFormatError(path, f"not XQuAD-R JSON ({reason})") from None
-        task.queries[lang], task.documents[lang] = queries, documents
-    return task
+        data.queries[lang], data.documents[lang] = queries, documents
+    return data
 
 
 def _read_tsv(path: Path, columns: int) -> list[list[str]]:
@@ -101,22 +105,22 @@ def _read_tsv(path: Path, columns: int) -> list[list[str]]:
     return rows
 
 
-def read_tsv_task(directory: str | Path) -> RetrievalTask:
+def read_tsv_retrieval(directory: str | Path) -> RetrievalData:
     directory = Path(directory)
-    task = RetrievalTask()
+    data = RetrievalData()
     for query_id, lang, text in _read_tsv(directory / "queries.tsv", 3):
-        task.queries.setdefault(lang, []).append((query_id, text))
+        data.queries.setdefault(lang, []).append((query_id, text))
     for doc_id, lang, text in _read_tsv(directory / "corpus.tsv", 3):
-        task.documents.setdefault(lang, []).append((doc_id, text))
-    known_queries = {q for queries in task.queries.values() for q, _ in queries}
-    known_documents = {d for documents in task.documents.values() for d, _ in documents}
+        data.documents.setdefault(lang, []).append((doc_id, text))
+    known_queries = {q for queries in data.queries.values() for q, _ in queries}
+    known_documents = {d for documents in data.documents.values() for d, _ in documents}
     for number, (query_id, doc_id) in enumerate(_read_tsv(directory / "qrels.tsv", 2), start=1):
         if query_id not in known_queries or doc_id not in known_documents:
             raise InputFormatError(
                 directory / "qrels.tsv", f"unknown query or document in {query_id!r}, {doc_id!r}", number
             )
-        task.relevant.setdefault(query_id, set()).add(doc_id)
-    return task
+        data.relevant.setdefault(query_id, set()).add(doc_id)
+    return data
 
 
 def query_metrics(ranked: list[str], relevant: set[str]) -> dict[str, float]:
@@ -141,26 +145,26 @@ def _mean(per_query: list[dict[str, float]]) -> dict[str, float]:
 
 
 def evaluate_retrieval(
-    model: Encoder, task: RetrievalTask, languages: list[str] | None = None
+    embed: Embedder, data: RetrievalData, languages: list[str] | None = None
 ) -> dict[str, dict[str, dict[str, float]]]:
     """``{"separate": {"X→Y": metrics}, "pooled": {"X→all": metrics}}``, metrics in %."""
-    languages = languages or task.languages
-    missing = [lang for lang in languages if lang not in task.queries or lang not in task.documents]
+    languages = languages or data.languages
+    missing = [lang for lang in languages if lang not in data.queries or lang not in data.documents]
     if missing:
-        raise AlignError(f"the task has no queries or documents in {', '.join(missing)}")
-    query_vectors = {lang: encode_texts(model, [t for _, t in task.queries[lang]]) for lang in languages}
-    doc_vectors = {lang: encode_texts(model, [t for _, t in task.documents[lang]]) for lang in languages}
-    doc_ids = {lang: [d for d, _ in task.documents[lang]] for lang in languages}
+        raise AlignError(f"the data has no queries or documents in {', '.join(missing)}")
+    query_vectors = {lang: embed([t for _, t in data.queries[lang]]) for lang in languages}
+    doc_vectors = {lang: embed([t for _, t in data.documents[lang]]) for lang in languages}
+    doc_ids = {lang: [d for d, _ in data.documents[lang]] for lang in languages}
     results: dict[str, dict[str, dict[str, float]]] = {"separate": {}, "pooled": {}}
     for query_lang in languages:
-        query_ids = [q for q, _ in task.queries[query_lang]]
+        query_ids = [q for q, _ in data.queries[query_lang]]
         for doc_lang in languages:
             ranked = _rank(query_vectors[query_lang], doc_vectors[doc_lang], doc_ids[doc_lang])
             in_lang = set(doc_ids[doc_lang])
             per_query = [
-                query_metrics(r, task.relevant[q] & in_lang)
+                query_metrics(r, data.relevant[q] & in_lang)
                 for q, r in zip(query_ids, ranked, strict=True)
-                if task.relevant.get(q, set()) & in_lang
+                if data.relevant.get(q, set()) & in_lang
             ]
             results["separate"][f"{query_lang}→{doc_lang}"] = _mean(per_query)
         pool_ids = [d for lang in languages for d in doc_ids[lang]]
@@ -169,25 +173,62 @@ def evaluate_retrieval(
             query_vectors[query_lang], np.concatenate([doc_vectors[lang] for lang in languages]), pool_ids
         )
         per_query = [
-            query_metrics(r, task.relevant[q] & pool_set)
+            query_metrics(r, data.relevant[q] & pool_set)
             for q, r in zip(query_ids, ranked, strict=True)
-            if task.relevant.get(q, set()) & pool_set
+            if data.relevant.get(q, set()) & pool_set
         ]
         results["pooled"][f"{query_lang}→all"] = _mean(per_query)
     return results
 
 
-def retrieval_markdown(results: dict[str, dict[str, dict[str, dict[str, float]]]]) -> str:
-    """One row per model and direction: recall@1/5/10, MRR and mAP@20."""
-    lines = [
-        "| model | queries → documents | R@1 | R@5 | R@10 | MRR | mAP@20 |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for model, by_mode in results.items():
-        for mode in ("separate", "pooled"):
-            for direction, m in by_mode[mode].items():
-                lines.append(
-                    f"| {model} | {direction} | {m['recall@1']:.1f} | {m['recall@5']:.1f} | "
-                    f"{m['recall@10']:.1f} | {m['mrr']:.1f} | {m['map@20']:.1f} |"
-                )
-    return "\n".join(lines)
+@dataclass(frozen=True)
+class RetrievalResult:
+    """Metrics in % by direction: ``separate`` ("X→Y") and ``pooled`` ("X→all")."""
+
+    separate: dict[str, dict[str, float]]
+    pooled: dict[str, dict[str, float]]
+
+    @property
+    def main_score(self) -> float:
+        """mAP@20 over the pooled directions, LAReQA's headline figure."""
+        return float(np.mean([metrics["map@20"] for metrics in self.pooled.values()]))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"separate": self.separate, "pooled": self.pooled}
+
+    def rows(self) -> list[tuple[str, list[str]]]:
+        metrics = ("recall@1", "recall@5", "recall@10", "mrr", "map@20")
+        return [
+            (direction, [f"{m[name]:.1f}" for name in metrics])
+            for by_direction in (self.separate, self.pooled)
+            for direction, m in by_direction.items()
+        ]
+
+
+class RetrievalTask(Task):
+    """Cross-lingual retrieval over an XQuAD-R directory or the generic TSV layout."""
+
+    def __init__(self, data_dir: str | os.PathLike, languages: str = "all") -> None:
+        data_dir = Path(data_dir)
+        wanted = None if languages.strip() == "all" else [code.strip() for code in languages.split(",")]
+        is_tsv = (data_dir / "queries.tsv").is_file()
+        self.data = read_tsv_retrieval(data_dir) if is_tsv else read_xquad_r(data_dir, wanted)
+        self.languages = wanted or self.data.languages
+        self.metadata = TaskMetadata(
+            name="retrieval",
+            description="Cross-lingual retrieval: recall@k, MRR and mAP@20, by language and pooled",
+            data=str(data_dir),
+            languages=tuple(self.languages),
+            main_score="mAP@20, pooled (%)",
+            row_header="queries → documents",
+            columns=("R@1", "R@5", "R@10", "MRR", "mAP@20"),
+            settings={
+                "languages": self.languages,
+                "format": "tsv" if is_tsv else "xquad-r",
+                "cutoff": CUTOFF,
+            },
+        )
+
+    def evaluate(self, embed: Embedder, cache: ResultCache | None = None) -> RetrievalResult:
+        results = evaluate_retrieval(embed, self.data, self.languages)
+        return RetrievalResult(results["separate"], results["pooled"])

@@ -9,16 +9,22 @@ candidates tie (a sentence repeated in the set), the first one wins, so the othe
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from align.bench.cache import ResultCache
-from align.encode import Encoder, encode_texts
+from align.bench.embedders import Embedder
+from align.bench.task import Task, TaskMetadata, TaskResult, languages_option
 from align.errors import AlignError, InputFormatError
 from align.files import iter_lines
+
+MAX_TABLE_ROWS = 40  # beyond this many languages the table shows only the averages (the JSON has all)
 
 
 @dataclass(frozen=True)
@@ -85,16 +91,7 @@ def resolve_languages(spec: str, data_dir: str | Path | None) -> list[str]:
         raise AlignError(
             f"{data_dir}: no Tatoeba files (expected tatoeba.XXX-eng.XXX and tatoeba.XXX-eng.eng)"
         )
-    if spec.strip() == "all":
-        return available
-    languages = [code.strip() for code in spec.split(",") if code.strip()]
-    missing = [code for code in languages if code not in available]
-    if missing:
-        raise AlignError(
-            f"{data_dir} has no Tatoeba files for {', '.join(missing)} "
-            f"({len(available)} languages available, e.g. {', '.join(available[:5])})"
-        )
-    return languages
+    return languages_option(spec, available, str(data_dir), "Tatoeba files")
 
 
 def load_tatoeba(data_dir: str | Path | None, language: str) -> tuple[list[str], list[str]]:
@@ -121,12 +118,9 @@ def load_tatoeba(data_dir: str | Path | None, language: str) -> tuple[list[str],
     return foreign, english
 
 
-def score_tatoeba(
-    model: Encoder, data_dir: str | Path | None, language: str, batch_size: int | None = None
-) -> TatoebaScore:
+def score_tatoeba(embed: Embedder, data_dir: str | Path | None, language: str) -> TatoebaScore:
     foreign, english = load_tatoeba(data_dir, language)
-    foreign_embeddings = encode_texts(model, foreign, batch_size=batch_size)
-    english_embeddings = encode_texts(model, english, batch_size=batch_size)
+    foreign_embeddings, english_embeddings = embed(foreign), embed(english)
     return TatoebaScore(
         language,
         retrieval_accuracy(foreign_embeddings, english_embeddings),
@@ -135,29 +129,96 @@ def score_tatoeba(
     )
 
 
-def run_tatoeba(
-    model: Encoder,
-    data_dir: str | Path | None,
-    languages: list[str],
-    cache: ResultCache | None = None,
-    *,
-    batch_size: int | None = None,
-    show_progress_bar: bool = True,
-) -> list[TatoebaScore]:
-    """Score every language, reusing cached results so an interrupted run resumes where it stopped."""
-    from tqdm.auto import tqdm
+@dataclass(frozen=True)
+class TatoebaResult:
+    """One model's scores, language by language."""
 
-    # Results depend on the data as well as the model: key them by where the data came from.
-    source = HUB_DATASET if data_dir is None else str(Path(data_dir).resolve())
-    task = f"tatoeba-{hashlib.sha1(source.encode()).hexdigest()[:8]}"
-    scores = []
-    for language in tqdm(languages, desc="Tatoeba", unit=" languages", disable=not show_progress_bar):
-        cached = cache.get(task, language) if cache else None
-        if cached is not None:
-            scores.append(TatoebaScore(**cached))
-            continue
-        score = score_tatoeba(model, data_dir, language, batch_size=batch_size)
-        if cache:
-            cache.put(task, language, asdict(score))
-        scores.append(score)
-    return scores
+    scores: list[TatoebaScore]
+
+    def average(self) -> dict[str, float]:
+        count = len(self.scores)
+        return {
+            "xx_to_en": sum(s.xx_to_en for s in self.scores) / count,
+            "en_to_xx": sum(s.en_to_xx for s in self.scores) / count,
+            "mean": sum(s.mean for s in self.scores) / count,
+        }
+
+    @property
+    def main_score(self) -> float:
+        return self.average()["mean"]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "languages": [
+                {
+                    "language": s.language,
+                    "xx_to_en": s.xx_to_en,
+                    "en_to_xx": s.en_to_xx,
+                    "mean": s.mean,
+                    "error_rate": s.error_rate,
+                    "pairs": s.pairs,
+                }
+                for s in self.scores
+            ],
+            "average": self.average(),
+        }
+
+    def rows(self) -> list[tuple[str, list[str]]]:
+        """A row per language (up to :data:`MAX_TABLE_ROWS` languages), then the averages in bold."""
+        rows = []
+        if len(self.scores) <= MAX_TABLE_ROWS:
+            rows = [
+                (s.language, [f"{s.xx_to_en:.1f}", f"{s.en_to_xx:.1f}", f"{s.mean:.1f}"]) for s in self.scores
+            ]
+        average = self.average()
+        bold = [f"**{average[key]:.1f}**" for key in ("xx_to_en", "en_to_xx", "mean")]
+        return [*rows, (f"**average ({len(self.scores)})**", bold)]
+
+
+class TatoebaTask(Task):
+    """Tatoeba accuracy both ways for each language, from a LASER-layout directory or the hub."""
+
+    def __init__(self, data_dir: str | os.PathLike | None, languages: str = "cmn,deu,fra") -> None:
+        self.data_dir = Path(data_dir) if data_dir is not None else None
+        self.languages = resolve_languages(languages, self.data_dir)
+        self.metadata = TaskMetadata(
+            name="tatoeba",
+            description="Tatoeba bitext retrieval: nearest English neighbour by cosine, both ways",
+            data=str(self.data_dir) if self.data_dir else f"hf:{HUB_DATASET}",
+            languages=tuple(self.languages),
+            main_score="mean accuracy of xx→en and en→xx (%)",
+            row_header="language",
+            columns=("xx→en", "en→xx", "mean"),
+            side_by_side=True,
+            settings={"languages": self.languages, "metric": "cosine nearest neighbour accuracy"},
+        )
+
+    @property
+    def cache_key(self) -> str:
+        # Keyed by where the data came from, not by the languages asked for: a run over more
+        # languages reuses the ones already scored.
+        source = HUB_DATASET if self.data_dir is None else str(self.data_dir.resolve())
+        return f"tatoeba-{hashlib.sha1(source.encode()).hexdigest()[:8]}"
+
+    def evaluate(self, embed: Embedder, cache: ResultCache | None = None) -> TatoebaResult:
+        """Score every language, reusing cached ones so an interrupted run resumes where it stopped."""
+        from tqdm.auto import tqdm
+
+        scores = []
+        for language in tqdm(self.languages, desc="Tatoeba", unit=" languages"):
+            cached = cache.get(self.cache_key, language) if cache else None
+            if cached is not None:
+                scores.append(TatoebaScore(**cached))
+                continue
+            score = score_tatoeba(embed, self.data_dir, language)
+            if cache:
+                cache.put(self.cache_key, language, asdict(score))
+            scores.append(score)
+        return TatoebaResult(scores)
+
+    def plot(self, results: Mapping[str, TaskResult], path: str | os.PathLike) -> None:
+        """Grouped bars: mean accuracy (of both directions) per language, one colour per model."""
+        from align.bench.plots import plot_grouped_bars
+
+        values = {label: {s.language: s.mean for s in result.scores} for label, result in results.items()}  # type: ignore[attr-defined]
+        plot_grouped_bars(values, path, ylabel="Tatoeba accuracy, mean of xx→en and en→xx (%)")

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from align.data.readers import SentencePair
+from align.settings import setting
 
 # Scripts written without spaces between words: each character counts as one word.
 _UNSPACED_CHAR = re.compile(
@@ -34,10 +35,14 @@ class CleaningConfig:
     """Which filters run. Defaults are conservative: on our en-zh data they drop well under 5 %."""
 
     min_words: int = 1
-    max_words: int = 200
-    max_length_ratio: float = 4.0  # applied to word lengths, +1 smoothed so very short pairs pass
-    drop_identical: bool = True  # untranslated copies teach the encoder nothing about alignment
-    deduplicate: bool = True
+    max_words: int = setting(200, "Drop pairs with a side longer than this many words.")
+    # Applied to word lengths, +1 smoothed so very short pairs pass.
+    max_length_ratio: float = setting(4.0, "Drop pairs whose word lengths differ by more than this factor.")
+    # Untranslated copies teach the encoder nothing about alignment.
+    drop_identical: bool = setting(
+        True, "Drop pairs whose two sides are the same text.", flags=("--drop-identical/--keep-identical",)
+    )
+    deduplicate: bool = setting(True, "Drop repeated pairs.", flags=("--deduplicate/--keep-duplicates",))
 
 
 @dataclass

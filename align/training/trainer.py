@@ -12,7 +12,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import datasets
@@ -27,10 +27,11 @@ from sentence_transformers.sentence_transformer.evaluation import SequentialEval
 from transformers.trainer_callback import PrinterCallback, ProgressCallback
 from transformers.trainer_utils import get_last_checkpoint
 
-from align.data import CleaningConfig, CorpusSource, build_pair_dataset, resolve_sources, split_train_dev
+from align.data import CorpusSource, build_pair_dataset, resolve_sources, split_train_dev
 from align.encode import load_encoder
 from align.encoders.script_variants import fold_to_simplified, tie_traditional_rows
 from align.encoders.static import build_static_encoder
+from align.training.config import RunConfig, TrainConfig, with_defaults
 from align.training.evaluation import SELECTION_METRIC, build_evaluator, retrieval_scores
 from align.training.losses import CachedTranslationRankingLoss, TranslationRankingLoss
 from align.training.pretrained import choose_prompt, freeze_word_embeddings
@@ -39,90 +40,6 @@ from align.training.runs import initial_model, input_fingerprints, run_directory
 from align.training.sampler import LengthGroupedBatchSampler
 
 logger = logging.getLogger(__name__)
-
-STATIC = "static"
-
-
-@dataclass
-class TrainConfig:
-    """Everything ``align train`` needs. ``None`` means "the default for this kind of encoder"."""
-
-    pairs: str
-    output: str
-    data: str | None = None
-    model: str = STATIC
-    # Data
-    format: str | None = None
-    columns: tuple[str, str] | None = None
-    cleaning: CleaningConfig = field(default_factory=CleaningConfig)
-    skip_bad_lines: bool = False
-    dev_size: int = 1000
-    # Static encoder
-    embedding_dim: int = 512
-    vocab_size: int = 50_000
-    fold_traditional: bool = True  # learn Traditional and Simplified Chinese as one script
-    # Optimisation
-    epochs: float | None = None
-    batch_size: int | None = None
-    learning_rate: float | None = None
-    warmup_ratio: float = 0.1
-    scale: float = 20.0
-    margin: float | None = None
-    symmetric: bool = True
-    mini_batch_size: int | None = None  # gradient caching: embed this many at a time (transformers only)
-    no_duplicates: bool = True
-    group_by_length: bool | None = None  # batch pairs of similar length (always without duplicates)
-    max_seq_length: int | None = None
-    max_pairs: int | None = None  # train on a random sample of this many pairs
-    # Pretrained transformers
-    freeze_embeddings: bool = True  # the word-embedding matrix is most of the cost and needs no change
-    prompt: str | None = None  # one of the model's prompts; None: its default, else "query" if it has one
-    watch: tuple[str, ...] = ()  # "SRC_FILE,TGT_FILE" sets scored at each evaluation to catch forgetting
-    eval_steps: int | None = None
-    seed: int = 42
-    # Run control
-    resume: bool = False
-    force: bool = False
-
-    @property
-    def is_static(self) -> bool:
-        return self.model == STATIC
-
-    def defaults(self) -> dict[str, object]:
-        """The settings that ``None`` stands for."""
-        return _STATIC_DEFAULTS if self.is_static else _TRANSFORMER_DEFAULTS
-
-
-# A static encoder learns fast with a large batch and a large learning rate; a pretrained
-# transformer needs a small learning rate so fine-tuning does not wipe out what it knows.
-# LaBSE's additive margin of 0.3 lifts a static encoder's Tatoeba cmn-eng by 3 points (docs/training.md).
-# A transformer pads each batch to its longest sentence, so it trains on batches of similar length;
-# a static encoder has no padding to save.
-_STATIC_DEFAULTS = {
-    "epochs": 10.0,
-    "batch_size": 512,
-    "learning_rate": 0.2,
-    "margin": 0.3,
-    "group_by_length": False,
-}
-# For fine-tuning, 5e-5 beat 2e-5 on multilingual-e5-small (6,400 en-zh pairs: Tatoeba cmn mean 95.1
-# against 94.6, deu 98.0 against 97.8), and a margin of 0.3 did not help (94.2); docs/finetuning.md.
-_TRANSFORMER_DEFAULTS = {
-    "epochs": 1.0,
-    "batch_size": 64,
-    "learning_rate": 5e-5,
-    "margin": 0.0,
-    "group_by_length": True,
-}
-
-
-def with_defaults(config: TrainConfig) -> TrainConfig:
-    """Fill the ``None`` settings with the defaults for the chosen kind of encoder."""
-    values = {
-        key: getattr(config, key) if getattr(config, key) is not None else value
-        for key, value in config.defaults().items()
-    }
-    return replace(config, **values)
 
 
 @dataclass
@@ -195,7 +112,7 @@ def _build_loss(config: TrainConfig, model: SentenceTransformer) -> TranslationR
     return TranslationRankingLoss(model, scale=config.scale, margin=config.margin, symmetric=config.symmetric)
 
 
-def _batch_sampler(config: TrainConfig) -> type[LengthGroupedBatchSampler] | BatchSamplers:
+def _batch_sampler(config: RunConfig) -> type[LengthGroupedBatchSampler] | BatchSamplers:
     if config.group_by_length:
         return LengthGroupedBatchSampler
     return BatchSamplers.NO_DUPLICATES if config.no_duplicates else BatchSamplers.BATCH_SAMPLER
@@ -218,18 +135,18 @@ class Corpus:
     dev_set: datasets.Dataset | None
 
 
-def corpus_sources(config: TrainConfig) -> list[CorpusSource]:
+def corpus_sources(config: RunConfig) -> list[CorpusSource]:
     """The corpora that ``config`` names (``--pairs`` and ``--data``)."""
     return resolve_sources(config.pairs, config.data, format=config.format, columns=config.columns)
 
 
-def start_run(config: TrainConfig, sources: list[CorpusSource]) -> contextlib.AbstractContextManager[Path]:
+def start_run(config: RunConfig, sources: list[CorpusSource]) -> contextlib.AbstractContextManager[Path]:
     """The run's work directory (:func:`align.training.runs.run_directory`), with its record."""
     record = run_record(asdict(config), input_fingerprints(sources, config.watch))
     return run_directory(Path(config.output), resume=config.resume, force=config.force, record=record)
 
 
-def load_corpus(config: TrainConfig, work_dir: Path, sources: list[CorpusSource]) -> Corpus:
+def load_corpus(config: RunConfig, work_dir: Path, sources: list[CorpusSource]) -> Corpus:
     """Read, clean and split ``sources`` as ``config`` says (cached on disk in ``work_dir``)."""
     dataset, cleaning_stats, _ = build_pair_dataset(
         sources, work_dir, cleaning=config.cleaning, skip_bad_lines=config.skip_bad_lines
@@ -261,7 +178,7 @@ def train(config: TrainConfig) -> TrainResult:
     with start_run(config, sources) as work_dir:
         # A pretrained model is loaded first, so that a wrong name fails before the corpus is read.
         model = None
-        if not config.is_static:
+        if config.model is not None:
             model = load_pretrained(
                 config.model,
                 max_seq_length=config.max_seq_length,
@@ -271,13 +188,13 @@ def train(config: TrainConfig) -> TrainResult:
         corpus = load_corpus(config, work_dir, sources)
         if model is None:
             model = _build_static_model(config, iter_texts(corpus.train_set), work_dir)
-        name = f"align {'static' if config.is_static else config.model} encoder for {config.pairs}"
+        name = f"align {config.model or 'static'} encoder for {config.pairs}"
         evaluator, losses = fit(config, model, _build_loss(config, model), corpus, work_dir, name)
         return finish(config, model, evaluator, corpus, work_dir, started, losses)
 
 
 def fit(
-    config: TrainConfig,
+    config: RunConfig,
     model: SentenceTransformer,
     loss: torch.nn.Module,
     corpus: Corpus,
@@ -344,7 +261,7 @@ def fit(
 
 
 def finish(
-    config: TrainConfig,
+    config: RunConfig,
     model: SentenceTransformer,
     evaluator: SequentialEvaluator | None,
     corpus: Corpus,

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from align.bitext import mine_files
 from align.cli import app
 from align.encode import embed_file, load_encoder
 from align.errors import AlignError, InputFormatError
+from align.mining.files import mine_files
 from align.sentences import read_collection
 from tests.conftest import COMPOSED
 

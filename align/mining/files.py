@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +18,9 @@ import numpy as np
 from align.encode import Encoder, encode_texts, encode_to_npy, load_embeddings
 from align.errors import AlignError, InputFormatError
 from align.files import iter_lines
-from align.index import DEFAULT_NPROBE
-from align.mining import Calibration, CandidateMode, MarginKind, MinedPairs, calibrate_threshold, mine
+from align.mining.config import MiningConfig
+from align.mining.evaluation import Calibration, calibrate_threshold
+from align.mining.margin import MinedPairs, mine
 from align.outputs import atomic_path, check_output
 from align.sentences import Collection, read_collection
 
@@ -81,6 +82,24 @@ class MiningReport:
     source: Collection
     target: Collection
     warnings: list[str]  # things the user should know: the result is written, but may mislead
+    output: str
+    gold_path: str | None
+
+    def summary_lines(self) -> list[str]:
+        """What ``align mine`` prints: warnings first, then the calibration and what was written."""
+        lines = [f"warning: {warning}" for warning in self.warnings]
+        if self.calibration is not None:
+            c = self.calibration
+            lines.append(
+                f"Calibrated on {self.gold_path}: threshold {c.threshold:.4f} gives precision "
+                f"{c.precision:.1f} %, recall {c.recall:.1f} %, F1 {c.f1:.1f} %"
+            )
+        kept = f" at threshold {self.threshold:.4f}" if self.threshold is not None else ""
+        lines.append(
+            f"Wrote {self.written:,} pairs{kept} to {self.output} "
+            f"({len(self.source.texts):,} × {len(self.target.texts):,} sentences)."
+        )
+        return lines
 
 
 # Below this calibrated precision, the gold pairs probably do not list every true pair: the best-F1
@@ -109,27 +128,23 @@ def mine_files(
     source_path: str,
     target_path: str,
     output: str | os.PathLike,
+    config: MiningConfig | None = None,
     *,
-    k: int = 4,
-    kind: MarginKind = "ratio",
-    mode: CandidateMode = "max",
-    threshold: float | None = None,
     gold_path: str | None = None,
     unify: bool = False,
     line_numbers: bool = False,
     source_embeddings: str | None = None,
     target_embeddings: str | None = None,
-    factory: str | None = None,
-    nprobe: int = DEFAULT_NPROBE,
     skip_bad_lines: bool = False,
     force: bool = False,
 ) -> MiningReport:
-    """Mine ``source_path`` × ``target_path`` into a TSV at ``output``.
+    """Mine ``source_path`` × ``target_path`` into a TSV at ``output``, as ``config`` says.
 
     With ``gold_path`` the threshold that maximises F1 on those gold pairs is found and used,
-    unless ``threshold`` is given too. ``output`` is checked (:func:`align.outputs.check_output`)
+    unless ``config.threshold`` is given too. ``output`` is checked (:func:`align.outputs.check_output`)
     before anything is read, so a bad path fails at once rather than after the encoding.
     """
+    config = config or MiningConfig()
     inputs = [source_path, target_path, gold_path, source_embeddings, target_embeddings]
     check_output(output, force=force, inputs=inputs)
     source = read_collection(source_path, unify=unify, skip_bad_lines=skip_bad_lines)
@@ -151,15 +166,18 @@ def mine_files(
     with tempfile.TemporaryDirectory(prefix="align-mine-") as work:
         source_matrix = collection_embeddings(model, source, source_embeddings, Path(work), "source")
         target_matrix = collection_embeddings(model, target, target_embeddings, Path(work), "target")
-        pairs = mine(source_matrix, target_matrix, k=k, kind=kind, mode=mode, factory=factory, nprobe=nprobe)
+        pairs = mine(source_matrix, target_matrix, replace(config, threshold=None))
     calibration = calibrate_threshold(pairs, gold) if gold else None
     if calibration is not None and (warning := gold_warning(calibration, gold, source, target)):
         warnings.append(warning)
+    threshold = config.threshold
     if threshold is None and calibration is not None:
         threshold = calibration.threshold
     kept = pairs if threshold is None else pairs.above(threshold)
     write_pairs_tsv(kept, source, target, output, line_numbers=line_numbers)
-    return MiningReport(pairs, len(kept), threshold, calibration, source, target, warnings)
+    return MiningReport(
+        pairs, len(kept), threshold, calibration, source, target, warnings, str(output), gold_path
+    )
 
 
 def write_pairs_tsv(

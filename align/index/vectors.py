@@ -13,38 +13,24 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import faiss
 import numpy as np
 
 from align.errors import AlignError, InputFormatError
+from align.index.settings import DEFAULT_NPROBE, choose_factory
 from align.outputs import atomic_path, check_output, verify_manifest
 
-EXACT_UP_TO = 50_000  # below this, exact search is fast enough and needs no training
 TRAINING_SAMPLE_PER_LIST = 40  # FAISS wants 39-256 training points per IVF list
 KMEANS_ITERATIONS = 10
 NORM_CHECK_ROWS = 1_000
 NORM_TOLERANCE = 1e-3
-DEFAULT_NPROBE = 16  # IVF lists scanned per query; benchmarks/mine_scale.py measures its recall
 INDEX_FILE = "index.faiss"
 INFO_FILE = "index.json"
 FINGERPRINT_TOLERANCE = 1e-3  # float32 encoding on another machine differs far less; another model far more
-
-
-def choose_factory(count: int) -> str:
-    """The index for ``count`` vectors: exact up to 50k, else IVF with ~4·√count lists (FAISS's guidance).
-
-    IVF lists store vectors as float16 (``SQfp16``): scanning them is 1.7× faster than float32 here
-    and takes half the memory, while cosines change by less than 1e-3.
-    """
-    if count <= EXACT_UP_TO:
-        return "Flat"
-    lists = 2 ** round(math.log2(4 * math.sqrt(count)))
-    return f"IVF{lists},SQfp16"
 
 
 @dataclass(frozen=True)
@@ -207,6 +193,14 @@ class VectorIndex:
                 f"{count if count is not None else 'some'} of dimension {info.dimension}",
             )
         return cls(index, info)
+
+    def set_nprobe(self, nprobe: int) -> None:
+        """Scan ``nprobe`` IVF lists per query from now on: a search-time setting, saved with the
+        index by the next :meth:`save`; an exact index has no lists and ignores it."""
+        if nprobe < 1:
+            raise AlignError(f"nprobe must be at least 1, got {nprobe}")
+        self.info = replace(self.info, nprobe=nprobe)
+        self._apply_nprobe()
 
     def _apply_nprobe(self) -> None:
         with contextlib.suppress(RuntimeError):  # not an IVF index: nothing to probe

@@ -19,16 +19,12 @@ come from k-NN search in both directions; the mode decides which are kept:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
-from align.index import DEFAULT_NPROBE, VectorIndex, check_embeddings
-
-MarginKind = Literal["ratio", "distance", "absolute"]
-CandidateMode = Literal["max", "intersect", "forward", "backward"]
-MARGINS: tuple[str, ...] = ("ratio", "distance", "absolute")
-MODES: tuple[str, ...] = ("max", "intersect", "forward", "backward")
+from align.index.settings import DEFAULT_NPROBE
+from align.index.vectors import VectorIndex, check_embeddings
+from align.mining.config import MARGINS, MODES, CandidateMode, MarginKind, MiningConfig
 
 
 @dataclass(frozen=True)
@@ -80,8 +76,8 @@ def mine_from_neighbours(
     source_to_target: Neighbours,
     target_to_source: Neighbours,
     *,
-    kind: MarginKind = "ratio",
-    mode: CandidateMode = "max",
+    kind: MarginKind,
+    mode: CandidateMode,
 ) -> MinedPairs:
     """Score k-NN candidates found both ways and select pairs by ``mode``, best first."""
     if mode not in MODES:
@@ -150,105 +146,21 @@ def nearest(
     return Neighbours(ids=ids, cosines=cosines)
 
 
-def mine(
-    source: np.ndarray,
-    target: np.ndarray,
-    *,
-    k: int = 4,
-    kind: MarginKind = "ratio",
-    mode: CandidateMode = "max",
-    threshold: float | None = None,
-    factory: str | None = None,
-    nprobe: int = DEFAULT_NPROBE,
-) -> MinedPairs:
-    """Mine translation pairs between two embedding matrices (L2-normalised rows).
+def mine(source: np.ndarray, target: np.ndarray, config: MiningConfig | None = None) -> MinedPairs:
+    """Mine translation pairs between two embedding matrices (L2-normalised rows), best first.
 
-    ``factory`` picks the FAISS index (default: by size; ``"Flat"`` for exact search); ``nprobe``
-    is how many IVF lists an approximate index scans per query.
+    ``config.factory`` picks the FAISS index (default: by size; ``"Flat"`` for exact search) and
+    ``config.nprobe`` how many IVF lists an approximate one scans per query; with
+    ``config.threshold`` only pairs scoring at least that are returned.
     """
-    if k < 1:
-        raise ValueError(f"k must be at least 1, got {k}")
+    config = config or MiningConfig()
     source = check_embeddings(source, what="source embeddings")
     target = check_embeddings(target, source.shape[1], what="target embeddings")
+    search = {"factory": config.factory, "nprobe": config.nprobe}
     pairs = mine_from_neighbours(
-        nearest(source, target, k, factory=factory, nprobe=nprobe),
-        nearest(target, source, k, factory=factory, nprobe=nprobe),
-        kind=kind,
-        mode=mode,
+        nearest(source, target, config.k, **search),
+        nearest(target, source, config.k, **search),
+        kind=config.margin,
+        mode=config.mode,
     )
-    return pairs if threshold is None else pairs.above(threshold)
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """The threshold that maximises F1 against gold pairs, with its precision and recall (in %)."""
-
-    threshold: float
-    precision: float
-    recall: float
-    f1: float
-    mined: int  # pairs at or above the threshold
-
-
-def precision_recall_f1(pairs: MinedPairs, gold: set[tuple[int, int]]) -> tuple[float, float, float]:
-    """Precision, recall and F1 (in %) of all of ``pairs`` against ``gold`` (source row, target row)."""
-    correct = sum((int(s), int(t)) in gold for s, t in zip(pairs.source_ids, pairs.target_ids, strict=True))
-    precision = 100 * correct / len(pairs) if len(pairs) else 0.0
-    recall = 100 * correct / len(gold) if gold else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return precision, recall, f1
-
-
-@dataclass(frozen=True)
-class PrecisionRecallCurve:
-    """Precision and recall (in %) at every distinct score threshold, strictest first."""
-
-    thresholds: np.ndarray
-    precision: np.ndarray
-    recall: np.ndarray
-    kept: np.ndarray  # pairs at or above each threshold
-
-    @property
-    def f1(self) -> np.ndarray:
-        total = self.precision + self.recall
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(total > 0, 2 * self.precision * self.recall / total, 0.0)
-
-
-def precision_recall_curve(pairs: MinedPairs, gold: set[tuple[int, int]]) -> PrecisionRecallCurve:
-    """Precision and recall of ``pairs`` (best first) against ``gold`` at each distinct score.
-
-    Every distinct score is a threshold that keeps all pairs scoring at least as much, so ties
-    are never split.
-    """
-    if not gold:
-        raise ValueError("a precision/recall curve needs at least one gold pair")
-    if not len(pairs):
-        raise ValueError("a precision/recall curve needs mined pairs; nothing was mined")
-    correct = np.fromiter(
-        ((int(s), int(t)) in gold for s, t in zip(pairs.source_ids, pairs.target_ids, strict=True)),
-        dtype=bool,
-        count=len(pairs),
-    )
-    true_positives = np.cumsum(correct)
-    kept = np.arange(1, len(pairs) + 1)
-    boundary = np.append(pairs.scores[1:] != pairs.scores[:-1], True)  # last position of each distinct score
-    return PrecisionRecallCurve(
-        thresholds=pairs.scores[boundary],
-        precision=(100 * true_positives / kept)[boundary],
-        recall=(100 * true_positives / len(gold))[boundary],
-        kept=kept[boundary],
-    )
-
-
-def calibrate_threshold(pairs: MinedPairs, gold: set[tuple[int, int]]) -> Calibration:
-    """Choose the score threshold that maximises F1 of ``pairs`` (best first) against ``gold``."""
-    curve = precision_recall_curve(pairs, gold)
-    best = int(np.argmax(curve.f1))
-    return Calibration(
-        threshold=float(curve.thresholds[best]),
-        precision=float(curve.precision[best]),
-        recall=float(curve.recall[best]),
-        f1=float(curve.f1[best]),
-        mined=int(curve.kept[best]),
-    )
+    return pairs if config.threshold is None else pairs.above(config.threshold)

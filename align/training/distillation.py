@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import datasets
@@ -31,13 +30,12 @@ from sentence_transformers import SentenceTransformer
 
 from align.encode import encode_to_npy
 from align.encoders.student import build_corpus_student, build_static_student
-from align.errors import AlignError
+from align.training.config import DistillConfig, with_defaults
 from align.training.losses import DistillationLoss
 from align.training.progress import map_quietly
 from align.training.runs import initial_model
 from align.training.trainer import (
     Corpus,
-    TrainConfig,
     TrainResult,
     corpus_sources,
     finish,
@@ -46,49 +44,13 @@ from align.training.trainer import (
     load_corpus,
     load_pretrained,
     start_run,
-    with_defaults,
 )
 
 logger = logging.getLogger(__name__)
 
-# Learning the student is static training: large batches, a large learning rate. The rate is lower
-# than from scratch (0.2) so that the teacher's initial vectors are refined rather than overwritten.
-_DISTILL_DEFAULTS = {
-    "epochs": 10.0,
-    "batch_size": 512,
-    "learning_rate": 0.05,
-    "margin": 0.3,
-    "group_by_length": False,
-}
-
-
-STUDENT_TOKENIZERS = ("teacher", "corpus")
-
-
-@dataclass
-class DistillConfig(TrainConfig):
-    """``align train``'s settings plus the teacher's. ``model`` stays "static": the student."""
-
-    teacher: str = ""
-    ranking_weight: float = 1.0  # weight of the translation ranking loss beside distillation
-    initialise_from_teacher: bool = True  # start each piece at the teacher's embedding of it
-    teacher_batch_size: int = 128
-    # "corpus": align's own tokenizer, trained on the corpus; "teacher": the teacher's, trimmed
-    student_tokenizer: str = "corpus"
-
-    def defaults(self) -> dict[str, object]:
-        return _DISTILL_DEFAULTS
-
 
 def distill(config: DistillConfig) -> TrainResult:
     """Distil ``config.teacher`` into a static student saved at ``config.output``."""
-    if not config.teacher:
-        raise AlignError("distillation needs a teacher model (--teacher)")
-    if config.student_tokenizer not in STUDENT_TOKENIZERS:
-        raise AlignError(
-            f"unknown student tokenizer {config.student_tokenizer!r}; "
-            f"choose one of {', '.join(STUDENT_TOKENIZERS)}"
-        )
     config = with_defaults(config)
     sources = corpus_sources(config)
     started = time.perf_counter()

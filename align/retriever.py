@@ -25,8 +25,10 @@ import numpy as np
 from align.encode import Encoder, encode_texts, load_encoder, model_fingerprint
 from align.errors import AlignError, InputFormatError
 from align.files import iter_lines
-from align.index import VectorIndex
+from align.index.settings import DEFAULT_NPROBE
+from align.index.vectors import VectorIndex
 from align.outputs import atomic_path, check_output, verify_manifest
+from align.sentences import read_collection
 
 DOCUMENTS_FILE = "documents.jsonl"
 
@@ -67,14 +69,23 @@ class Retriever:
     """An encoder plus a FAISS index over documents, with ids, texts and metadata kept alongside."""
 
     def __init__(
-        self, model: Encoder | str, *, factory: str | None = None, batch_size: int | None = None
+        self,
+        model: Encoder | str,
+        *,
+        factory: str | None = None,
+        nprobe: int = DEFAULT_NPROBE,
+        batch_size: int | None = None,
     ) -> None:
         """``model`` is a loaded encoder or a name/path; a name is recorded so ``load`` can find it
-        again (a local path as an absolute one, so the index can be searched from anywhere)."""
+        again (a local path as an absolute one, so the index can be searched from anywhere).
+
+        ``factory`` and ``nprobe`` are the FAISS index and how many of its IVF lists a search scans
+        (:mod:`align.index.settings`); ``nprobe`` is saved with the index."""
         self.model_name = recorded_model_name(model) if isinstance(model, str) else None
         self.model = load_encoder(model) if isinstance(model, str) else model
         self.fingerprint = model_fingerprint(self.model)
         self.factory = factory
+        self.nprobe = nprobe
         self.batch_size = batch_size
         self.ids: list[str] = []
         self.texts: list[str] = []
@@ -149,9 +160,14 @@ class Retriever:
                     )
 
     @classmethod
-    def load(cls, directory: str | os.PathLike, model: Encoder | str | None = None) -> Retriever:
-        """Load a saved retriever; by default with the model it was built with."""
+    def load(
+        cls, directory: str | os.PathLike, model: Encoder | str | None = None, *, nprobe: int | None = None
+    ) -> Retriever:
+        """Load a saved retriever; by default with the model it was built with, searching with the
+        ``nprobe`` it was saved with unless one is given."""
         index = VectorIndex.load(directory)
+        if nprobe is not None:
+            index.set_nprobe(nprobe)
         verify_manifest(directory, [DOCUMENTS_FILE])
         if model is None:
             if not index.info.model:
@@ -160,7 +176,7 @@ class Retriever:
                 )
             model = index.info.model
         documents = read_documents(Path(directory) / DOCUMENTS_FILE, len(index))
-        retriever = cls(model)
+        retriever = cls(model, factory=index.info.factory, nprobe=index.info.nprobe)
         index.check_fingerprint(retriever.fingerprint)
         for record in documents:
             retriever.ids.append(record["id"])
@@ -176,9 +192,35 @@ class Retriever:
             self._pending = []
             if self._index is None:
                 self._index = VectorIndex.build(
-                    pending, factory=self.factory, model=self.model_name, fingerprint=self.fingerprint
+                    pending,
+                    factory=self.factory,
+                    nprobe=self.nprobe,
+                    model=self.model_name,
+                    fingerprint=self.fingerprint,
                 )
             else:
                 self._index.add(pending)
         assert self._index is not None
         return self._index
+
+
+def index_file(
+    documents: str | os.PathLike,
+    output: str | os.PathLike,
+    model: str,
+    *,
+    factory: str | None = None,
+    nprobe: int = DEFAULT_NPROBE,
+    skip_bad_lines: bool = False,
+    force: bool = False,
+) -> str:
+    """Index a file of documents, one a line (ids are line numbers), into ``output``; say what was done."""
+    check_output(output, force=force, directory=True, inputs=[documents])
+    collection = read_collection(documents, skip_bad_lines=skip_bad_lines)
+    retriever = Retriever(model, factory=factory, nprobe=nprobe)
+    retriever.add(collection.texts, ids=[str(number) for number in collection.line_numbers])
+    retriever.save(output, force=force)
+    skipped = (
+        f" ({collection.undecodable:,} lines that are not UTF-8 skipped)" if collection.undecodable else ""
+    )
+    return f"Indexed {len(collection.texts):,} documents into {output}{skipped}"

@@ -1,0 +1,94 @@
+"""What a benchmark task embeds text with: a loaded encoder, or embeddings computed elsewhere.
+
+A task only calls ``embed(texts)``, so the same evaluation scores an align model, any
+sentence-transformers model, or the vectors another system (LASER, an API) wrote to ``.npy`` files.
+``fingerprint`` keys the result cache: a retrained model or new vectors never reuse old results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from align.encode import Encoder, encode_texts, load_embeddings, model_fingerprint
+from align.errors import AlignError, InputFormatError
+from align.files import iter_lines
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    name: str
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        """L2-normalised float32 rows, one per text."""
+        ...
+
+    def fingerprint(self) -> str:
+        """A short digest that changes whenever the embeddings would."""
+        ...
+
+
+class EncoderEmbedder:
+    """A sentence-transformers model, encoding with align's normalising :func:`encode_texts`."""
+
+    def __init__(self, model: Encoder, name: str, *, batch_size: int | None = None) -> None:
+        self.model = model
+        self.name = name
+        self.batch_size = batch_size
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        return encode_texts(self.model, list(texts), batch_size=self.batch_size)
+
+    def fingerprint(self) -> str:
+        # The model's embedding of a probe sentence, not its name: a model retrained at the same
+        # path gets a new key.
+        return hashlib.sha1(json.dumps(model_fingerprint(self.model)).encode()).hexdigest()[:12]
+
+
+class PrecomputedEmbeddings:
+    """Embeddings looked up by text, from ``(text file, .npy file)`` pairs (row i = line i)."""
+
+    def __init__(self, texts: Sequence[str], vectors: np.ndarray, name: str) -> None:
+        if len(texts) != len(vectors):
+            raise AlignError(f"{name}: {len(texts):,} texts but {len(vectors):,} embeddings")
+        self.name = name
+        self.vectors = np.asarray(vectors, dtype=np.float32)
+        self.row = {text: row for row, text in enumerate(texts)}
+
+    @classmethod
+    def from_files(
+        cls, pairs: Sequence[tuple[str | os.PathLike, str | os.PathLike]], name: str
+    ) -> PrecomputedEmbeddings:
+        texts: list[str] = []
+        blocks = []
+        for text_path, vector_path in pairs:
+            lines = [text or "" for _, text in iter_lines(text_path, hint=None)]
+            vectors = load_embeddings(vector_path)
+            if len(vectors) != len(lines):
+                raise InputFormatError(
+                    vector_path, f"has {len(vectors):,} rows but {text_path} has {len(lines):,} lines"
+                )
+            texts += lines
+            blocks.append(np.asarray(vectors, dtype=np.float32))
+        return cls(texts, np.concatenate(blocks), name)
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        missing = next((text for text in texts if text not in self.row), None)
+        if missing is not None:
+            raise AlignError(f"{self.name}: no precomputed embedding for {missing[:80]!r}")
+        return self.vectors[[self.row[text] for text in texts]]
+
+    def fingerprint(self) -> str:
+        return hashlib.sha1(self.vectors.tobytes()).hexdigest()[:12]
+
+
+def as_embedder(model: Encoder | Embedder, name: str = "model", *, batch_size: int | None = None) -> Embedder:
+    """``model`` as an :class:`Embedder` (an encoder is wrapped; an embedder is returned as is)."""
+    if isinstance(model, Embedder):
+        return model
+    return EncoderEmbedder(model, name, batch_size=batch_size)

@@ -1,0 +1,113 @@
+"""One runner for every benchmark: models × tasks, with the result cache, timing, the report,
+the Markdown table and plots in one place, so a task only evaluates.
+
+    runs = run_benchmarks([TatoebaTask(data, ["cmn", "deu"])], ["models/en-zh", "models/e5"])
+    print(runs[0].markdown())
+    runs[0].write(output="tatoeba.json", plot="tatoeba.png")
+
+Each model is loaded once and scored on every task before the next one loads.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from align.bench.cache import ResultCache, default_cache_dir
+from align.bench.embedders import Embedder, EncoderEmbedder
+from align.bench.report import report_header, write_json
+from align.bench.task import Task, TaskResult
+from align.encode import Encoder, load_encoder
+
+
+@dataclass
+class BenchmarkRun:
+    """One task's results over the models, by model label, with the settings that made them."""
+
+    task: Task
+    models: list[str]  # as given: names, paths or embedder names
+    results: dict[str, TaskResult] = field(default_factory=dict)
+    seconds: float = 0.0
+    batch_size: int | None = None
+
+    def report(self) -> dict[str, Any]:
+        """The JSON report (:mod:`align.bench.report`): header, then one entry per model."""
+        settings = {**self.task.metadata.settings, "batch_size": self.batch_size, "models": self.models}
+        header = report_header(
+            self.task.metadata.name, data=self.task.metadata.data, settings=settings, seconds=self.seconds
+        )
+        return {**header, "models": [{"model": label, **r.to_json()} for label, r in self.results.items()]}
+
+    def markdown(self) -> str:
+        metadata = self.task.metadata
+        labels = list(self.results)
+        if metadata.side_by_side:
+            header = [metadata.row_header] + [f"{label} {c}" for label in labels for c in metadata.columns]
+            by_model = {label: dict(result.rows()) for label, result in self.results.items()}
+            first = self.results[labels[0]].rows()
+            body = [[row] + [cell for label in labels for cell in by_model[label][row]] for row, _ in first]
+        else:
+            header = ["model", metadata.row_header, *metadata.columns]
+            body = [
+                [label, row, *cells] for label, result in self.results.items() for row, cells in result.rows()
+            ]
+        lines = [header, *body]
+        table = ["| " + " | ".join(line) + " |" for line in lines]
+        table.insert(1, "|" + "---|" * len(header))
+        return "\n".join(table)
+
+    def write(self, output: str | os.PathLike | None = None, plot: str | os.PathLike | None = None) -> None:
+        """Write the JSON report and the task's plot, each atomically, where asked."""
+        if output is not None:
+            write_json(self.report(), output)
+        if plot is not None:
+            self.task.plot(self.results, plot)
+
+
+def model_labels(names: Sequence[str]) -> list[str]:
+    """Short column names for models: a hub name as is, a path by its last two parts; the full
+    names where two short ones would collide."""
+    short = ["/".join(Path(name).parts[-2:]) if Path(name).exists() else name for name in names]
+    return short if len(set(short)) == len(short) else list(names)
+
+
+def run_benchmarks(
+    tasks: Sequence[Task],
+    models: Sequence[str | Encoder | Embedder],
+    *,
+    cache_dir: str | os.PathLike | None = None,
+    use_cache: bool = True,
+    batch_size: int | None = None,
+) -> list[BenchmarkRun]:
+    """Score every model on every task; one :class:`BenchmarkRun` per task, in the tasks' order.
+
+    ``models`` are names or paths (loaded here, one at a time), loaded encoders or embedders
+    (:mod:`align.bench.embedders`). With ``use_cache`` finished items are kept under ``cache_dir``
+    (default ``~/.cache/align/bench``), so an interrupted run resumes.
+    """
+    names = [
+        model if isinstance(model, str) else getattr(model, "name", f"model {i + 1}")
+        for i, model in enumerate(models)
+    ]
+    runs = [BenchmarkRun(task, list(names), batch_size=batch_size) for task in tasks]
+    for label, name, model in zip(model_labels(names), names, models, strict=True):
+        started = time.perf_counter()
+        embed = _embedder(model, name, batch_size)
+        cache = ResultCache(cache_dir or default_cache_dir(), embed) if use_cache else None
+        loaded = time.perf_counter() - started
+        for run in runs:
+            started = time.perf_counter()
+            run.results[label] = run.task.evaluate(embed, cache)
+            run.seconds += time.perf_counter() - started + loaded / len(runs)
+    return runs
+
+
+def _embedder(model: str | Encoder | Embedder, name: str, batch_size: int | None) -> Embedder:
+    if isinstance(model, Embedder):
+        return model
+    encoder = load_encoder(model) if isinstance(model, str) else model
+    return EncoderEmbedder(encoder, name, batch_size=batch_size)

@@ -1,0 +1,28 @@
+"""Vector indexes: FAISS behind NumPy in and out (:mod:`align.index.vectors`), and the settings
+that choose and search one (:mod:`align.index.settings`, light enough for the command line).
+
+Names are imported on first use, so ``from align.index import DEFAULT_NPROBE`` does not load FAISS.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from align.lazy import lazy_exports
+
+_EXPORTS = {
+    "DEFAULT_NPROBE": "align.index.settings",
+    "EXACT_UP_TO": "align.index.settings",
+    "choose_factory": "align.index.settings",
+    "IndexInfo": "align.index.vectors",
+    "VectorIndex": "align.index.vectors",
+    "check_embeddings": "align.index.vectors",
+}
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:
+    from align.index.settings import DEFAULT_NPROBE, EXACT_UP_TO, choose_factory
+    from align.index.vectors import IndexInfo, VectorIndex, check_embeddings
+
+
+__getattr__ = lazy_exports(__name__, _EXPORTS)

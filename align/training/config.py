@@ -1,0 +1,273 @@
+"""The settings of ``align train`` and ``align distill``, declared once (with their help texts)
+and light enough for the command line to build its options from before torch loads.
+
+:class:`RunConfig` holds what every training run has (corpus, optimisation, evaluation, run
+control); :class:`TrainConfig` adds the encoder to train, :class:`DistillConfig` the teacher and
+the student's tokenizer. ``None`` means "the default for this kind of run" (:meth:`defaults`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal, TypeVar, get_args
+
+from align.data.cleaning import CleaningConfig
+from align.errors import AlignError
+from align.settings import setting
+
+STATIC = "static"  # what the command line's --model says for "a static encoder from scratch"
+StudentTokenizer = Literal["corpus", "teacher"]
+STUDENT_TOKENIZERS: tuple[str, ...] = get_args(StudentTokenizer)
+
+
+def _columns(text: str | None) -> tuple[str, str] | None:
+    if text is None:
+        return None
+    parts = [part.strip() for part in text.split(",")]
+    if len(parts) != 2 or not all(parts):
+        raise AlignError(
+            f"--columns {text!r}: give two columns or keys separated by a comma, e.g. 0,1 or en,zh"
+        )
+    return parts[0], parts[1]
+
+
+def _watch(values: list[str] | None) -> tuple[str, ...]:
+    return tuple(values or ())
+
+
+def _model(name: str | None) -> str | None:
+    """The command line's ``--model static`` is the API's ``model=None``."""
+    return None if name == STATIC else name
+
+
+@dataclass(kw_only=True)
+class RunConfig:
+    """What every training run needs: its data, optimisation, evaluation and run control."""
+
+    pairs: str = setting(
+        help="Language pairs to align, e.g. en-zh or en-zh,en-de,en-fr "
+        "(several pairs train one shared encoder)."
+    )
+    output: str = setting(
+        help="Directory to save the trained model to.", flags=("--output", "-o"), cli_type=Path, parse=str
+    )
+    data: str | None = setting(
+        None,
+        "A corpus file, a directory of OPUS Moses files (NAME.en-zh.en + NAME.en-zh.zh), or a "
+        "save_to_disk dataset. Default: $ALIGN_DATA_DIR, then ~/.cache/align/data, then OPUS-100 "
+        "from the Hugging Face hub.",
+    )
+    # Data
+    format: str | None = setting(None, "moses, tmx, tsv, csv, jsonl or hf (default: from the file name).")
+    columns: tuple[str, str] | None = setting(
+        None,
+        "Source,target columns (TSV/CSV: indices or header names) or keys (JSONL/hf, dotted paths allowed).",
+        cli_type=str | None,
+        parse=_columns,
+    )
+    cleaning: CleaningConfig = field(default_factory=CleaningConfig)
+    skip_bad_lines: bool = setting(
+        False,
+        "Skip (and count) lines that are not UTF-8 or hold NUL bytes, instead of stopping.",
+        flags=("--skip-bad-lines",),
+    )
+    dev_size: int = setting(1000, "Pairs held out to score translation retrieval during training.")
+    max_pairs: int | None = setting(None, "Train on a random sample of this many pairs (default: all).")
+    vocab_size: int = setting(50_000, "Tokenizer vocabulary of the static encoder (or student).")
+    fold_traditional: bool = True  # learn Traditional and Simplified Chinese as one script
+    # Optimisation
+    epochs: float | None = setting(None, "Passes over the data.")
+    batch_size: int | None = setting(
+        None, "Pairs per batch; each pair's negatives are the rest of the batch.", min=1
+    )
+    learning_rate: float | None = setting(None, "Peak learning rate.", flags=("--lr",))
+    warmup_ratio: float = 0.1
+    scale: float = setting(20.0, "Similarity scale, 1/temperature of the InfoNCE softmax.")
+    margin: float | None = setting(None, "Additive margin on the positive pair, as in LaBSE.")
+    symmetric: bool = setting(
+        True, "Rank both ways (source→target and target→source).", flags=("--symmetric/--no-symmetric",)
+    )
+    no_duplicates: bool = setting(
+        True,
+        "Keep repeated sentences out of a batch (they would be false negatives).",
+        flags=("--no-duplicates/--allow-duplicates",),
+    )
+    group_by_length: bool | None = setting(
+        None,
+        "Batch pairs of similar length, so little time goes on padding; batches never repeat a sentence.",
+        flags=("--group-by-length/--no-group-by-length",),
+    )
+    max_seq_length: int | None = setting(None, "Truncate inputs to this many tokens (transformers).")
+    prompt: str | None = setting(
+        None,
+        "The name of the pretrained model's prompt to train and encode with; it becomes the saved "
+        "model's default. Default: the model's default prompt, else its 'query' prompt (e5 models); "
+        "'' for none.",
+    )
+    # Evaluation
+    watch: tuple[str, ...] = setting(
+        help="SOURCE_FILE,TARGET_FILE: line-aligned pairs of a language pair you are not training "
+        "(e.g. FLORES dev deu-eng), scored at every evaluation to catch forgetting; the checkpoint "
+        "with the best mean over dev and watch sets is kept. Repeatable.",
+        default_factory=tuple,
+        cli_type=list[str] | None,
+        parse=_watch,
+    )
+    eval_steps: int | None = setting(
+        None, "Evaluate and checkpoint every N steps (default: 5 times per run)."
+    )
+    seed: int = setting(
+        42,
+        "Random seed for the data split, batch order and initialisation (the WordPiece vocabulary "
+        "can still vary between processes: tokenizers#1794).",
+    )
+    # Run control
+    resume: bool = setting(
+        False,
+        "Continue an interrupted run from its last checkpoint (refused if settings or data changed).",
+        flags=("--resume",),
+    )
+    force: bool = setting(
+        False,
+        "Replace OUTPUT (a file, or a directory align wrote) and discard an unfinished run.",
+        flags=("--force",),
+    )
+
+    @property
+    def is_static(self) -> bool:
+        """Whether the model trained is a static encoder (from scratch, or a distilled student)."""
+        raise NotImplementedError
+
+    @classmethod
+    def defaults(cls, static: bool) -> dict[str, object]:
+        """The settings that ``None`` stands for."""
+        raise NotImplementedError
+
+    @classmethod
+    def help_note(cls, name: str) -> str | None:
+        """The defaults ``None`` stands for, in the help of the options that have them."""
+        static, other = cls.defaults(True), cls.defaults(False)
+        if name not in static:
+            return None
+        if static == other:
+            return f"(default: {_shown(static[name])})"
+        return f"(default: {_shown(static[name])} static, {_shown(other[name])} fine-tuning)"
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, float):
+        mantissa, _, exponent = f"{value:g}".partition("e")
+        return f"{mantissa}e{int(exponent)}" if exponent else mantissa  # 5e-05 reads as 5e-5
+    return str(value)
+
+
+# A static encoder learns fast with a large batch and a large learning rate; a pretrained
+# transformer needs a small learning rate so fine-tuning does not wipe out what it knows.
+# LaBSE's additive margin of 0.3 lifts a static encoder's Tatoeba cmn-eng by 3 points (docs/training.md).
+# A transformer pads each batch to its longest sentence, so it trains on batches of similar length;
+# a static encoder has no padding to save.
+STATIC_DEFAULTS = {
+    "epochs": 10.0,
+    "batch_size": 512,
+    "learning_rate": 0.2,
+    "margin": 0.3,
+    "group_by_length": False,
+}
+# For fine-tuning, 5e-5 beat 2e-5 on multilingual-e5-small (6,400 en-zh pairs: Tatoeba cmn mean 95.1
+# against 94.6, deu 98.0 against 97.8), and a margin of 0.3 did not help (94.2); docs/finetuning.md.
+TRANSFORMER_DEFAULTS = {
+    "epochs": 1.0,
+    "batch_size": 64,
+    "learning_rate": 5e-5,
+    "margin": 0.0,
+    "group_by_length": True,
+}
+# Learning the student is static training: large batches, a large learning rate. The rate is lower
+# than from scratch (0.2) so that the teacher's initial vectors are refined rather than overwritten.
+DISTILL_DEFAULTS = {**STATIC_DEFAULTS, "learning_rate": 0.05}
+
+
+@dataclass(kw_only=True)
+class TrainConfig(RunConfig):
+    """``align train``: a static encoder from scratch (``model=None``) or a pretrained one fine-tuned."""
+
+    model: str | None = setting(
+        None,
+        "'static' (the default) trains a fast static encoder from scratch; otherwise a "
+        "sentence-transformers model name or path to fine-tune.",
+        cli_type=str | None,
+        parse=_model,
+    )
+    embedding_dim: int = setting(512, "Embedding size of a static encoder.", flags=("--dim",))
+    mini_batch_size: int | None = setting(
+        None,
+        "Gradient caching: embed this many at a time so --batch-size can exceed memory (transformers only).",
+    )
+    freeze_embeddings: bool = setting(
+        True,
+        "Fine-tuning: keep the word-embedding matrix fixed, which makes a step several times cheaper "
+        "on a CPU (in multilingual-e5-small it is 96M of 118M parameters).",
+    )
+
+    @property
+    def is_static(self) -> bool:
+        return self.model is None
+
+    @classmethod
+    def defaults(cls, static: bool) -> dict[str, object]:
+        return STATIC_DEFAULTS if static else TRANSFORMER_DEFAULTS
+
+
+@dataclass(kw_only=True)
+class DistillConfig(RunConfig):
+    """``align distill``: a static student of a pretrained teacher."""
+
+    teacher: str = setting(help="The sentence-transformers model to distil (a path, or a hub name online).")
+    ranking_weight: float = setting(
+        1.0, "Weight of the translation ranking loss beside distillation (0: distillation only)."
+    )
+    # "corpus": align's own tokenizer, trained on the corpus; "teacher": the teacher's, trimmed
+    student_tokenizer: StudentTokenizer = setting(
+        "corpus",
+        "'corpus': align's own tokenizer trained on the corpus (one token per Han character, "
+        "Traditional folded onto Simplified); 'teacher': the teacher's, trimmed to the pieces "
+        "the corpus uses.",
+    )
+    initialise_from_teacher: bool = setting(
+        True,
+        "Start each token vector at the teacher's embedding of that token alone (model2vec); off: random.",
+        flags=("--init-from-teacher/--no-init-from-teacher",),
+    )
+    teacher_batch_size: int = 128
+
+    def __post_init__(self) -> None:
+        if not self.teacher:
+            raise AlignError("distillation needs a teacher model (--teacher)")
+        if self.student_tokenizer not in STUDENT_TOKENIZERS:
+            raise AlignError(
+                f"unknown student tokenizer {self.student_tokenizer!r}; "
+                f"choose one of {', '.join(STUDENT_TOKENIZERS)}"
+            )
+
+    @property
+    def is_static(self) -> bool:
+        return True
+
+    @classmethod
+    def defaults(cls, static: bool) -> dict[str, object]:
+        return DISTILL_DEFAULTS
+
+
+Config = TypeVar("Config", bound=RunConfig)
+
+
+def with_defaults(config: Config) -> Config:
+    """Fill the ``None`` settings with the defaults for this kind of run."""
+    values = {
+        key: getattr(config, key) if getattr(config, key) is not None else value
+        for key, value in config.defaults(config.is_static).items()
+    }
+    return replace(config, **values)
