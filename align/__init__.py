@@ -28,6 +28,10 @@ _EXPORTS = {
     "build_static_encoder": "align.encoders",
     "train_tokenizer": "align.encoders",
     "nearest_neighbours": "align.neighbours",
+    "MiningConfig": "align.mining.config",
+    "mine": "align.mining.margin",
+    "mine_files": "align.mining.files",
+    "Retriever": "align.retriever",
     "CachedTranslationRankingLoss": "align.training",
     "DistillConfig": "align.training.config",
     "DistillationLoss": "align.training",
@@ -46,6 +50,8 @@ __all__ = [
     "DistillConfig",
     "DistillationLoss",
     "InputFormatError",
+    "MiningConfig",
+    "Retriever",
     "SentencePair",
     "TrainConfig",
     "TrainResult",
@@ -55,6 +61,8 @@ __all__ = [
     "embed_file",
     "encode_texts",
     "load_encoder",
+    "mine",
+    "mine_files",
     "nearest_neighbours",
     "read_source",
     "resolve_sources",
@@ -67,7 +75,11 @@ if TYPE_CHECKING:
     from align.encode import embed_file, encode_texts, load_encoder
     from align.encoders import build_static_encoder, train_tokenizer
     from align.errors import AlignError, InputFormatError
+    from align.mining.config import MiningConfig
+    from align.mining.files import mine_files
+    from align.mining.margin import mine
     from align.neighbours import nearest_neighbours
+    from align.retriever import Retriever
     from align.training import (
         CachedTranslationRankingLoss,
         DistillationLoss,

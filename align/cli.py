@@ -13,10 +13,11 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from align.bench.settings import BenchSettings
 from align.cli_errors import AlignCommand, AlignGroup, install_signal_handlers
 from align.cli_options import config_options
 from align.errors import AlignError
@@ -28,7 +29,6 @@ from align.training.config import DistillConfig, RunConfig, TrainConfig
 
 if TYPE_CHECKING:
     from align.bench.task import Task
-    from align.training.trainer import TrainResult
 
 app = typer.Typer(
     help="Cross-lingual sentence-embedding alignment: train one encoder for many languages, "
@@ -56,21 +56,14 @@ def _main(
 
 
 SkipBadLinesOption = Annotated[
-    bool,
-    typer.Option(
-        "--skip-bad-lines",
-        help="Skip (and count) lines that are not UTF-8 or hold NUL bytes, instead of stopping.",
-    ),
+    bool, typer.Option("--skip-bad-lines", help=help_of(RunConfig, "skip_bad_lines"))
 ]
 ReplaceOption = Annotated[
     bool,
     typer.Option("--force", help="Replace the outputs if they exist (a file, or a directory align wrote)."),
 ]
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Log more detail.")]
-BatchSizeOption = Annotated[
-    int | None,
-    typer.Option(min=1, help="Sentences encoded at a time (default: 256; static encoders 4096)."),
-]
+BatchSizeOption = Annotated[int | None, typer.Option(min=1, help=help_of(BenchSettings, "batch_size"))]
 ModelOption = Annotated[
     str, typer.Option(help="A model saved by align train, or any sentence-transformers model (path or name).")
 ]
@@ -79,7 +72,18 @@ NprobeOption = Annotated[int, typer.Option(min=1, help=help_of(MiningConfig, "np
 
 
 def _input(help: str, metavar: str) -> typer.models.ArgumentInfo:
+    """An argument naming a file that must exist (checked before anything loads)."""
     return typer.Argument(exists=True, dir_okay=False, metavar=metavar, help=help)
+
+
+def _file(help: str) -> typer.models.OptionInfo:
+    """An option naming a file that must exist."""
+    return typer.Option(exists=True, dir_okay=False, help=help)
+
+
+def _directory(help: str) -> typer.models.OptionInfo:
+    """An option naming a directory that must exist."""
+    return typer.Option(exists=True, file_okay=False, help=help)
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -98,19 +102,6 @@ def _check_training_output(config: RunConfig, verbose: bool) -> None:
         check_output(config.output, force=config.force, directory=True, inputs=[config.data])
 
 
-def _report_training(result: TrainResult) -> None:
-    typer.echo(
-        f"Saved {result.output} after {result.seconds:.0f} s on {result.train_pairs:,} pairs "
-        f"({result.cleaning})."
-    )
-    for name, accuracies in {"dev": result.dev_scores, **result.watch_scores}.items():
-        if accuracies:
-            typer.echo(
-                f"Translation retrieval on {name}: source→target {accuracies['src2trg']:.1f} %, "
-                f"target→source {accuracies['trg2src']:.1f} %"
-            )
-
-
 @app.command()
 @config_options(config=TrainConfig)
 def train(config: TrainConfig, verbose: VerboseOption = False) -> None:
@@ -125,7 +116,7 @@ def train(config: TrainConfig, verbose: VerboseOption = False) -> None:
     _check_training_output(config, verbose)
     from align.training.trainer import train as run_training
 
-    _report_training(run_training(config))
+    typer.echo("\n".join(run_training(config).summary_lines()))
 
 
 @app.command()
@@ -144,7 +135,7 @@ def distill(config: DistillConfig, verbose: VerboseOption = False) -> None:
     _check_training_output(config, verbose)
     from align.training.distillation import distill as run_distillation
 
-    _report_training(run_distillation(config))
+    typer.echo("\n".join(run_distillation(config).summary_lines()))
 
 
 @app.command(cls=AlignCommand)
@@ -200,18 +191,11 @@ def neighbours(
             typer.echo(f"    {score:.3f}  {candidate_texts[index]}")
 
 
-ExistingFile = Annotated[Path | None, typer.Option(exists=True, dir_okay=False)]
-
-
 @app.command()
 @config_options(mining=MiningConfig)
 def mine(
-    src: Annotated[
-        Path, typer.Option(exists=True, dir_okay=False, help="Source-language sentences, one a line.")
-    ],
-    tgt: Annotated[
-        Path, typer.Option(exists=True, dir_okay=False, help="Target-language sentences, one a line.")
-    ],
+    src: Annotated[Path, _file("Source-language sentences, one a line.")],
+    tgt: Annotated[Path, _file("Target-language sentences, one a line.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="TSV to write: score, source, target.")],
     mining: MiningConfig,
     model: Annotated[
@@ -219,24 +203,14 @@ def mine(
         typer.Option(help="Encoder: a model saved by align train, or any sentence-transformers model."),
     ] = None,
     src_embeddings: Annotated[
-        Path | None,
-        typer.Option(
-            exists=True,
-            dir_okay=False,
-            help="Embeddings of --src made earlier with align embed (skips encoding).",
-        ),
+        Path | None, _file("Embeddings of --src made by align embed (skips encoding).")
     ] = None,
-    tgt_embeddings: Annotated[
-        Path | None,
-        typer.Option(exists=True, dir_okay=False, help="Embeddings of --tgt made earlier with align embed."),
-    ] = None,
+    tgt_embeddings: Annotated[Path | None, _file("Embeddings of --tgt made by align embed.")] = None,
     gold: Annotated[
         Path | None,
-        typer.Option(
-            exists=True,
-            dir_okay=False,
-            help="Every true pair in the two files (SRC_LINE<TAB>TGT_LINE, 1-based), for a dev pool: "
-            "find and use the threshold with the best F1, then pass it as --threshold on your real data.",
+        _file(
+            "Every true pair in the two files (SRC_LINE<TAB>TGT_LINE, 1-based), for a dev pool: find and "
+            "use the threshold with the best F1, then pass it as --threshold on your real data."
         ),
     ] = None,
     unify: Annotated[
@@ -305,17 +279,8 @@ def index(
     check_output(output, force=force, directory=True, inputs=[documents])  # before the model loads
     from align.retriever import index_file
 
-    typer.echo(
-        index_file(
-            documents,
-            output,
-            model,
-            factory=index_factory,
-            nprobe=nprobe,
-            skip_bad_lines=skip_bad_lines,
-            force=force,
-        )
-    )
+    options = {"factory": index_factory, "nprobe": nprobe, "skip_bad_lines": skip_bad_lines, "force": force}
+    typer.echo(index_file(documents, output, model, **options))
 
 
 @app.command(cls=AlignCommand)
@@ -357,60 +322,42 @@ bench_app = typer.Typer(
 )
 app.add_typer(bench_app, name="bench")
 
-ReportOption = Annotated[Path | None, typer.Option("--output", "-o", help="Write the JSON report here.")]
-BenchModelsOption = Annotated[
-    list[str],
-    typer.Option("--model", help="A model to score (a path or name); repeat for several, side by side."),
-]
-PlotOption = Annotated[Path | None, typer.Option(help="Write the task's figure here (PNG).")]
 
-
-def _bench(
-    make_task: Callable[[], Task],
-    models: list[str],
-    output: Path | None,
-    plot: Path | None,
-    force: bool,
-    **runner: Any,
-) -> None:
+def _bench(make_task: Callable[[], Task], settings: BenchSettings) -> None:
     """What every bench command does: check the outputs, read the task's data, run, report."""
-    for path in (output, plot):
+    for path in (settings.output, settings.plot):
         if path is not None:
-            check_output(path, force=force)
+            check_output(path, force=settings.force)
     from align.bench.runner import run_benchmarks
 
-    [run] = run_benchmarks([make_task()], models, **runner)
-    run.write(output=output, plot=plot)
+    task = make_task()
+    if settings.plot is not None and not task.has_plot:
+        raise AlignError(f"--plot: the {task.metadata.name} benchmark has no figure")
+    [run] = run_benchmarks(
+        [task],
+        settings.models,
+        cache_dir=settings.cache_dir,
+        use_cache=settings.use_cache,
+        batch_size=settings.batch_size,
+    )
+    run.write(output=settings.output, plot=settings.plot)
     typer.echo(run.markdown())
-    if output is not None:
-        typer.echo(f"\nWrote {output}")
+    if settings.output is not None:
+        typer.echo(f"\nWrote {settings.output}")
 
 
 @bench_app.command("tatoeba")
+@config_options(settings=BenchSettings)
 def bench_tatoeba(
-    model: BenchModelsOption,
+    settings: BenchSettings,
     data: Annotated[
         Path | None,
-        typer.Option(
-            exists=True,
-            file_okay=False,
-            help="Directory of tatoeba.XXX-eng.XXX / .eng files (LASER's layout) "
-            "(default: mteb/tatoeba-bitext-mining from the Hugging Face hub, which needs a network).",
+        _directory(
+            "Directory of tatoeba.XXX-eng.XXX / .eng files (LASER's layout) (default: "
+            "mteb/tatoeba-bitext-mining from the Hugging Face hub, which needs a network)."
         ),
     ] = None,
     langs: Annotated[str, typer.Option(help="Comma-separated codes (cmn,deu,fra) or 'all'.")] = "cmn,deu,fra",
-    output: ReportOption = None,
-    cache_dir: Annotated[
-        Path | None,
-        typer.Option(
-            help="Where per-language results are kept so an interrupted run resumes "
-            "(default: ~/.cache/align/bench)."
-        ),
-    ] = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute everything.")] = False,
-    plot: Annotated[Path | None, typer.Option(help="Write per-language accuracy bars (PNG).")] = None,
-    batch_size: BatchSizeOption = None,
-    force: ReplaceOption = False,
 ) -> None:
     """Tatoeba bitext retrieval: per language, accuracy xx→en and en→xx (nearest neighbour by cosine).
 
@@ -419,39 +366,18 @@ def bench_tatoeba(
     """
     from align.bench.tatoeba import TatoebaTask
 
-    _bench(
-        lambda: TatoebaTask(data, langs),
-        model,
-        output,
-        plot,
-        force,
-        cache_dir=cache_dir,
-        use_cache=not no_cache,
-        batch_size=batch_size,
-    )
+    _bench(lambda: TatoebaTask(data, langs), settings)
 
 
 @bench_app.command("bucc")
-@config_options(mining=MiningConfig, exclude={"threshold"})
+@config_options(settings=BenchSettings, mining=MiningConfig, exclude={"threshold", "cache_dir", "use_cache"})
 def bench_bucc(
-    model: BenchModelsOption,
-    data: Annotated[
-        Path,
-        typer.Option(
-            exists=True,
-            file_okay=False,
-            help="Directory in BUCC's layout: PAIR.SPLIT.LANG and PAIR.SPLIT.gold.",
-        ),
-    ],
+    settings: BenchSettings,
+    data: Annotated[Path, _directory("Directory in BUCC's layout: PAIR.SPLIT.LANG and PAIR.SPLIT.gold.")],
     pair: Annotated[str, typer.Option(help="Language pair as in the file names, e.g. de-en or en-zh.")],
     mining: MiningConfig,
     tune_split: Annotated[str, typer.Option(help="Split to calibrate the threshold on.")] = "training",
     test_split: Annotated[str, typer.Option(help="Split to report F1 on.")] = "test",
-    output: ReportOption = None,
-    plot: Annotated[
-        Path | None, typer.Option(help="Write the test split's precision/recall curve (PNG).")
-    ] = None,
-    force: ReplaceOption = False,
 ) -> None:
     """BUCC mining F1: threshold calibrated on one split, applied to another (oracle F1 beside it).
 
@@ -460,27 +386,16 @@ def bench_bucc(
     """
     from align.bench.bucc import BuccTask
 
-    task = lambda: BuccTask(data, pair, tune_split=tune_split, test_split=test_split, mining=mining)  # noqa: E731
-    _bench(task, model, output, plot, force, use_cache=False)
+    _bench(
+        lambda: BuccTask(data, pair, tune_split=tune_split, test_split=test_split, mining=mining), settings
+    )
 
 
 @bench_app.command("build-bucc")
 def bench_build_bucc(
     parallel: Annotated[str, typer.Option(help="Parallel corpus to hide (any format align train reads).")],
-    unpaired_src: Annotated[
-        Path,
-        typer.Option(
-            exists=True,
-            dir_okay=False,
-            help="Source-language sentences without a translation on the other side, one a line.",
-        ),
-    ],
-    unpaired_tgt: Annotated[
-        Path,
-        typer.Option(
-            exists=True, dir_okay=False, help="Target-language sentences without a translation, one a line."
-        ),
-    ],
+    unpaired_src: Annotated[Path, _file("Source-language sentences with no translation on the other side.")],
+    unpaired_tgt: Annotated[Path, _file("Target-language sentences with no translation on the other side.")],
     pair: Annotated[str, typer.Option(help="Language pair, e.g. en-zh (source first).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Directory to write the split into.")],
     split: Annotated[str, typer.Option(help="Split name, e.g. training or test.")] = "training",
@@ -496,35 +411,23 @@ def bench_build_bucc(
     """
     from align.bench.bucc import build_bucc_split
 
-    gold = build_bucc_split(
-        parallel,
-        unpaired_src,
-        unpaired_tgt,
-        output,
-        pair,
-        split,
-        seed=seed,
-        skip_bad_lines=skip_bad_lines,
-        force=force,
-    )
+    options = {"seed": seed, "skip_bad_lines": skip_bad_lines, "force": force}
+    gold = build_bucc_split(parallel, unpaired_src, unpaired_tgt, output, pair, split, **options)
     typer.echo(f"Wrote {output}/{pair}.{split}.* ({gold:,} gold pairs)")
 
 
 @bench_app.command("retrieval")
+@config_options(settings=BenchSettings, exclude={"plot", "cache_dir", "use_cache"})
 def bench_retrieval(
-    model: BenchModelsOption,
+    settings: BenchSettings,
     data: Annotated[
         Path,
-        typer.Option(
-            exists=True,
-            file_okay=False,
-            help="XQuAD-R directory (xx.json per language), or a directory with "
-            "queries.tsv, corpus.tsv and qrels.tsv.",
+        _directory(
+            "XQuAD-R directory (xx.json per language), or a directory with queries.tsv, corpus.tsv "
+            "and qrels.tsv."
         ),
     ],
     langs: Annotated[str, typer.Option(help="Comma-separated languages, or 'all'.")] = "all",
-    output: ReportOption = None,
-    force: ReplaceOption = False,
 ) -> None:
     """Cross-lingual retrieval: recall@1/5/10, MRR and mAP@20 per query × document language, and pooled.
 
@@ -533,7 +436,7 @@ def bench_retrieval(
     """
     from align.bench.retrieval import RetrievalTask
 
-    _bench(lambda: RetrievalTask(data, langs), model, output, None, force, use_cache=False)
+    _bench(lambda: RetrievalTask(data, langs), settings)
 
 
 if __name__ == "__main__":

@@ -94,3 +94,17 @@ def test_mining_config_checks_its_values() -> None:
             MiningConfig(**bad)  # type: ignore[arg-type]
     help_text = runner.invoke(app, ["mine", "--help"], env={"COLUMNS": "200"}).output
     assert "--neighbours" in help_text and "[default: 4;" in help_text and "--nprobe" in help_text
+
+
+def test_the_command_line_and_its_configs_import_nothing_heavy() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, align.cli, align.mining, align.index, align.bench.settings\n"
+        "from align.mining import MiningConfig\n"
+        "heavy = ('torch', 'faiss', 'numpy', 'datasets', 'sentence_transformers')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -53,6 +53,19 @@ class TrainResult:
     losses: list[float]  # the training loss at each logging step, to see that it went down
     model: SentenceTransformer  # the trained model, as saved to ``output``
 
+    def summary_lines(self) -> list[str]:
+        """What ``align train`` and ``align distill`` print when they finish."""
+        lines = [
+            f"Saved {self.output} after {self.seconds:.0f} s on {self.train_pairs:,} pairs ({self.cleaning})."
+        ]
+        for name, accuracies in {"dev": self.dev_scores, **self.watch_scores}.items():
+            if accuracies:
+                lines.append(
+                    f"Translation retrieval on {name}: source→target {accuracies['src2trg']:.1f} %, "
+                    f"target→source {accuracies['trg2src']:.1f} %"
+                )
+        return lines
+
 
 def iter_texts(dataset: datasets.Dataset, batch_size: int = 10_000) -> Iterator[str]:
     """Both sides of every pair, streamed from the on-disk dataset (the tokenizer needs no list)."""
