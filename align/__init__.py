@@ -14,61 +14,6 @@ from align.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
-_EXPORTS = {
-    "AlignError": "align.errors",
-    "InputFormatError": "align.errors",
-    "CleaningConfig": "align.data",
-    "CorpusSource": "align.data",
-    "SentencePair": "align.data",
-    "read_source": "align.data",
-    "resolve_sources": "align.data",
-    "embed_file": "align.encode",
-    "encode_texts": "align.encode",
-    "load_encoder": "align.encode",
-    "build_static_encoder": "align.encoders",
-    "train_tokenizer": "align.encoders",
-    "nearest_neighbours": "align.neighbours",
-    "MiningConfig": "align.mining.config",
-    "mine": "align.mining.margin",
-    "mine_files": "align.mining.files",
-    "Retriever": "align.retriever",
-    "CachedTranslationRankingLoss": "align.training",
-    "DistillConfig": "align.training.config",
-    "DistillationLoss": "align.training",
-    "distill": "align.training",
-    "TrainConfig": "align.training.config",
-    "TrainResult": "align.training",
-    "TranslationRankingLoss": "align.training",
-    "train": "align.training",
-}
-
-__all__ = [
-    "AlignError",
-    "CachedTranslationRankingLoss",
-    "CleaningConfig",
-    "CorpusSource",
-    "DistillConfig",
-    "DistillationLoss",
-    "InputFormatError",
-    "MiningConfig",
-    "Retriever",
-    "SentencePair",
-    "TrainConfig",
-    "TrainResult",
-    "TranslationRankingLoss",
-    "build_static_encoder",
-    "distill",
-    "embed_file",
-    "encode_texts",
-    "load_encoder",
-    "mine",
-    "mine_files",
-    "nearest_neighbours",
-    "read_source",
-    "resolve_sources",
-    "train",
-    "train_tokenizer",
-]
 
 if TYPE_CHECKING:
     from align.data import CleaningConfig, CorpusSource, SentencePair, read_source, resolve_sources
@@ -92,4 +37,4 @@ if TYPE_CHECKING:
     )
 
 
-__getattr__ = lazy_exports(__name__, _EXPORTS)
+__getattr__, __all__ = lazy_exports(__name__, __file__)

@@ -8,20 +8,6 @@ from typing import TYPE_CHECKING
 
 from align.lazy import lazy_exports
 
-_EXPORTS = {
-    "BuccTask": "align.bench.bucc",
-    "RetrievalTask": "align.bench.retrieval",
-    "TatoebaTask": "align.bench.tatoeba",
-    "Task": "align.bench.task",
-    "TaskMetadata": "align.bench.task",
-    "TaskResult": "align.bench.task",
-    "BenchmarkRun": "align.bench.runner",
-    "run_benchmarks": "align.bench.runner",
-    "Embedder": "align.bench.embedders",
-    "PrecomputedEmbeddings": "align.bench.embedders",
-}
-__all__ = sorted(_EXPORTS)
-
 if TYPE_CHECKING:
     from align.bench.bucc import BuccTask
     from align.bench.embedders import Embedder, PrecomputedEmbeddings
@@ -30,4 +16,4 @@ if TYPE_CHECKING:
     from align.bench.task import Task, TaskMetadata, TaskResult
     from align.bench.tatoeba import TatoebaTask
 
-__getattr__ = lazy_exports(__name__, _EXPORTS)
+__getattr__, __all__ = lazy_exports(__name__, __file__)

@@ -10,30 +10,6 @@ from typing import TYPE_CHECKING
 
 from align.lazy import lazy_exports
 
-_EXPORTS = {
-    "FORMATS": "align.data.readers",
-    "CleaningConfig": "align.data.cleaning",
-    "CleaningStats": "align.data.cleaning",
-    "CorpusSource": "align.data.readers",
-    "ReadStats": "align.data.readers",
-    "SentencePair": "align.data.readers",
-    "build_pair_dataset": "align.data.corpus",
-    "clean_pairs": "align.data.cleaning",
-    "default_data_dir": "align.data.registry",
-    "detect_format": "align.data.readers",
-    "parse_language_pairs": "align.data.registry",
-    "read_delimited": "align.data.readers",
-    "read_hf_dataset": "align.data.readers",
-    "read_jsonl": "align.data.readers",
-    "read_moses": "align.data.readers",
-    "read_source": "align.data.readers",
-    "read_tmx": "align.data.readers",
-    "resolve_sources": "align.data.registry",
-    "split_train_dev": "align.data.corpus",
-    "word_length": "align.data.cleaning",
-}
-__all__ = sorted(_EXPORTS)
-
 if TYPE_CHECKING:
     from align.data.cleaning import CleaningConfig, CleaningStats, clean_pairs, word_length
     from align.data.corpus import build_pair_dataset, split_train_dev
@@ -52,4 +28,4 @@ if TYPE_CHECKING:
     )
     from align.data.registry import default_data_dir, parse_language_pairs, resolve_sources
 
-__getattr__ = lazy_exports(__name__, _EXPORTS)
+__getattr__, __all__ = lazy_exports(__name__, __file__)

@@ -10,19 +10,9 @@ from typing import TYPE_CHECKING
 
 from align.lazy import lazy_exports
 
-_EXPORTS = {
-    "DEFAULT_NPROBE": "align.index.settings",
-    "EXACT_UP_TO": "align.index.settings",
-    "choose_factory": "align.index.settings",
-    "IndexInfo": "align.index.vectors",
-    "VectorIndex": "align.index.vectors",
-    "check_embeddings": "align.index.vectors",
-}
-__all__ = sorted(_EXPORTS)
-
 if TYPE_CHECKING:
     from align.index.settings import DEFAULT_NPROBE, EXACT_UP_TO, choose_factory
     from align.index.vectors import IndexInfo, VectorIndex, check_embeddings
 
 
-__getattr__ = lazy_exports(__name__, _EXPORTS)
+__getattr__, __all__ = lazy_exports(__name__, __file__)

@@ -13,29 +13,6 @@ from typing import TYPE_CHECKING
 
 from align.lazy import lazy_exports
 
-_EXPORTS = {
-    "MARGINS": "align.mining.config",
-    "MODES": "align.mining.config",
-    "CandidateMode": "align.mining.config",
-    "MarginKind": "align.mining.config",
-    "MiningConfig": "align.mining.config",
-    "MinedPairs": "align.mining.margin",
-    "Neighbours": "align.mining.margin",
-    "margin": "align.mining.margin",
-    "mine": "align.mining.margin",
-    "mine_from_neighbours": "align.mining.margin",
-    "nearest": "align.mining.margin",
-    "Calibration": "align.mining.evaluation",
-    "PrecisionRecallCurve": "align.mining.evaluation",
-    "calibrate_threshold": "align.mining.evaluation",
-    "precision_recall_curve": "align.mining.evaluation",
-    "precision_recall_f1": "align.mining.evaluation",
-    "MiningReport": "align.mining.files",
-    "mine_files": "align.mining.files",
-    "read_gold": "align.mining.files",
-}
-__all__ = sorted(_EXPORTS)
-
 if TYPE_CHECKING:
     from align.mining.config import MARGINS, MODES, CandidateMode, MarginKind, MiningConfig
     from align.mining.evaluation import (
@@ -49,4 +26,4 @@ if TYPE_CHECKING:
     from align.mining.margin import MinedPairs, Neighbours, margin, mine, mine_from_neighbours, nearest
 
 
-__getattr__ = lazy_exports(__name__, _EXPORTS)
+__getattr__, __all__ = lazy_exports(__name__, __file__)

@@ -7,21 +7,6 @@ from typing import TYPE_CHECKING
 
 from align.lazy import lazy_exports
 
-_EXPORTS = {
-    "DistillConfig": "align.training.config",
-    "RunConfig": "align.training.config",
-    "TrainConfig": "align.training.config",
-    "distill": "align.training.distillation",
-    "CachedTranslationRankingLoss": "align.training.losses",
-    "DistillationLoss": "align.training.losses",
-    "TranslationRankingLoss": "align.training.losses",
-    "distillation_loss": "align.training.losses",
-    "translation_ranking_loss": "align.training.losses",
-    "TrainResult": "align.training.trainer",
-    "train": "align.training.trainer",
-}
-__all__ = sorted(_EXPORTS)
-
 if TYPE_CHECKING:
     from align.training.config import DistillConfig, RunConfig, TrainConfig
     from align.training.distillation import distill
@@ -34,4 +19,4 @@ if TYPE_CHECKING:
     )
     from align.training.trainer import TrainResult, train
 
-__getattr__ = lazy_exports(__name__, _EXPORTS)
+__getattr__, __all__ = lazy_exports(__name__, __file__)
