@@ -349,7 +349,6 @@ def _bench(make_task: Callable[[], Task], settings: BenchSettings) -> None:
 @bench_app.command("tatoeba")
 @config_options(settings=BenchSettings)
 def bench_tatoeba(
-    settings: BenchSettings,
     data: Annotated[
         Path | None,
         _directory(
@@ -358,8 +357,12 @@ def bench_tatoeba(
         ),
     ] = None,
     langs: Annotated[str, typer.Option(help="Comma-separated codes (cmn,deu,fra) or 'all'.")] = "cmn,deu,fra",
+    *,
+    settings: BenchSettings,
 ) -> None:
     """Tatoeba bitext retrieval: per language, accuracy xx→en and en→xx (nearest neighbour by cosine).
+
+    --plot draws each language's mean accuracy as bars, one colour per model.
 
     \b
     Example: align bench tatoeba --model models/en-zh --model sentence-transformers/LaBSE --data tatoeba/
@@ -372,14 +375,17 @@ def bench_tatoeba(
 @bench_app.command("bucc")
 @config_options(settings=BenchSettings, mining=MiningConfig, exclude={"threshold", "cache_dir", "use_cache"})
 def bench_bucc(
-    settings: BenchSettings,
     data: Annotated[Path, _directory("Directory in BUCC's layout: PAIR.SPLIT.LANG and PAIR.SPLIT.gold.")],
     pair: Annotated[str, typer.Option(help="Language pair as in the file names, e.g. de-en or en-zh.")],
     mining: MiningConfig,
     tune_split: Annotated[str, typer.Option(help="Split to calibrate the threshold on.")] = "training",
     test_split: Annotated[str, typer.Option(help="Split to report F1 on.")] = "test",
+    *,
+    settings: BenchSettings,
 ) -> None:
     """BUCC mining F1: threshold calibrated on one split, applied to another (oracle F1 beside it).
+
+    --plot draws the test split's precision/recall curve, one line per model.
 
     \b
     Example: align bench bucc --model models/de-en --data bucc2018/ --pair de-en --plot pr.png
@@ -419,7 +425,6 @@ def bench_build_bucc(
 @bench_app.command("retrieval")
 @config_options(settings=BenchSettings, exclude={"plot", "cache_dir", "use_cache"})
 def bench_retrieval(
-    settings: BenchSettings,
     data: Annotated[
         Path,
         _directory(
@@ -428,6 +433,8 @@ def bench_retrieval(
         ),
     ],
     langs: Annotated[str, typer.Option(help="Comma-separated languages, or 'all'.")] = "all",
+    *,
+    settings: BenchSettings,
 ) -> None:
     """Cross-lingual retrieval: recall@1/5/10, MRR and mAP@20 per query × document language, and pooled.
 

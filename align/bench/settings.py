@@ -25,10 +25,7 @@ class BenchSettings:
         parse=_models,
     )
     output: Path | None = setting(None, "Write the JSON report here.", flags=("--output", "-o"))
-    plot: Path | None = setting(
-        None,
-        "Write the task's figure here (PNG): Tatoeba's per-language bars, BUCC's precision/recall curve.",
-    )
+    plot: Path | None = setting(None, "Write the benchmark's figure here (PNG; the command says which).")
     cache_dir: Path | None = setting(
         None,
         "Where per-language results are kept, so an interrupted run resumes (default: ~/.cache/align/bench).",
