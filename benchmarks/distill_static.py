@@ -17,45 +17,47 @@ Writes benchmarks/results/distill_static.json.
 
 from __future__ import annotations
 
-import argparse
-import json
-import shutil
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-from encoder_figures import encode_rate, evaluate, markdown_table, rate_sample
+if not __package__:  # run as a file: make the `benchmarks` package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import argparse
+import shutil
+import tempfile
+import time
+from typing import Any
+
 from sentence_transformers import SentenceTransformer
 
-from align.bench.report import report_header, write_json
+from align.training import DistillConfig, distill
+from benchmarks.common import Report, script_arguments
+from benchmarks.encoder_figures import encode_rate, evaluate, markdown_table, rate_sample
+
+DEFAULT = "static student (align distill defaults)"
+ABLATION: dict[str, dict[str, Any]] = {  # --ablation: each student's changes to the DistillConfig defaults
+    "static student, teacher's tokenizer": {"student_tokenizer": "teacher"},
+    # a random start gets the from-scratch static learning rate, which suits it better
+    "static student, random start (lr 0.2)": {"initialise_from_teacher": False, "learning_rate": 0.2},
+}
 
 
-def distill_with_align(teacher: str, data: Path, output: Path, *extra: str) -> float:
-    """`align distill` as a user types it; returns its wall time in seconds."""
-    command = [
-        sys.executable, "-m", "align.cli", "distill",
-        "--teacher", teacher,
-        "--pairs", "en-zh",
-        "--data", str(data / "train/en-zh"),
-        "--output", str(output),
-        *extra,
-    ]  # fmt: skip
+def distill_with_align(teacher: str, data: Path, output: Path, **overrides: Any) -> tuple[float, dict]:
+    """`align distill --teacher TEACHER --pairs en-zh --data DATA/train/en-zh` with ``overrides``;
+    returns its wall time in seconds and its dev scores."""
     started = time.perf_counter()
-    subprocess.run(command, check=True)
-    return time.perf_counter() - started
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    result = distill(
+        DistillConfig(
+            teacher=teacher, pairs="en-zh", data=str(data / "train/en-zh"), output=str(output), **overrides
+        )
     )
+    return time.perf_counter() - started, result.dev_scores
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = script_arguments(__doc__, report="distill_static")
     parser.add_argument("--teacher", required=True, help="e.g. the model kept by benchmarks/finetune_e5.py")
-    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
-    parser.add_argument(
-        "--output", type=Path, default=Path(__file__).parent / "results" / "distill_static.json"
-    )
     parser.add_argument("--keep", type=Path, help="keep the default student here")
     parser.add_argument(
         "--ablation",
@@ -67,8 +69,12 @@ def main() -> None:
         action="store_true",
         help="also mine with the teacher (~4 min; benchmarks/finetune_e5.py reports it already)",
     )
-    args = parser.parse_args()
-    started = time.perf_counter()
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    report = Report("distill_static", args.data, args.output)
     teacher_sample = rate_sample(args.data, 2_000)
     student_sample = rate_sample(args.data, 50_000)
     rows: dict[str, dict] = {}
@@ -78,41 +84,31 @@ def main() -> None:
     )
     del teacher
     with tempfile.TemporaryDirectory() as work:
-        variants = {"static student (align distill defaults)": ()}
-        if args.ablation:
-            variants["static student, teacher's tokenizer"] = ("--student-tokenizer", "teacher")
-            # a random start gets the from-scratch static learning rate, which suits it better
-            variants["static student, random start (lr 0.2)"] = ("--no-init-from-teacher", "--lr", "0.2")
-        for name, extra in variants.items():
+        variants: dict[str, dict[str, Any]] = {DEFAULT: {}, **(ABLATION if args.ablation else {})}
+        for name, overrides in variants.items():
             path = Path(work) / name.split(" (")[0].replace(" ", "-").replace(",", "").replace("'", "")
-            seconds = distill_with_align(args.teacher, args.data, path, *extra)
+            seconds, dev_scores = distill_with_align(args.teacher, args.data, path, **overrides)
             student = SentenceTransformer(str(path), device="cpu")
             figures = evaluate(student, args.data, student_sample)
-            record = json.loads((path / "align_training.json").read_text(encoding="utf-8"))
             rows[name] = {
                 **figures,
                 "train_seconds": round(seconds),
                 "vocabulary": student[0].tokenizer.get_vocab_size(),
-                "dev_scores": record["dev_scores"],
+                "dev_scores": dev_scores,
                 # on the teacher's 2,000 sentences too, to compare like with like
                 "sentences_per_second_teacher_sample": encode_rate(student, teacher_sample),
             }
-            if args.keep and not extra:
+            if args.keep and not overrides:
                 shutil.rmtree(args.keep, ignore_errors=True)
                 shutil.copytree(path, args.keep)
     teacher_rate = rows["teacher (fine-tuned e5-small)"]["sentences_per_second"]
-    student_rate = rows["static student (align distill defaults)"]["sentences_per_second"]
+    student_rate = rows[DEFAULT]["sentences_per_second"]
     speed = {"teacher": teacher_rate, "student": student_rate, "ratio": round(student_rate / teacher_rate, 1)}
     table = markdown_table(rows)
     print(table)
     print(f"encoding: student {student_rate:,.0f} sentences/s, teacher {teacher_rate:,.0f}/s")
     settings = {"teacher": args.teacher, "ablation": args.ablation, "teacher_mining": args.teacher_mining}
-    report = report_header(
-        "distill_static", data=str(args.data), settings=settings, seconds=time.perf_counter() - started
-    )
-    report.update(models=rows, speed=speed, table=table)
-    write_json(report, args.output)
-    print(f"wrote {args.output}")
+    report.write(settings, models=rows, speed=speed, table=table)
 
 
 if __name__ == "__main__":

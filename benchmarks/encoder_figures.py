@@ -14,56 +14,47 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import numpy as np
-from mine_quality import DISTRACTORS, build_pool, lines, score_pool
-
+from align.bench.embedders import as_embedder
 from align.bench.tatoeba import retrieval_accuracy, score_tatoeba
-from align.encode import encode_texts
+from align.encode import Encoder, encode_texts
+from benchmarks.common import read_lines
+from benchmarks.pools import DISTRACTORS, EXACT_MINING, build_pool, dev_pairs, score_pool
 
 TATOEBA = ("cmn", "deu")
 FLORES = ("zho_Hans", "deu_Latn")
 
 
-def _both_ways(foreign: np.ndarray, english: np.ndarray) -> dict[str, float]:
-    xx2en = retrieval_accuracy(foreign, english)  # already in %
-    en2xx = retrieval_accuracy(english, foreign)
+def _both_ways(xx2en: float, en2xx: float) -> dict[str, float]:
+    """Accuracies (already in %) and their mean, rounded as the tables show them."""
     return {"xx2en": round(xx2en, 2), "en2xx": round(en2xx, 2), "mean": round((xx2en + en2xx) / 2, 2)}
 
 
-def tatoeba(model, data: Path) -> dict[str, dict[str, float]]:
+def tatoeba(model: Encoder, data: Path) -> dict[str, dict[str, float]]:
+    embed = as_embedder(model)
     scores = {}
     for language in TATOEBA:
-        score = score_tatoeba(model, data / "eval/tatoeba", language)
-        xx2en, en2xx = score.xx_to_en, score.en_to_xx
-        scores[language] = {
-            "xx2en": round(xx2en, 2),
-            "en2xx": round(en2xx, 2),
-            "mean": round((xx2en + en2xx) / 2, 2),
-        }
+        score = score_tatoeba(embed, data / "eval/tatoeba", language)
+        scores[language] = _both_ways(score.xx_to_en, score.en_to_xx)
     return scores
 
 
-def flores(model, data: Path) -> dict[str, dict[str, float]]:
-    english = encode_texts(model, lines(data / "eval/flores200-dev/dev.eng_Latn"))
-    return {
-        language: _both_ways(encode_texts(model, lines(data / f"eval/flores200-dev/dev.{language}")), english)
-        for language in FLORES
-    }
-
-
-def mining(model, data: Path, seed: int = 1) -> dict[str, float]:
-    gold_pairs = []
-    for name in ("captions", "microblog"):
-        gold_pairs += zip(
-            lines(data / f"dev/en-zh/{name}.en-zh.en"),
-            lines(data / f"dev/en-zh/{name}.en-zh.zh"),
-            strict=True,
+def flores(model: Encoder, data: Path) -> dict[str, dict[str, float]]:
+    english = encode_texts(model, read_lines(data / "eval/flores200-dev/dev.eng_Latn"))
+    scores = {}
+    for language in FLORES:
+        foreign = encode_texts(model, read_lines(data / f"eval/flores200-dev/dev.{language}"))
+        scores[language] = _both_ways(
+            retrieval_accuracy(foreign, english), retrieval_accuracy(english, foreign)
         )
-    english, chinese, gold = build_pool(data, gold_pairs, DISTRACTORS, seed)
+    return scores
+
+
+def mining(model: Encoder, data: Path, seed: int = 1) -> dict[str, float]:
+    pool = build_pool(data, [pair for pairs in dev_pairs(data).values() for pair in pairs], DISTRACTORS, seed)
     started = time.perf_counter()
-    source, target = encode_texts(model, english), encode_texts(model, chinese)
+    source, target = encode_texts(model, pool.source_texts), encode_texts(model, pool.target_texts)
     encode_seconds = time.perf_counter() - started
-    result = score_pool(source, target, gold, k=4, kind="ratio", mode="max", factory="Flat")
+    result = score_pool(source, target, pool.gold, EXACT_MINING)
     return {
         "f1": round(result["f1"], 2),  # calibrate_threshold reports %
         "precision": round(result["precision"], 2),
@@ -73,7 +64,7 @@ def mining(model, data: Path, seed: int = 1) -> dict[str, float]:
     }
 
 
-def encode_rate(model, sentences: list[str]) -> float:
+def encode_rate(model: Encoder, sentences: list[str]) -> float:
     """Sentences per second at the model's default batch size, after a warm-up."""
     encode_texts(model, sentences[:4096])
     started = time.perf_counter()
@@ -85,12 +76,12 @@ def rate_sample(data: Path, size: int) -> list[str]:
     """Both sides of the first Tatoeba cmn-eng and deu-eng pairs: short everyday sentences."""
     sentences: list[str] = []
     for language in TATOEBA:
-        sentences += lines(data / f"eval/tatoeba/tatoeba.{language}-eng.{language}")
-        sentences += lines(data / f"eval/tatoeba/tatoeba.{language}-eng.eng")
+        sentences += read_lines(data / f"eval/tatoeba/tatoeba.{language}-eng.{language}")
+        sentences += read_lines(data / f"eval/tatoeba/tatoeba.{language}-eng.eng")
     return (sentences * (size // len(sentences) + 1))[:size]
 
 
-def evaluate(model, data: Path, rate_sentences: list[str], with_mining: bool = True) -> dict:
+def evaluate(model: Encoder, data: Path, rate_sentences: list[str], with_mining: bool = True) -> dict:
     started = time.perf_counter()
     figures = {"tatoeba": tatoeba(model, data), "flores": flores(model, data)}
     if with_mining:

@@ -22,34 +22,33 @@ benchmarks/distill_static.py).
 
 from __future__ import annotations
 
-import argparse
-import json
-import random
-import shutil
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-from datasets import Dataset
-from encoder_figures import evaluate, lines, markdown_table, rate_sample
-from sentence_transformers import (
-    SentenceTransformer,
-    SentenceTransformerTrainer,
-    SentenceTransformerTrainingArguments,
-)
-from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+if not __package__:  # run as a file: make the `benchmarks` package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from align.bench.report import report_header, write_json
+import argparse
+import random
+import shutil
+import tempfile
+import time
+
+from datasets import Dataset
+from sentence_transformers import SentenceTransformer
+
+from align.training import TrainConfig, train
+from benchmarks.common import Report, read_lines, script_arguments
+from benchmarks.encoder_figures import evaluate, markdown_table, rate_sample
+from benchmarks.plain_recipe import train_plain
 
 PLAIN_PAIRS = 16_000
 
 
 def train_plain_recipe(model_path: str, data: Path, output: Path, seed: int) -> SentenceTransformer:
     """The baseline: sentence-transformers as documented, with the cheap CPU settings."""
-    english = lines(data / "train/en-zh/mixed.en-zh.en")
-    chinese = lines(data / "train/en-zh/mixed.en-zh.zh")
+    english = read_lines(data / "train/en-zh/mixed.en-zh.en")
+    chinese = read_lines(data / "train/en-zh/mixed.en-zh.zh")
     rows = random.Random(seed).sample(range(len(english)), PLAIN_PAIRS)
     dataset = Dataset.from_dict(
         {"anchor": [english[i] for i in rows], "positive": [chinese[i] for i in rows]}
@@ -58,57 +57,60 @@ def train_plain_recipe(model_path: str, data: Path, output: Path, seed: int) -> 
     model.max_seq_length = 64
     model.default_prompt_name = "query"
     model[0].auto_model.get_input_embeddings().weight.requires_grad_(False)
-    loss = MultipleNegativesRankingLoss(
-        model, scale=20.0, directions=("query_to_doc", "doc_to_query"), partition_mode="per_direction"
-    )
-    arguments = SentenceTransformerTrainingArguments(
-        output_dir=str(output / "checkpoints"),
-        num_train_epochs=1,
-        per_device_train_batch_size=64,
+    train_plain(
+        model,
+        dataset,
+        output,
+        epochs=1,
+        batch_size=64,
         learning_rate=2e-5,
-        warmup_ratio=0.1,
-        prompts=model.prompts["query"],
-        save_strategy="no",
         logging_steps=50,
-        report_to="none",
         seed=seed,
-        disable_tqdm=True,
+        prompts=model.prompts["query"],
     )
-    SentenceTransformerTrainer(model=model, args=arguments, train_dataset=dataset, loss=loss).train()
     return model
 
 
-def train_with_align(model_path: str, data: Path, output: Path) -> None:
+def train_with_align(model_path: str, data: Path, output: Path) -> dict:
+    """`align train --pairs en-zh --data DATA/train/en-zh --model E5 --watch CAPTIONS`: defaults only.
+
+    Returns what the report keeps of the run: the model itself is scored as saved to ``output``,
+    not held in memory while the plain recipe trains."""
     captions = data / "train/en-de/captions.en-de"
-    command = [
-        sys.executable, "-m", "align.cli", "train",
-        "--pairs", "en-zh",
-        "--data", str(data / "train/en-zh"),
-        "--model", model_path,
-        "--watch", f"{captions}.de,{captions}.en",
-        "--output", str(output),
-    ]  # fmt: skip
-    subprocess.run(command, check=True)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    result = train(
+        TrainConfig(
+            pairs="en-zh",
+            data=str(data / "train/en-zh"),
+            model=model_path,
+            watch=(f"{captions}.de,{captions}.en",),
+            output=str(output),
+        )
     )
+    return {
+        "train_pairs": result.train_pairs,
+        "dev_scores": result.dev_scores,
+        "watch_scores": result.watch_scores,
+    }
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = script_arguments(__doc__, report="finetune_e5")
     parser.add_argument("--model", required=True, help="multilingual-e5-small (see ../shared/MODELS.md)")
-    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
     parser.add_argument("--keep", type=Path, help="keep align's fine-tuned model here")
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--output", type=Path, default=Path(__file__).parent / "results" / "finetune_e5.json")
-    args = parser.parse_args()
-    started = time.perf_counter()
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    report = Report("finetune_e5", args.data, args.output)
     sample = rate_sample(args.data, 2_000)
     rows: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as work:
         work_dir = Path(work)
         tuned_path = work_dir / "align"
         began = time.perf_counter()
-        train_with_align(args.model, args.data, tuned_path)
+        record = train_with_align(args.model, args.data, tuned_path)
         align_seconds = time.perf_counter() - began
 
         began = time.perf_counter()
@@ -124,13 +126,10 @@ def main() -> None:
         }
         del plain
         tuned = SentenceTransformer(str(tuned_path), device="cpu")
-        record = json.loads((tuned_path / "align_training.json").read_text(encoding="utf-8"))
         rows["align train defaults"] = {
             **evaluate(tuned, args.data, sample),
             "train_seconds": round(align_seconds),
-            "train_pairs": record["train_pairs"],
-            "dev_scores": record["dev_scores"],
-            "watch_scores": record["watch_scores"],
+            **record,
         }
         if args.keep:
             if args.keep.exists():
@@ -140,12 +139,7 @@ def main() -> None:
     table = markdown_table(rows)
     print(table)
     settings = {"model": args.model, "seed": args.seed, "plain_pairs": PLAIN_PAIRS}
-    report = report_header(
-        "finetune_e5", data=str(args.data), settings=settings, seconds=time.perf_counter() - started
-    )
-    report.update(models=rows, table=table)
-    write_json(report, args.output)
-    print(f"wrote {args.output}")
+    report.write(settings, models=rows, table=table)
 
 
 if __name__ == "__main__":

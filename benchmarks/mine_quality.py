@@ -2,7 +2,7 @@
 
 The 2,250 gold pairs of dev/en-zh (captions + microblog) are hidden among 20,000 Chinese lines
 from train/en-zh and 20,000 English lines from train/en-de, none with its translation on the other
-side (see `build_pool`). Both sides are shuffled; `align mine` must find the gold pairs.
+side (see `benchmarks.pools.build_pool`). Both sides are shuffled; mining must find the gold pairs.
 
 Reported: precision, recall and F1 at the threshold calibrated on all gold pairs (the issue's bar),
 and, so that the threshold is judged on pairs it was not tuned on, two-fold: the threshold
@@ -17,169 +17,105 @@ Writes benchmarks/results/mine_quality.json.
 
 from __future__ import annotations
 
-import argparse
-import random
-import re
-import subprocess
 import sys
+from pathlib import Path
+
+if not __package__:  # run as a file: make the `benchmarks` package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import argparse
 import tempfile
 import time
-from pathlib import Path
+from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
-from align.bench.report import report_header, write_json
+from align.bench.bucc import BuccSplit, evaluate_bucc
+from align.bench.embedders import Embedder, as_embedder
 from align.encode import encode_texts, load_encoder
-from align.mining import calibrate_threshold, mine, precision_recall_f1
-
-DISTRACTORS = 20_000
-
-
-def lines(path: Path) -> list[str]:
-    return path.read_text(encoding="utf-8").splitlines()
+from align.training import TrainConfig, train
+from benchmarks.common import Report, script_arguments
+from benchmarks.pools import DISTRACTORS, EXACT_MINING, build_pool, dev_pairs, score_pool
 
 
-def comparable(text: str) -> str:
-    """Lower case, without punctuation or extra spaces: how two copies of one caption are matched."""
-    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+class EmbedOnce:
+    """An embedder that embeds each list of texts once: the two-fold check embeds each pool as the
+    tuning split, then again as the test split."""
+
+    def __init__(self, embed: Embedder) -> None:
+        self.embed = embed
+        self.name = embed.name
+        self._embedded: dict[tuple[str, ...], np.ndarray] = {}
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        key = tuple(texts)
+        if key not in self._embedded:
+            self._embedded[key] = self.embed(texts)
+        return self._embedded[key]
+
+    def fingerprint(self) -> str:
+        return self.embed.fingerprint()
 
 
-def build_pool(
-    data: Path, gold_pairs: list[tuple[str, str]], distractors: int, seed: int
-) -> tuple[list[str], list[str], set[tuple[int, int]]]:
-    """English and Chinese sides with the gold pairs hidden among distractors; gold as row pairs.
-
-    No distractor may have its translation on the other side, or mining it would count as a false
-    positive. Some 3AM captions in train/en-zh translate Multi30k captions in train/en-de (65 such
-    pairs landed in the 20k + 20k pool before this was checked), so a Chinese line is a distractor
-    only if none of its English translations in train/en-zh is on the English side, and an English
-    distractor must differ from every gold English sentence in more than case and punctuation.
-    """
-    rng = random.Random(seed)
-    gold_chinese = {zh for _, zh in gold_pairs}
-    gold_english = {comparable(en) for en, _ in gold_pairs}
-    english_pool = sorted(
-        text
-        for text in set(lines(data / "train/en-de/captions.en-de.en"))
-        if comparable(text) not in gold_english
-    )
-    english = [en for en, _ in gold_pairs] + rng.sample(english_pool, distractors)
-    english_side = {comparable(text) for text in english}
-    corpus_english = lines(data / "train/en-zh/mixed.en-zh.en")
-    corpus_chinese = lines(data / "train/en-zh/mixed.en-zh.zh")
-    translated = {
-        zh for en, zh in zip(corpus_english, corpus_chinese, strict=True) if comparable(en) in english_side
-    }
-    chinese_pool = sorted(set(corpus_chinese) - gold_chinese - translated)
-    chinese = [zh for _, zh in gold_pairs] + rng.sample(chinese_pool, distractors)
-    english_order, chinese_order = list(range(len(english))), list(range(len(chinese)))
-    rng.shuffle(english_order)
-    rng.shuffle(chinese_order)
-    english_row = {old: new for new, old in enumerate(english_order)}
-    chinese_row = {old: new for new, old in enumerate(chinese_order)}
-    gold = {(english_row[i], chinese_row[i]) for i in range(len(gold_pairs))}
-    return [english[i] for i in english_order], [chinese[i] for i in chinese_order], gold
+def mode_rows(source: np.ndarray, target: np.ndarray, gold: set[tuple[int, int]]) -> list[dict]:
+    """F1 at the calibrated threshold for each candidate mode and margin (k = 4, exact search)."""
+    rows = []
+    for mode in ("max", "intersect", "forward"):
+        for margin in ("ratio", "absolute"):
+            config = replace(EXACT_MINING, margin=margin, mode=mode)
+            rows.append({"mode": mode, "margin": margin, **score_pool(source, target, gold, config)})
+    return rows
 
 
-def score_pool(source: np.ndarray, target: np.ndarray, gold: set[tuple[int, int]], **options) -> dict:
-    started = time.perf_counter()
-    pairs = mine(source, target, **options)
-    calibration = calibrate_threshold(pairs, gold)
-    return {
-        "threshold": calibration.threshold,
-        "precision": calibration.precision,
-        "recall": calibration.recall,
-        "f1": calibration.f1,
-        "mine_seconds": round(time.perf_counter() - started, 2),
-        "pairs": pairs,
-    }
+def two_fold(embed: Embedder, pools: dict[str, BuccSplit]) -> dict[str, dict[str, float]]:
+    """Each pool's calibrated threshold applied to the other (max mode, ratio margin, k = 4, exact)."""
+    embed = EmbedOnce(embed)
+    results = {}
+    for tune, test in (("captions", "microblog"), ("microblog", "captions")):
+        result = evaluate_bucc(embed, pools[tune], pools[test], EXACT_MINING)
+        results[f"{tune}->{test}"] = {
+            "threshold": result.threshold,
+            "precision": result.precision,
+            "recall": result.recall,
+            "f1": result.f1,
+        }
+    return results
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = script_arguments(__doc__, report="mine_quality")
     parser.add_argument("--model", help="an en-zh model; default: train one with `align train` defaults")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument(
-        "--output", type=Path, default=Path(__file__).parent / "results" / "mine_quality.json"
-    )
-    args = parser.parse_args()
-    run_started = time.perf_counter()
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    report = Report("mine_quality", args.data, args.output)
 
     with tempfile.TemporaryDirectory() as work:
         model_path = args.model
         if model_path is None:
             model_path = str(Path(work) / "model")
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "align.cli",
-                    "train",
-                    "--pairs",
-                    "en-zh",
-                    "--data",
-                    str(args.data / "train/en-zh"),
-                    "--output",
-                    model_path,
-                ],
-                check=True,
-            )
+            train(TrainConfig(pairs="en-zh", data=str(args.data / "train/en-zh"), output=model_path))
         model = load_encoder(model_path)
 
-        folds = {
-            name: list(
-                zip(
-                    lines(args.data / f"dev/en-zh/{name}.en-zh.en"),
-                    lines(args.data / f"dev/en-zh/{name}.en-zh.zh"),
-                    strict=True,
-                )
-            )
-            for name in ("captions", "microblog")
-        }
-        english, chinese, gold = build_pool(
-            args.data, folds["captions"] + folds["microblog"], DISTRACTORS, args.seed
-        )
+        folds = dev_pairs(args.data)
+        pool = build_pool(args.data, folds["captions"] + folds["microblog"], DISTRACTORS, args.seed)
         started = time.perf_counter()
-        source, target = encode_texts(model, english), encode_texts(model, chinese)
+        source, target = encode_texts(model, pool.source_texts), encode_texts(model, pool.target_texts)
         encode_seconds = time.perf_counter() - started
-
-        rows = []
-        for mode in ("max", "intersect", "forward"):
-            for kind in ("ratio", "absolute"):
-                result = score_pool(source, target, gold, k=4, kind=kind, mode=mode, factory="Flat")
-                rows.append(
-                    {
-                        "mode": mode,
-                        "margin": kind,
-                        **{key: value for key, value in result.items() if key != "pairs"},
-                    }
-                )
-
-        two_fold = {}
-        half = DISTRACTORS // 2
+        rows = mode_rows(source, target, pool.gold)
         pools = {
-            name: build_pool(args.data, pairs, half, args.seed + index)
+            name: build_pool(args.data, pairs, DISTRACTORS // 2, args.seed + index)
             for index, (name, pairs) in enumerate(folds.items())
         }
-        mined = {
-            name: mine(encode_texts(model, en), encode_texts(model, zh), k=4, factory="Flat")
-            for name, (en, zh, _) in pools.items()
-        }
-        for tune, test in (("captions", "microblog"), ("microblog", "captions")):
-            threshold = calibrate_threshold(mined[tune], pools[tune][2]).threshold
-            precision, recall, f1 = precision_recall_f1(mined[test].above(threshold), pools[test][2])
-            two_fold[f"{tune}->{test}"] = {
-                "threshold": threshold,
-                "precision": precision,
-                "recall": recall,
-                "f1": f1,
-            }
+        folded = two_fold(as_embedder(model), pools)
 
+    english, chinese = len(pool.source_texts), len(pool.target_texts)
     print(
-        f"\nPool: {len(english):,} English × {len(chinese):,} Chinese sentences, {len(gold):,} gold pairs; "
+        f"\nPool: {english:,} English × {chinese:,} Chinese sentences, {len(pool.gold):,} gold pairs; "
         f"encoded in {encode_seconds:.1f} s"
     )
     print("\n| mode | margin | threshold | precision | recall | F1 | mining time |")
@@ -191,23 +127,18 @@ def main() -> None:
         )
     print("\nThreshold tuned on one dev set, applied to the other (each pool: gold + 10k + 10k distractors):")
     print("\n| tuned on → tested on | threshold | precision | recall | F1 |\n|---|---|---|---|---|")
-    for name, result in two_fold.items():
+    for name, result in folded.items():
         print(
             f"| {name} | {result['threshold']:.4f} | {result['precision']:.1f} | {result['recall']:.1f} | "
             f"{result['f1']:.1f} |"
         )
-    settings = {"model": args.model or "align train defaults (en-zh)", "seed": args.seed}
-    report = report_header(
-        "mine_quality", data=str(args.data), settings=settings, seconds=time.perf_counter() - run_started
-    )
-    report.update(
-        pool={"english": len(english), "chinese": len(chinese), "gold": len(gold)},
+    report.write(
+        {"model": args.model or "align train defaults (en-zh)", "seed": args.seed},
+        pool={"english": english, "chinese": chinese, "gold": len(pool.gold)},
         encode_seconds=round(encode_seconds, 1),
         rows=rows,
-        two_fold=two_fold,
+        two_fold=folded,
     )
-    write_json(report, args.output)
-    print(f"\nwrote {args.output}")
 
 
 if __name__ == "__main__":

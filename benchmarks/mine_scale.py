@@ -1,9 +1,9 @@
 """Benchmark: mining at scale, and how much the approximate index loses against exact search.
 
-Real sentences are scarce here, so large pools are built by joining random pairs of real ones:
-a "parallel" item is (en_a + " " + en_b, zh_a + zh_b) from two en-zh training pairs; the rest of
-each side joins random English (all training corpora) or random Chinese lines. 10 % of the items
-are parallel; both sides are shuffled.
+Real sentences are scarce here, so large pools are built by joining random pairs of real ones
+(`benchmarks.pools.joined_pool`): a "parallel" item is (en_a + " " + en_b, zh_a + zh_b) from two
+en-zh training pairs; the rest of each side joins random English (all training corpora) or random
+Chinese lines. 10 % of the items are parallel; both sides are shuffled.
 
 1. Recall on a 100k × 100k pool: pairs mined with exact search (Flat) above the threshold that
    maximises F1 on the known parallel items, against the pairs mined with the default
@@ -18,51 +18,25 @@ Writes benchmarks/results/mine_scale.json.
 
 from __future__ import annotations
 
-import argparse
-import random
-import resource
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-from align.bench.report import report_header, write_json
+if not __package__:  # run as a file: make the `benchmarks` package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import argparse
+import resource
+import tempfile
+import time
+
 from align.encode import encode_texts, load_encoder
-from align.mining import calibrate_threshold, mine
+from align.mining import MinedPairs, MiningConfig, calibrate_threshold, mine
+from benchmarks.common import Report, run_align, script_arguments, write_lines
+from benchmarks.pools import EXACT_MINING, joined_pool
 
 
-def lines(path: Path) -> list[str]:
-    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def joined_pool(
-    data: Path, size: int, seed: int, parallel_fraction: float = 0.1
-) -> tuple[list[str], list[str], set[tuple[int, int]]]:
-    rng = random.Random(seed)
-    english_zh = (data / "train/en-zh/mixed.en-zh.en").read_text(encoding="utf-8").splitlines()
-    chinese = (data / "train/en-zh/mixed.en-zh.zh").read_text(encoding="utf-8").splitlines()
-    english_all = (
-        english_zh
-        + lines(data / "train/en-de/captions.en-de.en")
-        + lines(data / "train/en-fr/captions.en-fr.en")
-    )
-    parallel = int(size * parallel_fraction)
-    source, target = [], []
-    for _ in range(parallel):
-        a, b = rng.randrange(len(chinese)), rng.randrange(len(chinese))
-        source.append(f"{english_zh[a]} {english_zh[b]}")
-        target.append(f"{chinese[a]}{chinese[b]}")
-    for _ in range(size - parallel):
-        source.append(f"{rng.choice(english_all)} {rng.choice(english_all)}")
-        target.append(f"{rng.choice(chinese)}{rng.choice(chinese)}")
-    source_order, target_order = list(range(size)), list(range(size))
-    rng.shuffle(source_order)
-    rng.shuffle(target_order)
-    source_row = {old: new for new, old in enumerate(source_order)}
-    target_row = {old: new for new, old in enumerate(target_order)}
-    gold = {(source_row[i], target_row[i]) for i in range(parallel)}
-    return [source[i] for i in source_order], [target[i] for i in target_order], gold
+def _pair_set(pairs: MinedPairs) -> set[tuple[int, int]]:
+    return set(zip(pairs.source_ids.tolist(), pairs.target_ids.tolist(), strict=True))
 
 
 def recall_against_exact(model_path: str, data: Path, size: int, nprobes: list[int]) -> dict:
@@ -70,11 +44,10 @@ def recall_against_exact(model_path: str, data: Path, size: int, nprobes: list[i
     source_texts, target_texts, gold = joined_pool(data, size, seed=11)
     source, target = encode_texts(model, source_texts), encode_texts(model, target_texts)
     started = time.perf_counter()
-    exact = mine(source, target, factory="Flat")
+    exact = mine(source, target, EXACT_MINING)
     exact_seconds = time.perf_counter() - started
     calibration = calibrate_threshold(exact, gold)
-    exact_pairs = exact.above(calibration.threshold)
-    exact_set = set(zip(exact_pairs.source_ids.tolist(), exact_pairs.target_ids.tolist(), strict=True))
+    exact_set = _pair_set(exact.above(calibration.threshold))
     result = {
         "size": size,
         "threshold": calibration.threshold,
@@ -85,10 +58,9 @@ def recall_against_exact(model_path: str, data: Path, size: int, nprobes: list[i
     }
     for nprobe in nprobes:
         started = time.perf_counter()
-        approximate = mine(source, target, nprobe=nprobe)
+        approximate = mine(source, target, MiningConfig(nprobe=nprobe))
         seconds = time.perf_counter() - started
-        above = approximate.above(calibration.threshold)
-        found = set(zip(above.source_ids.tolist(), above.target_ids.tolist(), strict=True))
+        found = _pair_set(approximate.above(calibration.threshold))
         # Missed neighbours lower the neighbourhood means and so raise ratio margins: judged at the
         # exact threshold an approximate run keeps more pairs, so also give F1 at its own threshold.
         own = calibrate_threshold(approximate, gold)
@@ -107,31 +79,19 @@ def recall_against_exact(model_path: str, data: Path, size: int, nprobes: list[i
 
 def end_to_end(model_path: str, data: Path, size: int, threshold: float, work: Path) -> dict:
     source, target, gold = joined_pool(data, size, seed=12)
-    (work / "src.txt").write_text("\n".join(source) + "\n", encoding="utf-8")
-    (work / "tgt.txt").write_text("\n".join(target) + "\n", encoding="utf-8")
+    write_lines(work / "src.txt", source)
+    write_lines(work / "tgt.txt", target)
     del source, target
-    command = [
-        sys.executable,
-        "-m",
-        "align.cli",
+    run = run_align(
         "mine",
-        "--model",
-        model_path,
-        "--src",
-        str(work / "src.txt"),
-        "--tgt",
-        str(work / "tgt.txt"),
-        "--output",
-        str(work / "pairs.tsv"),
-        "--threshold",
-        str(threshold),
+        "--model", model_path,
+        "--src", work / "src.txt",
+        "--tgt", work / "tgt.txt",
+        "--output", work / "pairs.tsv",
+        "--threshold", str(threshold),
         "--line-numbers",
-    ]
-    started = time.perf_counter()
-    completed = subprocess.run(command, capture_output=True, text=True)
-    seconds = time.perf_counter() - started
-    if completed.returncode != 0:
-        sys.exit(f"align mine failed:\n{completed.stderr[-4000:]}")
+        show_output=False,
+    )  # fmt: skip
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     found = set()
     with open(work / "pairs.tsv", encoding="utf-8") as handle:
@@ -141,28 +101,28 @@ def end_to_end(model_path: str, data: Path, size: int, threshold: float, work: P
     correct = len(found & gold)
     return {
         "size": size,
-        "wall_seconds": round(seconds, 1),
+        "wall_seconds": round(run.seconds, 1),
         "peak_memory_gb": round(peak_kib / 1024**2, 2),
         "mined": len(found),
         "precision": 100 * correct / max(1, len(found)),
         "recall": 100 * correct / len(gold),
-        "output": completed.stdout.strip(),
+        "output": run.stdout.strip(),
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = script_arguments(__doc__, report="mine_scale")
     parser.add_argument("--model", required=True, help="an en-zh model from `align train`")
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--sample", type=int, default=100_000)
     parser.add_argument("--nprobe", default="8,16,32")
     parser.add_argument("--skip-end-to-end", action="store_true", help="only the recall check on --sample")
-    parser.add_argument("--output", type=Path, default=Path(__file__).parent / "results" / "mine_scale.json")
-    args = parser.parse_args()
-    run_started = time.perf_counter()
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    report = Report("mine_scale", args.data, args.output)
 
     recall = recall_against_exact(
         args.model, args.data, args.sample, [int(n) for n in args.nprobe.split(",")]
@@ -191,12 +151,7 @@ def main() -> None:
         f"precision {scale['precision']:.1f} %, recall {scale['recall']:.1f} % of the parallel items"
     )
     settings = {"model": args.model, "size": args.size, "sample": args.sample, "nprobe": args.nprobe}
-    report = report_header(
-        "mine_scale", data=str(args.data), settings=settings, seconds=time.perf_counter() - run_started
-    )
-    report.update(recall=recall, scale=scale)
-    write_json(report, args.output)
-    print(f"wrote {args.output}")
+    report.write(settings, recall=recall, scale=scale)
 
 
 if __name__ == "__main__":

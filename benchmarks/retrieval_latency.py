@@ -11,43 +11,41 @@ Writes benchmarks/results/retrieval_latency.json.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+if not __package__:  # run as a file: make the `benchmarks` package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import argparse
 import random
 import time
-from pathlib import Path
 
 import numpy as np
 
-from align.bench.report import report_header, write_json
 from align.retriever import Retriever
+from benchmarks.common import Report, read_lines, script_arguments
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
-    parser.add_argument("--model", required=True, help="an en-zh model from `align train`")
-    parser.add_argument("--documents", type=int, default=1_000_000)
-    parser.add_argument("--queries", type=int, default=1_000)
-    parser.add_argument(
-        "--output", type=Path, default=Path(__file__).parent / "results" / "retrieval_latency.json"
-    )
-    args = parser.parse_args()
-    run_started = time.perf_counter()
-
+def joined_documents(data: Path, documents: int, queries: int) -> tuple[list[str], list[str], list[str]]:
+    """Chinese documents of two joined lines; English queries for every (documents / queries)-th
+    one, with the id of the document each should find."""
     rng = random.Random(3)
-    english = (args.data / "train/en-zh/mixed.en-zh.en").read_text(encoding="utf-8").splitlines()
-    chinese = (args.data / "train/en-zh/mixed.en-zh.zh").read_text(encoding="utf-8").splitlines()
-    documents, queries, answers = [], [], []
-    for index in range(args.documents):
+    english = read_lines(data / "train/en-zh/mixed.en-zh.en")
+    chinese = read_lines(data / "train/en-zh/mixed.en-zh.zh")
+    texts, questions, answers = [], [], []
+    for index in range(documents):
         a, b = rng.randrange(len(chinese)), rng.randrange(len(chinese))
-        documents.append(chinese[a] + chinese[b])
-        if index % (args.documents // args.queries) == 0 and len(queries) < args.queries:
-            queries.append(f"{english[a]} {english[b]}")
+        texts.append(chinese[a] + chinese[b])
+        if index % (documents // queries) == 0 and len(questions) < queries:
+            questions.append(f"{english[a]} {english[b]}")
             answers.append(str(index))
+    return texts, questions, answers
 
-    retriever = Retriever(args.model)
+
+def measure(model: str, documents: list[str], queries: list[str], answers: list[str]) -> dict:
+    """Build time (encoding included), then each query alone: latency percentiles and recall@1."""
+    retriever = Retriever(model)
     started = time.perf_counter()
     retriever.add(documents)
     index = retriever.build()
@@ -59,25 +57,34 @@ def main() -> None:
         hits = retriever.search(query, k=10)
         latencies.append(1000 * (time.perf_counter() - started))
         correct += hits[0].id == answer
-    settings = {"model": args.model, "documents": args.documents, "queries": args.queries}
-    report = report_header(
-        "retrieval_latency", data=str(args.data), settings=settings, seconds=time.perf_counter() - run_started
-    )
-    report.update(
-        queries=len(queries),
-        index=index.info.factory,
-        build_seconds=round(build_seconds, 1),
-        latency_ms_median=round(float(np.median(latencies)), 2),
-        latency_ms_p99=round(float(np.percentile(latencies, 99)), 2),
-        recall_at_1=100 * correct / len(queries),
-    )
+    return {
+        "queries": len(queries),
+        "index": index.info.factory,
+        "build_seconds": round(build_seconds, 1),
+        "latency_ms_median": round(float(np.median(latencies)), 2),
+        "latency_ms_p99": round(float(np.percentile(latencies, 99)), 2),
+        "recall_at_1": 100 * correct / len(queries),
+    }
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = script_arguments(__doc__, report="retrieval_latency")
+    parser.add_argument("--model", required=True, help="an en-zh model from `align train`")
+    parser.add_argument("--documents", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=1_000)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    report = Report("retrieval_latency", args.data, args.output)
+    figures = measure(args.model, *joined_documents(args.data, args.documents, args.queries))
     print(
-        f"\n{args.documents:,} documents indexed ({report['index']}) in {report['build_seconds']} s "
-        f"(encoding included); one query at a time, k=10: median {report['latency_ms_median']} ms, "
-        f"p99 {report['latency_ms_p99']} ms; recall@1 {report['recall_at_1']:.1f} %"
+        f"\n{args.documents:,} documents indexed ({figures['index']}) in {figures['build_seconds']} s "
+        f"(encoding included); one query at a time, k=10: median {figures['latency_ms_median']} ms, "
+        f"p99 {figures['latency_ms_p99']} ms; recall@1 {figures['recall_at_1']:.1f} %"
     )
-    write_json(report, args.output)
-    print(f"wrote {args.output}")
+    report.write({"model": args.model, "documents": args.documents, "queries": args.queries}, **figures)
 
 
 if __name__ == "__main__":

@@ -8,55 +8,44 @@ zh and en), prints both tables and writes their JSON reports and the plot to ben
 
 from __future__ import annotations
 
-import argparse
-import subprocess
 import sys
 from pathlib import Path
 
+if not __package__:  # run as a file: make the `benchmarks` package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+import argparse
+
+from benchmarks.common import RESULTS, run_align, script_arguments
+
+# align bench TASK: (its data under --data, languages, the report's name)
+BENCHES = {
+    "tatoeba": ("eval/tatoeba", "cmn,deu,fra", "side_by_side_tatoeba"),
+    "retrieval": ("eval/xquad-r", "zh,en", "side_by_side_xquad_r"),
+}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = script_arguments(__doc__)
     parser.add_argument("--model", action="append", required=True)
-    parser.add_argument("--output-dir", type=Path, default=Path(__file__).parent / "results")
-    args = parser.parse_args()
+    parser.add_argument("--output-dir", type=Path, default=RESULTS)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
     args.output_dir.mkdir(parents=True, exist_ok=True)
     models = [part for model in args.model for part in ("--model", model)]
-    align = [sys.executable, "-m", "align.cli", "bench"]
-    subprocess.run(
-        [
-            *align,
-            "tatoeba",
-            *models,
-            "--data",
-            str(args.data / "eval/tatoeba"),
-            "--langs",
-            "cmn,deu,fra",
-            "--output",
-            str(args.output_dir / "side_by_side_tatoeba.json"),
-            "--plot",
-            str(args.output_dir / "side_by_side_tatoeba.png"),
+    for task, (data, languages, name) in BENCHES.items():
+        plot = ("--plot", args.output_dir / f"{name}.png") if task == "tatoeba" else ()
+        run_align(
+            "bench", task, *models,
+            "--data", args.data / data,
+            "--langs", languages,
+            "--output", args.output_dir / f"{name}.json",
+            *plot,
             "--force",
-        ],
-        check=True,
-    )
-    subprocess.run(
-        [
-            *align,
-            "retrieval",
-            *models,
-            "--data",
-            str(args.data / "eval/xquad-r"),
-            "--langs",
-            "zh,en",
-            "--output",
-            str(args.output_dir / "side_by_side_xquad_r.json"),
-            "--force",
-        ],
-        check=True,
-    )
+        )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -10,14 +10,20 @@ Writes benchmarks/results/static_ablation.json.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+if not __package__:  # run as a file: make the `benchmarks` package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import argparse
 import tempfile
 import time
-from pathlib import Path
 
-from align.bench.report import report_header, write_json
+from align.bench.embedders import as_embedder
 from align.bench.tatoeba import score_tatoeba
 from align.training import TrainConfig, train
+from benchmarks.common import Report, script_arguments
 
 SETTINGS = {
     "plain (no folding, no margin)": {"fold_traditional": False, "margin": 0.0},
@@ -31,16 +37,13 @@ SETTINGS = {
 }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
-    parser.add_argument(
-        "--output", type=Path, default=Path(__file__).parent / "results" / "static_ablation.json"
-    )
-    args = parser.parse_args()
-    run_started = time.perf_counter()
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    return script_arguments(__doc__, report="static_ablation").parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    report = Report("static_ablation", args.data, args.output)
     rows = []
     with tempfile.TemporaryDirectory() as work:
         for name, overrides in SETTINGS.items():
@@ -55,7 +58,7 @@ def main() -> None:
                 )
             )
             seconds = time.perf_counter() - started
-            score = score_tatoeba(result.model, args.data / "eval/tatoeba", "cmn")
+            score = score_tatoeba(as_embedder(result.model), args.data / "eval/tatoeba", "cmn")
             rows.append(
                 {
                     "setting": name,
@@ -76,11 +79,7 @@ def main() -> None:
             f"| {row['setting']} | {row['xx_to_en']:.1f} | {row['en_to_xx']:.1f} | {row['mean']:.2f} | "
             f"{row['train_seconds']:.0f} s |"
         )
-    report = report_header(
-        "static_ablation", data=str(args.data), settings=SETTINGS, seconds=time.perf_counter() - run_started
-    )
-    report.update(rows=rows)
-    write_json(report, args.output)
+    report.write(SETTINGS, rows=rows)
 
 
 if __name__ == "__main__":

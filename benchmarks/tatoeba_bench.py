@@ -12,19 +12,21 @@ Writes benchmarks/results/tatoeba_bench.json.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+if not __package__:  # run as a file: make the `benchmarks` package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import argparse
 import json
-import subprocess
-import sys
 import tempfile
-import time
-from pathlib import Path
 
 import faiss
 import numpy as np
 from sentence_transformers import SentenceTransformer
 
-from align.bench.report import report_header, write_json
+from benchmarks.common import DATA, Report, run_align, script_arguments
 
 
 def independent_accuracy(model: SentenceTransformer, data: Path, language: str) -> tuple[float, float]:
@@ -43,44 +45,31 @@ def independent_accuracy(model: SentenceTransformer, data: Path, language: str) 
 
 
 def run_cli(models: list[str], data: Path, languages: str, output: Path) -> float:
-    command = [
-        sys.executable,
-        "-m",
-        "align.cli",
-        "bench",
-        "tatoeba",
-        "--data",
-        str(data),
-        "--langs",
-        languages,
+    """`align bench tatoeba` without its cache, as a user runs it; returns its wall time."""
+    models_given = [part for model in models for part in ("--model", model)]
+    run = run_align(
+        "bench", "tatoeba",
+        "--data", data,
+        "--langs", languages,
         "--no-cache",
-        "--output",
-        str(output),
+        "--output", output,
         "--force",
-    ]
-    for model in models:
-        command += ["--model", model]
-    started = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - started
+        *models_given,
+        show_output=False,
+    )  # fmt: skip
+    return run.seconds
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=Path(__file__).resolve().parents[2] / "shared" / "data" / "eval" / "tatoeba",
-    )
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = script_arguments(__doc__, report="tatoeba_bench", data=DATA / "eval" / "tatoeba")
     parser.add_argument("--model", action="append", required=True)
     parser.add_argument("--check-langs", default="cmn,deu,fra,jpn,rus,ara")
-    parser.add_argument(
-        "--output", type=Path, default=Path(__file__).parent / "results" / "tatoeba_bench.json"
-    )
-    args = parser.parse_args()
-    run_started = time.perf_counter()
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    report = Report("tatoeba_bench", args.data, args.output)
 
     with tempfile.TemporaryDirectory() as work:
         run_cli(args.model, args.data, args.check_langs, Path(work) / "check.json")
@@ -116,11 +105,8 @@ def main() -> None:
         f"all {languages} languages for {full['models'][0]['model']}: {full_seconds:.0f} s end to end; "
         f"average xx→en {average['xx_to_en']:.1f}, en→xx {average['en_to_xx']:.1f}"
     )
-    settings = {"models": args.model, "check_langs": args.check_langs}
-    report = report_header(
-        "tatoeba_bench", data=str(args.data), settings=settings, seconds=time.perf_counter() - run_started
-    )
-    report.update(
+    report.write(
+        {"models": args.model, "check_langs": args.check_langs},
         differences=differences,
         largest_difference=worst,
         full_run={
@@ -130,8 +116,6 @@ def main() -> None:
             "average": average,
         },
     )
-    write_json(report, args.output)
-    print(f"wrote {args.output}")
 
 
 if __name__ == "__main__":

@@ -13,28 +13,29 @@ Prints a table and writes benchmarks/results/train_static.json.
 
 from __future__ import annotations
 
-import argparse
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
+if not __package__:  # run as a file: make the `benchmarks` package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import argparse
+import tempfile
+import time
+
 from datasets import Dataset
-from sentence_transformers import (
-    SentenceTransformer,
-    SentenceTransformerTrainer,
-    SentenceTransformerTrainingArguments,
-)
+from sentence_transformers import SentenceTransformer
 from sentence_transformers.base.sampler import BatchSamplers
-from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 from sentence_transformers.sentence_transformer.modules import StaticEmbedding
 from tokenizers import Regex, Tokenizer, normalizers, pre_tokenizers
 from tokenizers.models import WordPiece
 from tokenizers.trainers import WordPieceTrainer
 
-from align.bench.report import report_header, write_json
+from align.bench.embedders import as_embedder
 from align.bench.tatoeba import score_tatoeba
+from align.training import TrainConfig, train
+from benchmarks.common import Report, read_lines, script_arguments
+from benchmarks.plain_recipe import train_plain
 
 # Tatoeba's code for each training language.
 TATOEBA_CODE = {"zh": "cmn", "de": "deu", "fr": "fra", "ja": "jpn"}
@@ -43,10 +44,7 @@ TATOEBA_CODE = {"zh": "cmn", "de": "deu", "fr": "fra", "ja": "jpn"}
 def read_moses_dir(directory: Path, source: str, target: str) -> tuple[list[str], list[str]]:
     [source_file] = sorted(directory.glob(f"*.{source}-{target}.{source}"))
     target_file = source_file.with_name(source_file.name[: -len(source)] + target)
-    return (
-        source_file.read_text(encoding="utf-8").splitlines(),
-        target_file.read_text(encoding="utf-8").splitlines(),
-    )
+    return read_lines(source_file), read_lines(target_file)
 
 
 def train_plain_recipe(sources: list[str], targets: list[str], output: Path) -> SentenceTransformer:
@@ -64,43 +62,19 @@ def train_plain_recipe(sources: list[str], targets: list[str], output: Path) -> 
         WordPieceTrainer(vocab_size=50_000, min_frequency=2, special_tokens=["[UNK]"], show_progress=False),
     )
     model = SentenceTransformer(modules=[StaticEmbedding(tokenizer, embedding_dim=512)], device="cpu")
-    loss = MultipleNegativesRankingLoss(
-        model, scale=20.0, directions=("query_to_doc", "doc_to_query"), partition_mode="per_direction"
-    )
-    arguments = SentenceTransformerTrainingArguments(
-        output_dir=str(output / "checkpoints"),
-        num_train_epochs=10,
-        per_device_train_batch_size=512,
+    train_plain(
+        model,
+        Dataset.from_dict({"anchor": sources, "positive": targets}),
+        output,
+        epochs=10,
+        batch_size=512,
         learning_rate=0.2,
-        warmup_ratio=0.1,
-        batch_sampler=BatchSamplers.NO_DUPLICATES,
-        save_strategy="no",
         logging_steps=100,
-        report_to="none",
-        use_cpu=True,
         seed=42,
-        disable_tqdm=True,
+        batch_sampler=BatchSamplers.NO_DUPLICATES,
+        use_cpu=True,
     )
-    dataset = Dataset.from_dict({"anchor": sources, "positive": targets})
-    SentenceTransformerTrainer(model=model, args=arguments, train_dataset=dataset, loss=loss).train()
     return model
-
-
-def train_with_align(data: Path, pair: str, output: Path) -> None:
-    """`align train` exactly as a user types it, defaults only."""
-    command = [
-        sys.executable,
-        "-m",
-        "align.cli",
-        "train",
-        "--pairs",
-        pair,
-        "--data",
-        str(data),
-        "--output",
-        str(output),
-    ]
-    subprocess.run(command, check=True)
 
 
 def benchmark_pair(
@@ -111,7 +85,7 @@ def benchmark_pair(
     corpus = data_root / "train" / pair
 
     def row(system: str, model: SentenceTransformer, seconds: float) -> dict:
-        score = score_tatoeba(model, tatoeba, code)
+        score = score_tatoeba(as_embedder(model), tatoeba, code)
         return {
             "system": system,
             "pair": pair,
@@ -129,28 +103,26 @@ def benchmark_pair(
         baseline = train_plain_recipe(sources, targets, workdir / f"plain-{pair}")
         rows.append(row("plain sentence-transformers static recipe", baseline, time.perf_counter() - started))
     started = time.perf_counter()
-    train_with_align(corpus, pair, workdir / f"align-{pair}")
+    train(TrainConfig(pairs=pair, data=str(corpus), output=str(workdir / f"align-{pair}")))  # defaults only
     seconds = time.perf_counter() - started
     trained = SentenceTransformer(str(workdir / f"align-{pair}"), device="cpu")
     rows.append(row("align train (defaults)", trained, seconds))
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = script_arguments(__doc__, report="train_static")
     parser.add_argument("--pairs", default="en-zh,en-de,en-fr")
     parser.add_argument("--baseline-pairs", default="en-zh", help="pairs on which the plain recipe also runs")
-    parser.add_argument(
-        "--output", type=Path, default=Path(__file__).parent / "results" / "train_static.json"
-    )
-    args = parser.parse_args()
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
     if not (args.data / "train").is_dir():
         sys.exit(f"no training data in {args.data}/train; pass --data")
 
-    run_started = time.perf_counter()
+    report = Report("train_static", args.data, args.output)
     rows: list[dict] = []
     with tempfile.TemporaryDirectory() as workdir:
         for pair in args.pairs.split(","):
@@ -169,13 +141,7 @@ def main() -> None:
             f"| {row['system']} | {row['pair']} | {row['tatoeba']} | {row['xx_to_en']:.1f} | "
             f"{row['en_to_xx']:.1f} | {row['mean']:.2f} | {row['train_seconds']:.0f} s |"
         )
-    settings = {"pairs": args.pairs, "baseline_pairs": args.baseline_pairs}
-    report = report_header(
-        "train_static", data=str(args.data), settings=settings, seconds=time.perf_counter() - run_started
-    )
-    report.update(rows=rows)
-    write_json(report, args.output)
-    print(f"\nwrote {args.output}")
+    report.write({"pairs": args.pairs, "baseline_pairs": args.baseline_pairs}, rows=rows)
 
 
 if __name__ == "__main__":

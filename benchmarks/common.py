@@ -1,0 +1,84 @@
+"""What every benchmark script repeats: where the data is, its basic options, reading corpus
+files, shelling out to ``align`` when a figure is the command's own wall time, and writing the
+JSON report."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from align.bench.report import report_header, write_json
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"  # ../shared/data beside the repository
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def script_arguments(
+    doc: str | None, *, report: str | None = None, data: Path = DATA
+) -> argparse.ArgumentParser:
+    """A parser with ``--data`` and, for a script that writes one ``report``, ``--output``
+    (default: benchmarks/results/REPORT.json)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=data)
+    if report is not None:
+        parser.add_argument("--output", type=Path, default=RESULTS / f"{report}.json")
+    return parser
+
+
+class Report:
+    """A script's JSON report: the header every bench report starts with, then the script's figures.
+
+    The clock starts when the report is made, so ``seconds`` in the header is the run's time."""
+
+    def __init__(self, task: str, data: Path, path: Path) -> None:
+        self.task = task
+        self.data = data
+        self.path = path
+        self.started = time.perf_counter()
+
+    def write(self, settings: dict[str, Any], **figures: Any) -> None:
+        seconds = time.perf_counter() - self.started
+        header = report_header(self.task, data=str(self.data), settings=settings, seconds=seconds)
+        write_json({**header, **figures}, self.path)
+        print(f"wrote {self.path}")
+
+
+def read_lines(path: Path) -> list[str]:
+    """Every line, blank ones included: row i of a line-aligned corpus file is line i."""
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def read_sentences(path: Path) -> list[str]:
+    """The non-blank lines: sentences to draw from, where alignment with another file does not matter."""
+    return [line for line in read_lines(path) if line.strip()]
+
+
+def write_lines(path: Path, lines: list[str]) -> None:
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+
+
+class CommandRun(NamedTuple):
+    """A finished ``align`` command: its wall time, and what it printed if that was captured."""
+
+    seconds: float
+    stdout: str
+
+
+def run_align(*arguments: str | Path, show_output: bool = True) -> CommandRun:
+    """Run the ``align`` command in a child process, as a user does, and time it.
+
+    Only for figures that are the command's own cost (start-up, loading, encoding, writing);
+    everything else calls the package. A failure ends the script with the command's error.
+    """
+    command = [sys.executable, "-m", "align.cli", *map(str, arguments)]
+    started = time.perf_counter()
+    completed = subprocess.run(command, capture_output=not show_output, text=True)
+    seconds = time.perf_counter() - started
+    if completed.returncode != 0:
+        error = (completed.stderr or "")[-4000:]
+        sys.exit(f"align {arguments[0]} failed (exit {completed.returncode}):\n{error}")
+    return CommandRun(seconds, completed.stdout or "")

@@ -1,0 +1,271 @@
+"""benchmarks/: every script parses its options and runs either way, and one small step of each
+runs for real on a tiny corpus laid out like ../shared/data (the full runs take minutes to hours)."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from align.bench.embedders import as_embedder
+from align.bench.tatoeba import score_tatoeba
+from align.encode import encode_texts, load_encoder
+from align.training import DistillConfig, TrainConfig
+from benchmarks import common, encoder_figures, pools
+from tests.conftest import COMPOSED, SHARED_DATA, write_moses
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+SCRIPTS = [
+    "distill_static",
+    "finetune_e5",
+    "mine_quality",
+    "mine_scale",
+    "retrieval_latency",
+    "side_by_side",
+    "static_ablation",
+    "tatoeba_bench",
+    "throughput",
+    "train_static",
+]
+GOLD = COMPOSED[:20]  # the dev sets: captions COMPOSED[:10], microblog COMPOSED[10:20]
+CORPUS = COMPOSED[20:]  # train/en-zh
+ALSO_IN_CAPTIONS = CORPUS[:5]  # English sides in train/en-de too: their Chinese may not be distractors
+
+
+def _write(path: Path, lines: list[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    common.write_lines(path, lines)
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The files the scripts read from ../shared/data, a few dozen lines each."""
+    root = tmp_path_factory.mktemp("shared-data")
+    write_moses(root / "dev/en-zh", GOLD[:10], name="captions")
+    write_moses(root / "dev/en-zh", GOLD[10:], name="microblog")
+    write_moses(root / "train/en-zh", CORPUS, name="mixed")
+    captions = [f"A photo of {n} dogs." for n in range(30)] + [en for en, _ in ALSO_IN_CAPTIONS]
+    _write(root / "train/en-de/captions.en-de.en", [*captions, GOLD[0][0].upper()])
+    _write(root / "train/en-fr/captions.en-fr.en", [f"Two cats and {n} birds." for n in range(20)])
+    for language, pairs in (("cmn", COMPOSED[:40]), ("deu", COMPOSED[40:80])):
+        _write(root / f"eval/tatoeba/tatoeba.{language}-eng.{language}", [zh for _, zh in pairs])
+        _write(root / f"eval/tatoeba/tatoeba.{language}-eng.eng", [en for en, _ in pairs])
+    _write(root / "eval/flores200-dev/dev.eng_Latn", [en for en, _ in COMPOSED[:30]])
+    _write(root / "eval/flores200-dev/dev.zho_Hans", [zh for _, zh in COMPOSED[:30]])
+    _write(root / "eval/flores200-dev/dev.deu_Latn", [zh for _, zh in COMPOSED[30:60]])
+    return root
+
+
+@pytest.fixture(scope="module")
+def model(tiny_model: Path):
+    return load_encoder(tiny_model)
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_every_script_parses_its_options(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    script = importlib.import_module(f"benchmarks.{name}")
+    with pytest.raises(SystemExit) as stopped:
+        script.main(["--help"])
+    assert stopped.value.code == 0
+    assert "--data" in capsys.readouterr().out
+
+
+def test_the_list_of_scripts_is_complete() -> None:
+    with_main = {
+        path.stem
+        for path in (REPOSITORY / "benchmarks").glob("*.py")
+        if re.search(r"^def main\(", path.read_text(encoding="utf-8"), re.MULTILINE)
+    }
+    assert with_main == set(SCRIPTS)
+
+
+def test_a_script_runs_as_a_file_from_anywhere_and_as_a_module(tmp_path: Path) -> None:
+    as_file = [sys.executable, str(REPOSITORY / "benchmarks/side_by_side.py"), "--help"]
+    as_module = [sys.executable, "-m", "benchmarks.side_by_side", "--help"]
+    for command, directory in ((as_file, tmp_path), (as_module, REPOSITORY)):
+        completed = subprocess.run(command, cwd=directory, capture_output=True, text=True)
+        assert completed.returncode == 0, completed.stderr
+        assert "side_by_side" in completed.stdout
+
+
+def test_options_default_to_shared_data_and_the_results_folder() -> None:
+    args = common.script_arguments(None, report="mine_quality").parse_args([])
+    assert args.data == SHARED_DATA
+    assert args.output == REPOSITORY / "benchmarks/results/mine_quality.json"
+
+
+def test_the_report_has_the_bench_header_then_the_figures(tmp_path: Path) -> None:
+    report = common.Report("demo", tmp_path, tmp_path / "demo.json")
+    report.write({"seed": 1}, rows=[1, 2])
+    written = json.loads((tmp_path / "demo.json").read_text(encoding="utf-8"))
+    assert written["task"] == "demo" and written["settings"] == {"seed": 1} and written["rows"] == [1, 2]
+    assert list(written)[-1] == "rows"
+
+
+def test_run_align_times_the_command_and_stops_on_its_failure() -> None:
+    run = common.run_align("--help", show_output=False)
+    assert "mine" in run.stdout and run.seconds > 0
+    with pytest.raises(SystemExit, match="align mine failed"):
+        common.run_align("mine", "--no-such-option", show_output=False)
+
+
+def test_dev_pool_hides_the_gold_without_translations_among_the_distractors(data: Path) -> None:
+    folds = pools.dev_pairs(data)
+    assert folds == {"captions": GOLD[:10], "microblog": GOLD[10:]}
+    pool = pools.build_pool(data, GOLD, distractors=35, seed=1)  # every English distractor there is
+    assert len(pool.source_texts) == len(pool.target_texts) == 20 + 35
+    assert {(pool.source_texts[s], pool.target_texts[t]) for s, t in pool.gold} == set(GOLD)
+    assert GOLD[0][0].upper() not in pool.source_texts  # a gold sentence in other case is no distractor
+    assert {en for en, _ in ALSO_IN_CAPTIONS} <= set(pool.source_texts)
+    assert not {zh for _, zh in ALSO_IN_CAPTIONS} & set(pool.target_texts)
+
+
+def test_joined_pool_items_join_two_translations(data: Path) -> None:
+    source, target, gold = pools.joined_pool(data, 50, seed=2)
+    assert len(source) == len(target) == 50 and len(gold) == 5
+    translation = dict(CORPUS)
+    for row, column in gold:
+        first, second = re.split(r"(?<=\.) ", source[row])
+        assert target[column] == translation[first] + translation[second]
+
+
+def test_mine_quality_scores_each_mode_and_embeds_each_pool_once(model, data: Path) -> None:
+    from benchmarks import mine_quality
+
+    pool = pools.build_pool(data, GOLD, distractors=20, seed=1)
+    source, target = encode_texts(model, pool.source_texts), encode_texts(model, pool.target_texts)
+    rows = mine_quality.mode_rows(source, target, pool.gold)
+    modes = [(mode, margin) for mode in ("max", "intersect", "forward") for margin in ("ratio", "absolute")]
+    assert [(row["mode"], row["margin"]) for row in rows] == modes
+    assert all(0 < row["f1"] <= 100 for row in rows)
+
+    class Counting:
+        """The tiny model's embedder, counting its calls."""
+
+        name = "tiny"
+
+        def __init__(self) -> None:
+            self.embed = as_embedder(model, self.name)
+            self.calls = 0
+
+        def __call__(self, texts):
+            self.calls += 1
+            return self.embed(texts)
+
+        def fingerprint(self) -> str:
+            return self.embed.fingerprint()
+
+    counting = Counting()
+    folds = pools.dev_pairs(data)
+    fold_pools = {
+        name: pools.build_pool(data, pairs, 10, seed) for seed, (name, pairs) in enumerate(folds.items())
+    }
+    two_fold = mine_quality.two_fold(counting, fold_pools)
+    assert list(two_fold) == ["captions->microblog", "microblog->captions"]
+    assert counting.calls == 4  # each pool's two sides, though each pool is tuned on and tested on
+
+
+def test_encoder_figures_on_a_tiny_model(model, data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(encoder_figures, "DISTRACTORS", 20)
+    sample = encoder_figures.rate_sample(data, 100)
+    assert len(sample) == 100
+    figures = encoder_figures.evaluate(model, data, sample)
+    assert set(figures["tatoeba"]) == {"cmn", "deu"} and set(figures["flores"]) == {"zho_Hans", "deu_Latn"}
+    assert 0 < figures["mining"]["f1"] <= 100 and figures["sentences_per_second"] > 0
+    table = encoder_figures.markdown_table({"tiny": {**figures, "train_seconds": 3}})
+    assert table.splitlines()[2].startswith("| tiny | ") and table.endswith("| 3 s |")
+
+
+def test_mine_scale_recall_against_exact_search(tiny_model: Path, data: Path) -> None:
+    from benchmarks import mine_scale
+
+    result = mine_scale.recall_against_exact(str(tiny_model), data, 60, [1])
+    assert result["exact_pairs"] >= 1
+    # at this size the default index is exact too, so it keeps every pair
+    assert result["approximate"][0]["kept_of_exact"] == 100
+
+
+def test_mine_scale_end_to_end_through_align_mine(tiny_model: Path, data: Path, tmp_path: Path) -> None:
+    from benchmarks import mine_scale
+
+    scale = mine_scale.end_to_end(str(tiny_model), data, 60, threshold=0.0, work=tmp_path)
+    assert scale["mined"] > 0 and 0 < scale["recall"] <= 100 and scale["wall_seconds"] > 0
+
+
+def test_retrieval_latency_queries_one_at_a_time(tiny_model: Path, data: Path) -> None:
+    from benchmarks import retrieval_latency
+
+    documents, queries, answers = retrieval_latency.joined_documents(data, 40, 4)
+    assert len(documents) == 40 and answers == ["0", "10", "20", "30"]
+    figures = retrieval_latency.measure(str(tiny_model), documents, queries, answers)
+    assert figures["queries"] == 4 and figures["index"] == "Flat" and figures["latency_ms_median"] > 0
+
+
+def test_tatoeba_bench_independent_computation_agrees(model, data: Path) -> None:
+    from benchmarks import tatoeba_bench
+
+    independent = tatoeba_bench.independent_accuracy(model, data / "eval/tatoeba", "cmn")
+    score = score_tatoeba(as_embedder(model), data / "eval/tatoeba", "cmn")
+    # exact ties may fall differently (FAISS against argmax): one of 40 sentences is 2.5 points
+    assert independent == pytest.approx((score.xx_to_en, score.en_to_xx), abs=2.5)
+
+
+def test_throughput_encode_rate_and_plot(tiny_model: Path, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    from benchmarks import throughput
+
+    assert throughput.encode_rate(str(tiny_model), [en for en, _ in COMPOSED]) > 0
+    throughput.plot_mining({1000: 1.5, 10_000: 3.0}, tmp_path / "mining.png")
+    assert (tmp_path / "mining.png").stat().st_size > 0
+
+
+def test_train_static_plain_recipe_trains(data: Path, tmp_path: Path) -> None:
+    from benchmarks import train_static
+
+    sources, targets = train_static.read_moses_dir(data / "train/en-zh", "en", "zh")
+    assert list(zip(sources, targets, strict=True)) == CORPUS
+    model = train_static.train_plain_recipe(sources[:40], targets[:40], tmp_path)
+    assert encode_texts(model, ["I like tea."]).shape == (1, 512)
+
+
+def test_training_variants_are_valid_settings() -> None:
+    from benchmarks import distill_static, static_ablation
+
+    for overrides in distill_static.ABLATION.values():
+        DistillConfig(teacher="teacher", pairs="en-zh", output="student", **overrides)
+    for overrides in static_ablation.SETTINGS.values():
+        TrainConfig(pairs="en-zh", output="model", **overrides)
+
+
+def test_side_by_side_runs_align_bench_as_a_user_types_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks import side_by_side
+
+    commands: list[list[str]] = []
+    monkeypatch.setattr(
+        side_by_side, "run_align", lambda *arguments: commands.append(list(map(str, arguments)))
+    )
+    side_by_side.main(
+        ["--model", "A", "--model", "B", "--data", str(tmp_path), "--output-dir", str(tmp_path)]
+    )
+    assert [command[:6] for command in commands] == [
+        ["bench", "tatoeba", "--model", "A", "--model", "B"],
+        ["bench", "retrieval", "--model", "A", "--model", "B"],
+    ]
+    assert str(tmp_path / "side_by_side_tatoeba.png") in commands[0]
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "dev/en-zh").is_dir(), reason="../shared/data is not here")
+def test_dev_pool_from_shared_data() -> None:
+    folds = pools.dev_pairs(SHARED_DATA)
+    assert [len(pairs) for pairs in folds.values()] == [1000, 1250]
+    gold = folds["captions"] + folds["microblog"]
+    pool = pools.build_pool(SHARED_DATA, gold, distractors=500, seed=1)
+    assert len(pool.gold) == 2250 and len(pool.source_texts) == len(pool.target_texts) == 2750
+    assert {(pool.source_texts[s], pool.target_texts[t]) for s, t in pool.gold} == set(gold)
