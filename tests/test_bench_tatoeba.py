@@ -57,6 +57,7 @@ def test_languages_are_found_and_checked(tmp_path: Path) -> None:
     assert available_languages(tmp_path) == ["cmn", "deu"]
     assert resolve_languages("all", tmp_path) == ["cmn", "deu"]
     assert resolve_languages("deu, cmn", tmp_path) == ["deu", "cmn"]
+    assert resolve_languages("zh,ger", tmp_path) == ["cmn", "deu"]  # any form, through the language table
     with pytest.raises(AlignError, match="no Tatoeba files for fra"):
         resolve_languages("cmn,fra", tmp_path)
     with pytest.raises(AlignError, match="no Tatoeba files"):

@@ -21,7 +21,7 @@ from align.data import (
     read_source,
     read_tmx,
 )
-from align.data.readers import moses_pairs_in
+from align.data.layout import corpora_in
 from align.errors import AlignError, InputFormatError
 from tests.conftest import PAIRS, write_moses
 
@@ -41,7 +41,7 @@ def test_moses_directory_finds_either_name_order_and_gzip_and_ignores_other_file
         with gzip.open(tmp_path / f"c.en-zh.{lang}.gz", "wt", encoding="utf-8") as handle:
             handle.write(plain.read_text(encoding="utf-8"))
     (tmp_path / "a.en-zh.origin").write_text("tatoeba\ntatoeba\n", encoding="utf-8")
-    found = moses_pairs_in(tmp_path, "en", "zh")
+    found = [corpus.oriented("en")[:2] for corpus in corpora_in(tmp_path)]
     assert [(s.name, t.name) for s, t in found] == [
         ("a.en-zh.en", "a.en-zh.zh"),
         ("c.en-zh.en.gz", "c.en-zh.zh.gz"),

@@ -14,9 +14,15 @@ from tests.conftest import PAIRS, write_moses
 
 def test_parse_language_pairs() -> None:
     assert parse_language_pairs("en-zh, en-de,en-fr") == [("en", "zh"), ("en", "de"), ("en", "fr")]
-    for bad in ("en", "en-en", "en_zh", "en-zh,", "en-zh-fr"):
+    for bad in ("en", "en_zh", "en-zh,", "en-zh-fr", "*-*"):
         with pytest.raises(AlignError, match="cannot read language pair"):
             parse_language_pairs(bad)
+    assert parse_language_pairs("en-*,*-de") == [("en", "*"), ("*", "de")]
+    for same in ("en-en", "zh-cmn", "eng_Latn-en"):
+        with pytest.raises(AlignError, match="both sides are the same language"):
+            parse_language_pairs(same)
+    with pytest.raises(AlignError, match="unknown language code 'xx'"):
+        parse_language_pairs("en-xx")
 
 
 def test_several_pairs_from_one_directory(tmp_path: Path) -> None:
@@ -33,7 +39,8 @@ def test_several_pairs_from_one_directory(tmp_path: Path) -> None:
 
 def test_missing_pair_in_data_dir_says_what_was_looked_for(tmp_path: Path) -> None:
     write_moses(tmp_path, PAIRS)
-    with pytest.raises(AlignError, match=r"found no en-fr corpus there .*NAME.en-fr.en"):
+    listed = r"no en-fr corpus there .*NAME.en-fr.en.*holds 1 language pairs: en-zh"
+    with pytest.raises(AlignError, match=listed):
         resolve_sources("en-zh,en-fr", tmp_path)
     with pytest.raises(AlignError, match="no such file or directory"):
         resolve_sources("en-zh", tmp_path / "missing")

@@ -20,6 +20,7 @@ from align.bench.cache import ResultCache
 from align.bench.embedders import Embedder, as_embedder
 from align.encode import Encoder
 from align.errors import AlignError
+from align.languages import is_language, language
 
 
 @dataclass(frozen=True)
@@ -87,14 +88,28 @@ class Task(ABC):
 
 
 def languages_option(spec: str, available: Sequence[str], where: str, what: str = "data") -> list[str]:
-    """``"all"`` or a comma-separated list, each checked against ``available`` (found in ``where``)."""
+    """``"all"`` or a comma-separated list, each matched against ``available`` (found in ``where``):
+    as written, else through the language table, so ``zh`` finds Tatoeba's ``cmn`` and
+    ``deu_Latn`` its ``deu``."""
     if spec.strip() == "all":
         return list(available)
-    languages = [code.strip() for code in spec.split(",") if code.strip()]
-    missing = [code for code in languages if code not in available]
+    languages: list[str] = []
+    missing = []
+    for code in (code.strip() for code in spec.split(",") if code.strip()):
+        matches = [code] if code in available else _same_language(code, available)
+        languages += [match for match in matches if match not in languages]
+        if not matches:
+            missing.append(code)
     if missing:
         raise AlignError(
             f"{where} has no {what} for {', '.join(missing)} "
             f"({len(available)} languages available, e.g. {', '.join(list(available)[:5])})"
         )
     return languages
+
+
+def _same_language(code: str, available: Sequence[str]) -> list[str]:
+    if not is_language(code):
+        return []
+    wanted = language(code)
+    return [name for name in available if is_language(name) and wanted.covers(language(name))]

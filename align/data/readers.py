@@ -62,25 +62,6 @@ class CorpusSource:
         return self.path
 
 
-def moses_pairs_in(directory: Path, source_lang: str, target_lang: str) -> list[tuple[Path, Path]]:
-    """Find OPUS Moses file pairs ``NAME.L1-L2.L1`` / ``NAME.L1-L2.L2`` below ``directory``.
-
-    Either language order in the name is accepted, as are ``.gz`` files; other files (such as
-    ``NAME.en-zh.origin`` or ``README``) are ignored. Pairs are returned in a stable order.
-    """
-    found = []
-    names = {f"{source_lang}-{target_lang}", f"{target_lang}-{source_lang}"}
-    for candidate in sorted(directory.rglob("*")):
-        match = re.fullmatch(r"(.+)\.([\w]+-[\w]+)\.([\w]+)(\.gz)?", candidate.name)
-        if not match or match.group(2) not in names or match.group(3) != source_lang:
-            continue
-        stem, pair, _, gz = match.groups()
-        partner = candidate.with_name(f"{stem}.{pair}.{target_lang}{gz or ''}")
-        if partner.is_file():
-            found.append((candidate, partner))
-    return found
-
-
 def detect_format(path: Path) -> str:
     """Guess a corpus format from its path; raise a helpful error when it cannot be guessed."""
     if path.is_dir():

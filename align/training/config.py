@@ -46,8 +46,8 @@ class RunConfig:
     """What every training run needs: its data, optimisation, evaluation and run control."""
 
     pairs: str = setting(
-        help="Language pairs to align, e.g. en-zh or en-zh,en-de,en-fr "
-        "(several pairs train one shared encoder)."
+        help="Language pairs to align, e.g. en-zh or en-zh,en-de,en-fr, or 'en-*' for every English "
+        "pair under --data; several pairs train one shared encoder. Codes in any form: zh, cmn, zho_Hans."
     )
     output: str = setting(
         help="Directory to save the trained model to.", flags=("--output", "-o"), cli_type=Path, parse=str

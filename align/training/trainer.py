@@ -31,6 +31,7 @@ from align.data import CorpusSource, build_pair_dataset, resolve_sources, split_
 from align.encode import load_encoder
 from align.encoders.script_variants import fold_to_simplified, tie_traditional_rows
 from align.encoders.static import build_static_encoder
+from align.languages import language
 from align.training.config import RunConfig, TrainConfig, with_defaults
 from align.training.evaluation import SELECTION_METRIC, build_evaluator, retrieval_scores
 from align.training.losses import CachedTranslationRankingLoss, TranslationRankingLoss
@@ -131,11 +132,16 @@ def _batch_sampler(config: RunConfig) -> type[LengthGroupedBatchSampler] | Batch
     return BatchSamplers.NO_DUPLICATES if config.no_duplicates else BatchSamplers.BATCH_SAMPLER
 
 
-def _language_list(pairs: str) -> list[str]:
-    languages: list[str] = []
-    for pair in pairs.split(","):
-        languages += [lang for lang in pair.strip().split("-") if lang not in languages]
-    return languages
+def _languages(sources: list[CorpusSource]) -> list[str]:
+    """The languages of the corpora, in the order met, as the language table names them."""
+    tags: list[str] = []
+    for source in sources:
+        tags += [
+            tag
+            for tag in (language(source.source_lang).tag, language(source.target_lang).tag)
+            if tag not in tags
+        ]
+    return tags
 
 
 @dataclass
@@ -229,7 +235,7 @@ def fit(
     total_steps = int(steps_per_epoch * config.epochs)
     eval_steps = config.eval_steps or max(1, total_steps // 5)
     card = model.model_card_data
-    card.language = _language_list(config.pairs)
+    card.language = _languages(corpus.sources)
     card.model_name = model_name
     card.train_datasets = [{"name": "; ".join(source.describe() for source in corpus.sources)}]
     set_card_examples(card, train_set)  # else the trainer picks them behind a bar of its own
