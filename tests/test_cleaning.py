@@ -63,13 +63,31 @@ def test_dataset_is_built_on_disk_and_split_reproducibly(tmp_path: Path) -> None
     dataset, stats, _ = build_pair_dataset(sources, tmp_path / "work")
     assert len(dataset) == 100 and stats.kept == 100
     assert (tmp_path / "work" / "pairs.arrow").is_file()
+    assert set(dataset["pair"]) == {"en-zh"}
     train_a, dev_a = split_train_dev(dataset, dev_size=10, seed=1)
-    _, dev_b = split_train_dev(dataset, dev_size=10, seed=1)
-    assert dev_a is not None and dev_b is not None
+    dev_a, dev_b = dev_a["en-zh"], split_train_dev(dataset, dev_size=10, seed=1)[1]["en-zh"]
     assert len(train_a) == 90 and dev_a["source"] == dev_b["source"]
     assert not set(dev_a["source"]) & set(train_a["source"])
-    _, dev_capped = split_train_dev(dataset, dev_size=1000, seed=1)
-    assert dev_capped is not None and len(dev_capped) == 10  # never more than a tenth
+    assert len(split_train_dev(dataset, dev_size=1000, seed=1)[1]["en-zh"]) == 10  # never more than a tenth
+
+
+def test_several_pairs_are_labelled_deduplicated_across_corpora_and_split_per_pair(tmp_path: Path) -> None:
+    chinese = [(f"Sentence number {i}.", f"第{i}句话。") for i in range(600)]
+    german = [(f"Sentence number {i}.", f"Satz Nummer {i}.") for i in range(200)]
+    write_moses(tmp_path / "c" / "zh", chinese)
+    write_moses(tmp_path / "c" / "again", chinese[:50], name="copy")  # the same pairs again
+    (tmp_path / "c" / "de").mkdir()
+    (tmp_path / "c" / "de" / "g.eng-deu.eng").write_text("".join(f"{e}\n" for e, _ in german), "utf-8")
+    (tmp_path / "c" / "de" / "g.eng-deu.deu").write_text("".join(f"{d}\n" for _, d in german), "utf-8")
+    dataset, stats, _ = build_pair_dataset(resolve_sources("en-*", tmp_path / "c"), tmp_path / "work")
+    assert stats.dropped["duplicate"] == 50 and len(dataset) == 800
+    assert dataset["pair"].count("en-de") == 200 and dataset["pair"].count("en-zh") == 600
+    train, dev = split_train_dev(dataset, dev_size=100, seed=3)
+    # 100 shared by two pairs is 50 each, the floor; German is capped at a tenth of its 200 pairs.
+    assert {key: len(split) for key, split in dev.items()} == {"en-de": 20, "en-zh": 50}
+    assert len(train) == 730 and set(dev["en-de"]["pair"]) == {"en-de"}
+    held_out = set(dev["en-de"]["target"]) | set(dev["en-zh"]["target"])
+    assert not held_out & set(train["target"])
 
 
 def test_corpus_with_nothing_usable_is_an_error(tmp_path: Path) -> None:

@@ -93,9 +93,9 @@ def test_watch_sets_are_read_line_aligned_and_scored(tmp_path: Path, minilm_path
     assert name == "deu-eng" and sources[1] == "Wir sehen Katzen." and targets[2] == "They want tea."
     model = SentenceTransformer(minilm_path, device="cpu")
     dev = ([en for en, _ in COMPOSED[:4]], [zh for _, zh in COMPOSED[:4]])
-    evaluator = build_evaluator(dev, (f"{german},{english}",))
-    scores = retrieval_scores(evaluator, model)
-    assert set(scores) == {"dev", "deu-eng"}
+    evaluator = build_evaluator({"en-zh": dev}, (f"{german},{english}",))
+    dev_scores, scores = retrieval_scores(evaluator, model)
+    assert set(dev_scores) == {"dev"} and set(scores) == {"deu-eng"}
     assert scores["deu-eng"]["mean"] == pytest.approx(
         (scores["deu-eng"]["src2trg"] + scores["deu-eng"]["trg2src"]) / 2, abs=0.01
     )
@@ -113,3 +113,21 @@ def test_watch_set_errors_name_the_file(tmp_path: Path) -> None:
     blank.write_text("\n", encoding="utf-8")
     with pytest.raises(InputFormatError, match=r"c\.txt:1"):
         read_parallel_files(f"{short},{blank}")
+
+
+def test_several_dev_pairs_are_scored_apart_and_count_once_beside_a_watch_set(
+    tmp_path: Path, minilm_path: str
+) -> None:
+    english, german = tmp_path / "dev.eng", tmp_path / "dev.deu"
+    english.write_text("I like apples.\nWe see cats.\nThey want tea.\n", encoding="utf-8")
+    german.write_text("Ich mag Äpfel.\nWir sehen Katzen.\nSie wollen Tee.\n", encoding="utf-8")
+    model = SentenceTransformer(minilm_path, device="cpu")
+    dev = {"en-zh": ([en for en, _ in COMPOSED[:4]], [zh for _, zh in COMPOSED[:4]])}
+    dev["en-xx"] = (["a b", "c d", "e f"], ["a b", "c d", "e f"])  # identical sides: retrieval is exact
+    evaluator = build_evaluator(dev, (f"{german},{english}",))
+    by_pair, watch = retrieval_scores(evaluator, model)
+    assert set(by_pair) == {"en-zh", "en-xx"} and by_pair["en-xx"]["mean"] == 100.0
+    metrics = evaluator(model)
+    dev_mean = (by_pair["en-zh"]["mean"] + by_pair["en-xx"]["mean"]) / 2
+    expected = (dev_mean + watch["deu-eng"]["mean"]) / 2  # the dev pairs' mean counts once
+    assert 100 * metrics["sequential_score"] == pytest.approx(expected, abs=0.02)

@@ -77,14 +77,18 @@ def _rejection(pair: SentencePair, config: CleaningConfig) -> str | None:
 
 
 def clean_pairs(
-    pairs: Iterable[SentencePair], config: CleaningConfig, stats: CleaningStats
+    pairs: Iterable[SentencePair],
+    config: CleaningConfig,
+    stats: CleaningStats,
+    seen: set[bytes] | None = None,
 ) -> Iterator[SentencePair]:
     """Strip whitespace, then drop pairs that fail a filter, counting each drop in ``stats``.
 
     Deduplication keeps an 8-byte digest per distinct pair (about 100 bytes each in a Python set),
-    so tens of millions of pairs stay within a few GB; turn it off for larger corpora.
+    so tens of millions of pairs stay within a few GB; turn it off for larger corpora. Pass the same
+    ``seen`` to several calls to deduplicate across them.
     """
-    seen: set[bytes] = set()
+    seen = set() if seen is None else seen
     for raw in pairs:
         stats.read += 1
         pair = SentencePair(" ".join(raw.source.split()), " ".join(raw.target.split()))

@@ -7,44 +7,64 @@ one write batch however large the corpus; the resulting :class:`datasets.Dataset
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import datasets
+import numpy as np
 import pyarrow as pa
 
 from align.data.cleaning import CleaningConfig, CleaningStats, clean_pairs
 from align.data.readers import CorpusSource, ReadStats, SentencePair, read_source
 from align.errors import AlignError
+from align.languages import language
 from align.outputs import atomic_path
 
 logger = logging.getLogger(__name__)
 
-_SCHEMA = pa.schema([("source", pa.string()), ("target", pa.string())])
+# "pair" names each row's language pair as the language table does ("en-de"): multilingual training
+# balances and evaluates by it.
+_SCHEMA = pa.schema([("source", pa.string()), ("target", pa.string()), ("pair", pa.string())])
 _WRITE_BATCH = 50_000
 
 
-def iter_sources(
-    sources: Iterable[CorpusSource], *, skip_bad_lines: bool, stats: ReadStats
-) -> Iterable[SentencePair]:
+def pair_key(source: CorpusSource) -> str:
+    """The language pair of a corpus in the language table's codes: ``cmn``/``eng`` → ``en-zh``."""
+    return f"{language(source.source_lang).tag}-{language(source.target_lang).tag}"
+
+
+def iter_cleaned(
+    sources: Iterable[CorpusSource],
+    cleaning: CleaningConfig,
+    clean_stats: CleaningStats,
+    *,
+    skip_bad_lines: bool,
+    stats: ReadStats,
+) -> Iterator[tuple[SentencePair, str]]:
+    """Each kept pair with its language pair, deduplicated across all the sources."""
+    seen: set[bytes] = set()
     for source in sources:
         logger.info(
             "Reading %s (%s, %s-%s)", source.describe(), source.format, source.source_lang, source.target_lang
         )
-        yield from read_source(source, skip_bad_lines=skip_bad_lines, stats=stats)
+        key = pair_key(source)
+        pairs = read_source(source, skip_bad_lines=skip_bad_lines, stats=stats)
+        for pair in clean_pairs(pairs, cleaning, clean_stats, seen):
+            yield pair, key
 
 
-def write_pairs_arrow(pairs: Iterable[SentencePair], path: Path) -> int:
-    """Write pairs to an Arrow stream file atomically, in batches; return how many were written."""
+def write_pairs_arrow(rows: Iterable[tuple[SentencePair, str]], path: Path) -> int:
+    """Write (pair, language pair) rows to an Arrow stream file atomically, in batches; return how
+    many were written."""
     written = 0
     with (
         atomic_path(path) as tmp,
         pa.OSFile(str(tmp), "wb") as sink,
         pa.ipc.new_stream(sink, _SCHEMA) as writer,
     ):
-        batch: list[SentencePair] = []
-        for pair in pairs:
-            batch.append(pair)
+        batch: list[tuple[SentencePair, str]] = []
+        for row in rows:
+            batch.append(row)
             if len(batch) == _WRITE_BATCH:
                 writer.write_batch(_to_record_batch(batch))
                 written += len(batch)
@@ -55,8 +75,9 @@ def write_pairs_arrow(pairs: Iterable[SentencePair], path: Path) -> int:
     return written
 
 
-def _to_record_batch(batch: list[SentencePair]) -> pa.RecordBatch:
-    return pa.record_batch([[p.source for p in batch], [p.target for p in batch]], schema=_SCHEMA)
+def _to_record_batch(batch: list[tuple[SentencePair, str]]) -> pa.RecordBatch:
+    columns = [[p.source for p, _ in batch], [p.target for p, _ in batch], [key for _, key in batch]]
+    return pa.record_batch(columns, schema=_SCHEMA)
 
 
 def build_pair_dataset(
@@ -66,14 +87,13 @@ def build_pair_dataset(
     cleaning: CleaningConfig | None = None,
     skip_bad_lines: bool = False,
 ) -> tuple[datasets.Dataset, CleaningStats, ReadStats]:
-    """Read, clean and store every source as one dataset with ``source`` and ``target`` columns."""
+    """Read, clean and store every source as one dataset with ``source``, ``target`` and ``pair``
+    (the row's language pair, e.g. ``en-de``) columns."""
     cleaning = cleaning or CleaningConfig()
     clean_stats, read_stats = CleaningStats(), ReadStats()
-    pairs = clean_pairs(
-        iter_sources(sources, skip_bad_lines=skip_bad_lines, stats=read_stats), cleaning, clean_stats
-    )
+    rows = iter_cleaned(sources, cleaning, clean_stats, skip_bad_lines=skip_bad_lines, stats=read_stats)
     arrow_path = work_dir / "pairs.arrow"
-    write_pairs_arrow(pairs, arrow_path)
+    write_pairs_arrow(rows, arrow_path)
     if clean_stats.kept == 0:
         raise AlignError(
             f"no usable sentence pairs in {', '.join(s.describe() for s in sources)} "
@@ -85,12 +105,39 @@ def build_pair_dataset(
     return datasets.Dataset.from_file(str(arrow_path)), clean_stats, read_stats
 
 
+MIN_DEV_PER_PAIR = 50  # with many language pairs, each still gets a dev set worth a figure
+
+
 def split_train_dev(
     dataset: datasets.Dataset, dev_size: int, seed: int
-) -> tuple[datasets.Dataset, datasets.Dataset | None]:
-    """Hold out ``dev_size`` pairs (at most a tenth of the data), reproducibly for a given seed."""
-    dev_size = min(dev_size, len(dataset) // 10)
-    if dev_size < 2:
-        return dataset, None
-    split = dataset.train_test_split(test_size=dev_size, seed=seed, shuffle=True)
-    return split["train"], split["test"]
+) -> tuple[datasets.Dataset, dict[str, datasets.Dataset]]:
+    """Hold out dev pairs per language pair, reproducibly for a given seed: the train split, and
+    each language pair's dev split (by its key, e.g. ``en-de``).
+
+    ``dev_size`` is shared evenly between the language pairs, at least :data:`MIN_DEV_PER_PAIR` each,
+    and at most a tenth of each pair's data; a pair left with fewer than two dev pairs has none.
+    """
+    keys = dataset["pair"] if "pair" in dataset.column_names else ["-"] * len(dataset)
+    rows_by_pair: dict[str, list[int]] = {}
+    for row, key in enumerate(keys):
+        rows_by_pair.setdefault(key, []).append(row)
+    if len(rows_by_pair) == 1:  # one pair: a plain random split, as before there were several
+        count = min(dev_size, len(dataset) // 10)
+        if count < 2:
+            return dataset, {}
+        split = dataset.train_test_split(test_size=count, seed=seed, shuffle=True)
+        return split["train"], {next(iter(rows_by_pair)): split["test"]}
+    share = max(MIN_DEV_PER_PAIR, dev_size // len(rows_by_pair))
+    rng = np.random.default_rng(seed)
+    dev_rows: dict[str, np.ndarray] = {}
+    for key, rows in rows_by_pair.items():
+        count = min(share, len(rows) // 10)
+        if count >= 2:
+            dev_rows[key] = np.sort(rng.choice(np.asarray(rows), size=count, replace=False))
+    if not dev_rows:
+        return dataset, {}
+    held_out = np.zeros(len(dataset), dtype=bool)
+    for rows in dev_rows.values():
+        held_out[rows] = True
+    train = dataset.select(np.flatnonzero(~held_out))
+    return train, {key: dataset.select(rows) for key, rows in dev_rows.items()}

@@ -18,6 +18,7 @@ from align.settings import setting
 
 STATIC = "static"  # what the command line's --model says for "a static encoder from scratch"
 StudentTokenizer = Literal["corpus", "teacher"]
+PairBatches = Literal["mixed", "single"]
 STUDENT_TOKENIZERS: tuple[str, ...] = get_args(StudentTokenizer)
 
 
@@ -72,7 +73,11 @@ class RunConfig:
         "Skip (and count) lines that are not UTF-8 or hold NUL bytes, instead of stopping.",
         flags=("--skip-bad-lines",),
     )
-    dev_size: int = setting(1000, "Pairs held out to score translation retrieval during training.")
+    dev_size: int = setting(
+        1000,
+        "Pairs held out to score translation retrieval during training; several language pairs share "
+        "them, at least 50 each.",
+    )
     max_pairs: int | None = setting(None, "Train on a random sample of this many pairs (default: all).")
     vocab_size: int = setting(50_000, "Tokenizer vocabulary of the static encoder (or student).")
     fold_traditional: bool = True  # learn Traditional and Simplified Chinese as one script
@@ -97,6 +102,16 @@ class RunConfig:
         None,
         "Batch pairs of similar length, so little time goes on padding; batches never repeat a sentence.",
         flags=("--group-by-length/--no-group-by-length",),
+    )
+    sampling_alpha: float = setting(
+        0.3,
+        "Several language pairs: each epoch draws a pair with probability ∝ its size^alpha (1: as the "
+        "data has them; 0: all pairs equally; XLM-R's 0.3 lifts the small ones).",
+    )
+    pair_batches: PairBatches = setting(
+        "mixed",
+        "Several language pairs: 'mixed' batches draw from every pair; 'single' gives each batch one "
+        "pair, so every negative is in the same language.",
     )
     max_seq_length: int | None = setting(None, "Truncate inputs to this many tokens (transformers).")
     prompt: str | None = setting(

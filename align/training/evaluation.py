@@ -45,35 +45,63 @@ def read_parallel_files(spec: str, limit: int = WATCH_PAIRS) -> tuple[str, list[
 
 
 def build_evaluator(
-    dev_pairs: tuple[list[str], list[str]] | None, watch: tuple[str, ...], batch_size: int = 256
+    dev_sets: dict[str, tuple[list[str], list[str]]], watch: tuple[str, ...], batch_size: int = 256
 ) -> SequentialEvaluator | None:
-    """Translation retrieval on the dev split and on each watch set; the main score is their mean."""
-    evaluators = []
-    if dev_pairs is not None:
-        evaluators.append(
-            TranslationEvaluator(*dev_pairs, name="dev", batch_size=batch_size, write_csv=False)
+    """Translation retrieval on each language pair's dev split and on each watch set.
+
+    One dev split is called ``dev``; several, ``dev_en-de`` and so on. The main score, which picks
+    the checkpoint, is the mean of the dev splits' mean and each watch set's score, so a hundred
+    language pairs do not drown the watch sets."""
+    evaluators = [
+        TranslationEvaluator(
+            *pairs, name="dev" if len(dev_sets) == 1 else f"dev_{key}", batch_size=batch_size, write_csv=False
         )
+        for key, pairs in dev_sets.items()
+    ]
     for spec in watch:
         name, sources, targets = read_parallel_files(spec)
-        name = f"watch_{name}"
         evaluators.append(
-            TranslationEvaluator(sources, targets, name=name, batch_size=batch_size, write_csv=False)
+            TranslationEvaluator(
+                sources, targets, name=f"watch_{name}", batch_size=batch_size, write_csv=False
+            )
         )
     if not evaluators:
         return None
-    return SequentialEvaluator(evaluators, main_score_function=statistics.fmean)
+    dev_count = len(dev_sets)
+
+    def selection_score(scores: list[float]) -> float:
+        dev, rest = scores[:dev_count], scores[dev_count:]
+        return statistics.fmean(([statistics.fmean(dev)] if dev else []) + rest)
+
+    return SequentialEvaluator(evaluators, main_score_function=selection_score)
 
 
-def retrieval_scores(evaluator: SequentialEvaluator | None, model) -> dict[str, dict[str, float]]:
-    """Final accuracies in % per evaluated set: source→target, target→source and their mean."""
+def retrieval_scores(
+    evaluator: SequentialEvaluator | None, model
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+    """Final accuracies in % (source→target, target→source, their mean): by dev split (``dev``, or
+    each language pair) and by watch set."""
+    dev: dict[str, dict[str, float]] = {}
+    watch: dict[str, dict[str, float]] = {}
     if evaluator is None:
-        return {}
+        return dev, watch
     metrics = evaluator(model)
-    scores = {}
     for sub in evaluator.evaluators:
-        scores[sub.name.removeprefix("watch_")] = {
+        scores = {
             "src2trg": round(100 * metrics[f"{sub.name}_src2trg_accuracy"], 2),
             "trg2src": round(100 * metrics[f"{sub.name}_trg2src_accuracy"], 2),
             "mean": round(100 * metrics[f"{sub.name}_mean_accuracy"], 2),
         }
-    return scores
+        if sub.name.startswith("watch_"):
+            watch[sub.name.removeprefix("watch_")] = scores
+        else:
+            dev[sub.name.removeprefix("dev_")] = scores
+    return dev, watch
+
+
+def mean_scores(by_set: dict[str, dict[str, float]]) -> dict[str, float]:
+    """The macro average of several sets' scores (each language pair counts once)."""
+    if not by_set:
+        return {}
+    keys = next(iter(by_set.values()))
+    return {key: round(statistics.fmean(s[key] for s in by_set.values()), 2) for key in keys}

@@ -55,8 +55,11 @@ class TrainingProgress(TrainerCallback):
             return
         if "loss" in logs:
             self.postfix["loss"] = f"{logs['loss']:.4g}"
+        per_pair = [v for k, v in logs.items() if k.startswith("eval_dev_") and k.endswith("_mean_accuracy")]
         if DEV_ACCURACY in logs:
             self.postfix["dev"] = f"{100 * logs[DEV_ACCURACY]:.1f}%"
+        elif per_pair:  # several language pairs: their mean
+            self.postfix["dev"] = f"{100 * sum(per_pair) / len(per_pair):.1f}%"
         if SELECTION_METRIC in logs:
             score = logs[SELECTION_METRIC]
             if any(key.startswith("eval_watch_") for key in logs):

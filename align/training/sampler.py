@@ -11,7 +11,7 @@ meets a copy of itself in a batch, where it would be a false negative.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 
 import torch
 from datasets import Dataset
@@ -95,3 +95,108 @@ class LengthGroupedBatchSampler(DefaultBatchSampler):
         if self.drop_last:
             return len(self.lengths) // self.batch_size
         return (len(self.lengths) + self.batch_size - 1) // self.batch_size
+
+
+def temperature_shares(sizes: Mapping[str, int], alpha: float) -> dict[str, float]:
+    """Each language pair's share of an epoch, p ∝ n^α (XLM-R, LaBSE): α = 1 keeps the data's
+    proportions, α = 0 draws every pair equally often, values between lift the small pairs."""
+    weights = {key: float(size) ** alpha for key, size in sizes.items()}
+    total = sum(weights.values())
+    return {key: weight / total for key, weight in weights.items()}
+
+
+def epoch_draws(sizes: Mapping[str, int], alpha: float, total: int) -> dict[str, int]:
+    """How many pairs each language pair contributes to an epoch of ``total`` pairs (the shares of
+    :func:`temperature_shares`, rounded so they sum to ``total``; every pair at least one)."""
+    shares = temperature_shares(sizes, alpha)
+    exact = {key: share * total for key, share in shares.items()}
+    draws = {key: max(1, int(value)) for key, value in exact.items()}
+    by_remainder = sorted(exact, key=lambda key: exact[key] - int(exact[key]), reverse=True)
+    for key in by_remainder[: max(0, total - sum(draws.values()))]:
+        draws[key] += 1
+    return draws
+
+
+class LanguageBalancedBatchSampler(LengthGroupedBatchSampler):
+    """Batches for many language pairs: each epoch draws every pair by temperature (small pairs
+    repeated, large ones subsampled), then cuts batches that mix the pairs, or that each hold one
+    pair (``single_pair_batches``: every negative in the same language, a harder task).
+
+    A pair with fewer distinct pairs than a batch cannot fill one without repeating a text: its
+    draws are spread over the other pairs' batches. Within a batch no text repeats; with
+    ``group_by_length`` batches hold pairs of similar length, as in the parent class.
+    """
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        batch_size: int,
+        drop_last: bool,
+        valid_label_columns: list[str] | None = None,
+        generator: torch.Generator | None = None,
+        seed: int = 0,
+        *,
+        pairs: Sequence[str],
+        alpha: float,
+        single_pair_batches: bool = False,
+        group_by_length: bool = False,
+    ) -> None:
+        super().__init__(dataset, batch_size, drop_last, valid_label_columns, generator, seed)
+        if len(pairs) != len(dataset):
+            raise ValueError(f"{len(pairs)} language-pair labels for {len(dataset)} rows")
+        rows: dict[str, list[int]] = {}
+        for row, key in enumerate(pairs):
+            rows.setdefault(key, []).append(row)
+        self.rows = {key: torch.tensor(indices) for key, indices in rows.items()}
+        self.draws = epoch_draws({key: len(r) for key, r in rows.items()}, alpha, len(dataset))
+        self.single_pair_batches = single_pair_batches
+        self.group_by_length = group_by_length
+
+    def __iter__(self) -> Iterator[list[int]]:
+        generator = self.generator or torch.Generator()
+        generator.manual_seed(self.seed + self.epoch)
+        drawn = {key: self._draw(self.rows[key], count, generator) for key, count in self.draws.items()}
+        batches: list[list[int]] = []
+        for group in self._groups(drawn):
+            order = group[torch.randperm(len(group), generator=generator)].tolist()
+            if self.group_by_length:
+                span = self.batch_size * MEGABATCH_BATCHES
+                order = [
+                    i
+                    for s in range(0, len(order), span)
+                    for i in sorted(order[s : s + span], key=self.lengths.__getitem__)
+                ]
+            batches += self._batches_without_duplicates(order)
+        for position in torch.randperm(len(batches), generator=generator).tolist():
+            yield batches[position]
+
+    def _groups(self, drawn: dict[str, torch.Tensor]) -> list[torch.Tensor]:
+        """The index pools batches are cut from: one for all, or one per language pair. A pair too
+        small to fill a batch alone has its draws spread over the others' pools."""
+        if not self.single_pair_batches:
+            return [torch.cat(list(drawn.values()))]
+        alone = [d for key, d in drawn.items() if len(self.rows[key]) >= self.batch_size]
+        small = [d for key, d in drawn.items() if len(self.rows[key]) < self.batch_size]
+        if not alone:
+            return [torch.cat(small)]
+        if not small:
+            return alone
+        spread = torch.cat(small).tensor_split(len(alone))
+        return [torch.cat([pool, extra]) for pool, extra in zip(alone, spread, strict=True)]
+
+    @staticmethod
+    def _draw(rows: torch.Tensor, count: int, generator: torch.Generator) -> torch.Tensor:
+        """``count`` rows: whole shuffled passes over ``rows``, then part of one more."""
+        passes = -(-count // len(rows))
+        return torch.cat([rows[torch.randperm(len(rows), generator=generator)] for _ in range(passes)])[
+            :count
+        ]
+
+    def __len__(self) -> int:
+        sizes = [
+            len(group)
+            for group in self._groups({k: torch.zeros(c, dtype=torch.long) for k, c in self.draws.items()})
+        ]
+        if self.drop_last:
+            return sum(size // self.batch_size for size in sizes)
+        return sum(-(-size // self.batch_size) for size in sizes)

@@ -9,10 +9,11 @@ one progress bar (:mod:`align.training.progress`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import datasets
@@ -33,12 +34,12 @@ from align.encoders.script_variants import fold_to_simplified, tie_traditional_r
 from align.encoders.static import build_static_encoder
 from align.languages import language
 from align.training.config import RunConfig, TrainConfig, with_defaults
-from align.training.evaluation import SELECTION_METRIC, build_evaluator, retrieval_scores
+from align.training.evaluation import SELECTION_METRIC, build_evaluator, mean_scores, retrieval_scores
 from align.training.losses import CachedTranslationRankingLoss, TranslationRankingLoss
 from align.training.pretrained import choose_prompt, freeze_word_embeddings
 from align.training.progress import TrainingProgress, map_quietly, quiet_checkpoint_order, set_card_examples
 from align.training.runs import initial_model, input_fingerprints, run_directory, run_record, save_run
-from align.training.sampler import LengthGroupedBatchSampler
+from align.training.sampler import LanguageBalancedBatchSampler, LengthGroupedBatchSampler
 
 logger = logging.getLogger(__name__)
 
@@ -53,18 +54,23 @@ class TrainResult:
     cleaning: str
     losses: list[float]  # the training loss at each logging step, to see that it went down
     model: SentenceTransformer  # the trained model, as saved to ``output``
+    dev_by_pair: dict[str, dict[str, float]] = field(default_factory=dict)  # several pairs: each one's
 
     def summary_lines(self) -> list[str]:
         """What ``align train`` and ``align distill`` print when they finish."""
         lines = [
             f"Saved {self.output} after {self.seconds:.0f} s on {self.train_pairs:,} pairs ({self.cleaning})."
         ]
-        for name, accuracies in {"dev": self.dev_scores, **self.watch_scores}.items():
+        dev_name = f"dev (mean of {len(self.dev_by_pair)} language pairs)" if self.dev_by_pair else "dev"
+        for name, accuracies in {dev_name: self.dev_scores, **self.watch_scores}.items():
             if accuracies:
                 lines.append(
                     f"Translation retrieval on {name}: source→target {accuracies['src2trg']:.1f} %, "
                     f"target→source {accuracies['trg2src']:.1f} %"
                 )
+        if self.dev_by_pair:
+            lowest = sorted(self.dev_by_pair.items(), key=lambda item: item[1]["mean"])[:5]
+            lines.append("Lowest dev pairs: " + ", ".join(f"{key} {s['mean']:.1f} %" for key, s in lowest))
         return lines
 
 
@@ -111,7 +117,7 @@ def _size(model: SentenceTransformer) -> int:
 
 
 def _fold_pair(batch: dict[str, list[str]]) -> dict[str, list[str]]:
-    return {column: [fold_to_simplified(text) for text in texts] for column, texts in batch.items()}
+    return {column: [fold_to_simplified(text) for text in batch[column]] for column in ("source", "target")}
 
 
 def _build_loss(config: TrainConfig, model: SentenceTransformer) -> TranslationRankingLoss:
@@ -126,7 +132,17 @@ def _build_loss(config: TrainConfig, model: SentenceTransformer) -> TranslationR
     return TranslationRankingLoss(model, scale=config.scale, margin=config.margin, symmetric=config.symmetric)
 
 
-def _batch_sampler(config: RunConfig) -> type[LengthGroupedBatchSampler] | BatchSamplers:
+def _batch_sampler(config: RunConfig, pairs: list[str] | None) -> Callable[..., object] | BatchSamplers:
+    """Several language pairs: balanced by temperature (:class:`LanguageBalancedBatchSampler`);
+    one: by length for transformers, else sentence-transformers' own, without duplicates."""
+    if pairs is not None and len(set(pairs)) > 1:
+        return functools.partial(
+            LanguageBalancedBatchSampler,
+            pairs=pairs,
+            alpha=config.sampling_alpha,
+            single_pair_batches=config.pair_batches == "single",
+            group_by_length=bool(config.group_by_length),
+        )
     if config.group_by_length:
         return LengthGroupedBatchSampler
     return BatchSamplers.NO_DUPLICATES if config.no_duplicates else BatchSamplers.BATCH_SAMPLER
@@ -151,7 +167,7 @@ class Corpus:
     sources: list[CorpusSource]
     cleaning: str
     train_set: datasets.Dataset
-    dev_set: datasets.Dataset | None
+    dev_sets: dict[str, datasets.Dataset]  # by language pair ("en-de"); empty when too small to split
 
 
 def corpus_sources(config: RunConfig) -> list[CorpusSource]:
@@ -174,15 +190,16 @@ def load_corpus(config: RunConfig, work_dir: Path, sources: list[CorpusSource]) 
         dataset = map_quietly(
             dataset, _fold_pair, batched=True, cache_file_name=str(work_dir / "folded.arrow")
         )
-    train_set, dev_set = split_train_dev(dataset, config.dev_size, config.seed)
+    train_set, dev_sets = split_train_dev(dataset, config.dev_size, config.seed)
     if config.max_pairs and config.max_pairs < len(train_set):
         train_set = train_set.shuffle(seed=config.seed).select(range(config.max_pairs))
     logger.info(
-        "Training on %d pairs, %d held out for dev evaluation",
+        "Training on %d pairs, %d held out for dev evaluation (%d language pairs)",
         len(train_set),
-        len(dev_set) if dev_set is not None else 0,
+        sum(len(dev) for dev in dev_sets.values()),
+        len(dev_sets),
     )
-    return Corpus(sources, cleaning_stats.summary(), train_set, dev_set)
+    return Corpus(sources, cleaning_stats.summary(), train_set, dev_sets)
 
 
 def train(config: TrainConfig) -> TrainResult:
@@ -227,8 +244,10 @@ def fit(
     Returns the evaluator and the training loss at each logging step.
     """
     train_set = train_set if train_set is not None else corpus.train_set
-    dev_set = corpus.dev_set
-    dev_pairs = (list(dev_set["source"]), list(dev_set["target"])) if dev_set is not None else None
+    pairs = train_set["pair"] if "pair" in train_set.column_names else None
+    if pairs is not None:
+        train_set = train_set.remove_columns("pair")  # a label for the sampler, not a model input
+    dev_pairs = {key: (list(dev["source"]), list(dev["target"])) for key, dev in corpus.dev_sets.items()}
     evaluator = build_evaluator(dev_pairs, config.watch)
     prompt = model.prompts[model.default_prompt_name] if model.default_prompt_name else None
     steps_per_epoch = max(1, len(train_set) // config.batch_size)
@@ -246,7 +265,7 @@ def fit(
         per_device_eval_batch_size=config.batch_size,
         learning_rate=config.learning_rate,
         warmup_steps=int(total_steps * config.warmup_ratio),
-        batch_sampler=_batch_sampler(config),
+        batch_sampler=_batch_sampler(config, pairs),
         eval_strategy="steps" if evaluator else "no",
         eval_steps=eval_steps,
         save_strategy="steps",
@@ -295,8 +314,8 @@ def finish(
     """
     if config.is_static and config.fold_traditional:
         tie_traditional_rows(model)
-    watch_scores = retrieval_scores(evaluator, model)
-    dev_scores = watch_scores.pop("dev", {})
+    dev_by_pair, watch_scores = retrieval_scores(evaluator, model)
+    dev_scores = dev_by_pair.pop("dev", None) or mean_scores(dev_by_pair)
     seconds = time.perf_counter() - started
     state = {
         "config": asdict(config),
@@ -304,11 +323,20 @@ def finish(
         "cleaning": corpus.cleaning,
         "train_pairs": len(corpus.train_set),
         "dev_scores": dev_scores,
+        "dev_by_pair": dev_by_pair,
         "watch_scores": watch_scores,
         "seconds": round(seconds, 1),
     }
     output = Path(config.output)
     save_run(model, output, work_dir, state)
     return TrainResult(
-        output, len(corpus.train_set), dev_scores, watch_scores, seconds, corpus.cleaning, losses, model
+        output,
+        len(corpus.train_set),
+        dev_scores,
+        watch_scores,
+        seconds,
+        corpus.cleaning,
+        losses,
+        model,
+        dev_by_pair,
     )
