@@ -16,7 +16,7 @@ from align.bench.embedders import as_embedder
 from align.bench.tatoeba import score_tatoeba
 from align.encode import encode_texts, load_encoder
 from align.training import DistillConfig, TrainConfig
-from benchmarks import common, encoder_figures, pools
+from benchmarks import common, encoder_figures, multilingual, pools
 from tests.conftest import COMPOSED, SHARED_DATA, write_moses
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -25,6 +25,7 @@ SCRIPTS = [
     "finetune_e5",
     "mine_quality",
     "mine_scale",
+    "multilingual",
     "retrieval_latency",
     "side_by_side",
     "static_ablation",
@@ -269,3 +270,24 @@ def test_dev_pool_from_shared_data() -> None:
     pool = pools.build_pool(SHARED_DATA, gold, distractors=500, seed=1)
     assert len(pool.gold) == 2250 and len(pool.source_texts) == len(pool.target_texts) == 2750
     assert {(pool.source_texts[s], pool.target_texts[t]) for s, t in pool.gold} == set(gold)
+
+
+def test_multilingual_scores_split_trained_and_other_languages(
+    model, data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(multilingual, "FLORES", ("zho_Hans", "deu_Latn"))
+    monkeypatch.setattr(multilingual, "SHOWN", ("cmn", "deu"))
+    train_dir = multilingual.training_data(data, tmp_path, with_challenge=False)
+    trained = multilingual.trained_languages(train_dir)
+    assert trained == ["zh"]  # train/en-de and en-fr hold English sides only
+    scores = multilingual.scores(model, data, trained)
+    assert (scores["trained_languages"], scores["other_languages"]) == (1, 1)
+    assert scores["tatoeba_trained_mean"] == scores["tatoeba"]["cmn"]
+    assert scores["tatoeba_other_mean"] == scores["tatoeba"]["deu"]
+    assert scores["tatoeba_mean"] == pytest.approx(
+        (scores["tatoeba"]["cmn"] + scores["tatoeba"]["deu"]) / 2, abs=0.01
+    )
+    row = {"name": "tiny", "data": "toy", "scores": {**scores, "flores": {"zho_Hans": 1.0, "deu_Latn": 2.0}}}
+    assert multilingual.markdown([row]).splitlines()[-1].startswith("| tiny | toy |")
+    for overrides in multilingual.ABLATION.values():
+        TrainConfig(pairs="en-*", output="m", **overrides)

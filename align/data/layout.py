@@ -5,12 +5,14 @@
 - single files whose name carries their pair: ``NAME.L1-L2.tsv`` (``.csv``, ``.jsonl``, ``.tmx``,
   each also ``.gz``).
 
-Codes are kept as the files spell them (``eng_Latn``, ``eng``, ``en``); :mod:`align.languages`
-says which language each names, and :mod:`align.data.registry` matches them against ``--pairs``.
+Linked folders are followed. Codes are kept as the files spell them (``eng_Latn``, ``eng``, ``en``):
+:mod:`align.languages` says which language each names, and :mod:`align.data.registry` matches
+them against ``--pairs``.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +46,7 @@ class FoundCorpus:
 def corpora_in(directory: Path) -> list[FoundCorpus]:
     """Every corpus below ``directory`` whose file names say its languages, in a stable order."""
     found = []
-    for candidate in sorted(directory.rglob("*")):
+    for candidate in _files_below(directory):
         match = _PAIR_FILE.fullmatch(candidate.name)
         if not match or not candidate.is_file():
             continue
@@ -58,3 +60,16 @@ def corpora_in(directory: Path) -> list[FoundCorpus]:
             if partner.is_file():
                 found.append(FoundCorpus(candidate, first, second, "moses", partner))
     return found
+
+
+def _files_below(directory: Path) -> list[Path]:
+    """Every file below ``directory``, sorted; linked folders are followed (each real folder once)."""
+    files, visited = [], set()
+    for root, folders, names in os.walk(directory, followlinks=True):
+        real = os.path.realpath(root)
+        if real in visited:
+            folders[:] = []
+            continue
+        visited.add(real)
+        files += [Path(root) / name for name in names]
+    return sorted(files)

@@ -1,0 +1,174 @@
+"""Benchmark: one encoder for many languages, scored on all 112 Tatoeba languages (issue 15).
+
+Trains static encoders with `align.train --pairs 'en-*'` on ../shared/data/train and scores each on
+Tatoeba (all 112 languages, mean of both directions): the mean over all, over the languages the
+model saw pairs of, and over the rest; Tatoeba cmn, deu, fra; FLORES-200 dev zho_Hans, deu_Latn,
+rus_Cyrl, ces_Latn (out of domain). Which data each model saw is part of its row: by default
+every folder but train/tatoeba-challenge, which comes from the same collection as the benchmark
+(`--with-challenge` adds it).
+
+    python benchmarks/multilingual.py --ablation --epochs 2     # alpha × batch composition
+    python benchmarks/multilingual.py                            # the default settings, full epochs
+    python benchmarks/multilingual.py --model PATH               # score a model made elsewhere too
+
+Writes benchmarks/results/multilingual.json.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+if not __package__:  # run as a file: make the `benchmarks` package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import argparse
+import statistics
+import tempfile
+import time
+from typing import Any
+
+from align.bench.embedders import as_embedder
+from align.bench.tatoeba import TatoebaTask, retrieval_accuracy
+from align.data import resolve_sources
+from align.encode import Encoder, encode_texts, load_encoder
+from align.languages import is_language, same_language
+from align.training import TrainConfig, train
+from benchmarks.common import Report, read_lines, script_arguments
+
+CHALLENGE = "tatoeba-challenge"
+FLORES = ("zho_Hans", "deu_Latn", "rus_Cyrl", "ces_Latn")
+SHOWN = ("cmn", "deu", "fra")
+ABLATION = {
+    "alpha 1.0, mixed batches": {"sampling_alpha": 1.0, "pair_batches": "mixed"},
+    "alpha 0.3, mixed batches (default)": {"sampling_alpha": 0.3, "pair_batches": "mixed"},
+    "alpha 1.0, one pair a batch": {"sampling_alpha": 1.0, "pair_batches": "single"},
+    "alpha 0.3, one pair a batch": {"sampling_alpha": 0.3, "pair_batches": "single"},
+}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = script_arguments(__doc__, report="multilingual")
+    parser.add_argument("--ablation", action="store_true", help="train every setting of ABLATION")
+    parser.add_argument("--epochs", type=float, help="passes over the data (default: align's)")
+    parser.add_argument("--with-challenge", action="store_true", help=f"train on train/{CHALLENGE} too")
+    parser.add_argument("--model", action="append", default=[], help="also score this model (repeatable)")
+    return parser.parse_args(argv)
+
+
+def training_data(data: Path, work: Path, with_challenge: bool) -> Path:
+    """A folder of links to the training folders to use (all of train/, or all but the Challenge)."""
+    folder = work / "train"
+    folder.mkdir()
+    for child in sorted((data / "train").iterdir()):
+        if child.is_dir() and (with_challenge or child.name != CHALLENGE):
+            (folder / child.name).symlink_to(child.resolve())
+    return folder
+
+
+def trained_languages(data: Path) -> list[str]:
+    """The non-English side of every pair `--pairs 'en-*'` takes from ``data``."""
+    return sorted({source.target_lang for source in resolve_sources("en-*", data)})
+
+
+def scores(model: Encoder, data: Path, trained: list[str]) -> dict[str, Any]:
+    """Tatoeba (all languages; those trained on and the rest) and FLORES-200 dev, in %."""
+    tatoeba = TatoebaTask(data / "eval/tatoeba", "all").evaluate(as_embedder(model))
+    seen = [
+        s
+        for s in tatoeba.scores
+        if is_language(s.language) and any(same_language(s.language, t) for t in trained)
+    ]
+    unseen = [s for s in tatoeba.scores if s not in seen]
+    english = encode_texts(model, read_lines(data / "eval/flores200-dev/dev.eng_Latn"))
+    flores = {}
+    for code in FLORES:
+        foreign = encode_texts(model, read_lines(data / f"eval/flores200-dev/dev.{code}"))
+        flores[code] = round(
+            (retrieval_accuracy(foreign, english) + retrieval_accuracy(english, foreign)) / 2, 2
+        )
+    by_language = {s.language: round(s.mean, 2) for s in tatoeba.scores}
+    return {
+        "tatoeba_mean": round(tatoeba.main_score, 2),
+        "tatoeba_trained_mean": round(statistics.fmean(s.mean for s in seen), 2) if seen else None,
+        "tatoeba_other_mean": round(statistics.fmean(s.mean for s in unseen), 2) if unseen else None,
+        "trained_languages": len(seen),
+        "other_languages": len(unseen),
+        "tatoeba": {code: by_language[code] for code in SHOWN},
+        "flores": flores,
+        "tatoeba_by_language": by_language,
+    }
+
+
+def markdown(rows: list[dict[str, Any]]) -> str:
+    header = (
+        "| model | data | 112 langs | trained | others | cmn | deu | fra | FLORES zho | FLORES deu | time |"
+    )
+    lines = [header, "|" + "---|" * 11]
+    for r in rows:
+        s = r["scores"]
+        trained = (
+            f"{s['tatoeba_trained_mean']:.1f} ({s['trained_languages']})"
+            if s["tatoeba_trained_mean"] is not None
+            else "–"
+        )
+        other = (
+            f"{s['tatoeba_other_mean']:.1f} ({s['other_languages']})"
+            if s["tatoeba_other_mean"] is not None
+            else "–"
+        )
+        seconds = f"{r['train_seconds']:.0f} s" if r.get("train_seconds") else "–"
+        lines.append(
+            f"| {r['name']} | {r['data']} | {s['tatoeba_mean']:.1f} | {trained} | {other} | "
+            + " | ".join(f"{s['tatoeba'][c]:.1f}" for c in SHOWN)
+            + f" | {s['flores']['zho_Hans']:.1f} | {s['flores']['deu_Latn']:.1f} | {seconds} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    report = Report("multilingual", args.data, args.output)
+    settings = ABLATION if args.ablation else {"align train defaults": {}}
+    data_name = "train/ (all)" if args.with_challenge else f"train/ without {CHALLENGE}"
+    rows = []
+    with tempfile.TemporaryDirectory() as work:
+        train_dir = training_data(args.data, Path(work), args.with_challenge)
+        trained = trained_languages(train_dir)
+        for name in args.model:
+            rows.append(
+                {"name": name, "data": "(its own)", "scores": scores(load_encoder(name), args.data, trained)}
+            )
+            print(markdown(rows[-1:]), flush=True)
+        for name, overrides in settings.items():
+            epochs = {"epochs": args.epochs} if args.epochs else {}
+            config = TrainConfig(
+                pairs="en-*",
+                data=str(train_dir),
+                output=str(Path(work) / "model"),
+                force=True,
+                **epochs,
+                **overrides,
+            )
+            started = time.perf_counter()
+            result = train(config)
+            seconds = time.perf_counter() - started
+            row = {
+                "name": name,
+                "data": data_name,
+                "settings": {**overrides, **epochs},
+                "train_pairs": result.train_pairs,
+                "train_seconds": round(seconds, 1),
+                "dev_mean": result.dev_scores.get("mean"),
+                "scores": scores(result.model, args.data, trained),
+            }
+            rows.append(row)
+            print(markdown([row]), flush=True)
+    print("\n" + markdown(rows))
+    report.write(
+        {"ablation": args.ablation, "epochs": args.epochs, "with_challenge": args.with_challenge}, rows=rows
+    )
+
+
+if __name__ == "__main__":
+    main()
