@@ -199,3 +199,24 @@ def test_cli_bench_tatoeba_writes_the_report(tiny_model: Path, tmp_path: Path) -
         ],
     )
     assert bad.exit_code == 2 and "no Tatoeba files for klingon" in bad.output
+
+
+def test_trained_and_other_languages_are_averaged_apart(tiny_model: Path, tmp_path: Path) -> None:
+    write_tatoeba(tmp_path / "data", "cmn", COMPOSED[:30])
+    write_tatoeba(tmp_path / "data", "deu", [("Hi.", "Hallo."), ("Thanks.", "Danke.")])
+    model = load_encoder(str(tiny_model))
+    embed = EncoderEmbedder(model, str(tiny_model))
+    assert embed.languages == ("en", "zh")  # align_training.json says what the model saw
+    result = TatoebaTask(tmp_path / "data", "all").evaluate(embed)
+    assert result.trained == {"cmn"}
+    report = result.to_json()
+    assert report["average_trained"]["mean"] == result.scores[0].mean
+    assert report["average_other"]["mean"] == result.scores[1].mean
+    assert [entry["trained"] for entry in report["languages"]] == [True, False]
+    labels = [label for label, _ in result.rows()]
+    assert labels == ["cmn", "deu", "**trained (1)**", "**other (1)**", "**average (2)**"]
+    unknown = TatoebaTask(tmp_path / "data", "all").evaluate(EncoderEmbedder(model, "hub/name"))
+    assert unknown.trained is None and "average_trained" not in unknown.to_json()
+    run = BenchmarkRun(TatoebaTask(tmp_path / "data", "all"), ["a", "b"])
+    run.results = {"a": result, "b": unknown}
+    assert "| **trained (1)** | **" in run.markdown() and "| – | – | – |" in run.markdown()

@@ -7,10 +7,13 @@ sentence-transformers model, or the vectors another system (LASER, an API) wrote
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -23,6 +26,7 @@ from align.files import iter_lines
 @runtime_checkable
 class Embedder(Protocol):
     name: str
+    languages: tuple[str, ...] | None  # the languages it was trained on, where it says (for tables)
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         """L2-normalised float32 rows, one per text."""
@@ -40,6 +44,7 @@ class EncoderEmbedder:
         self.model = model
         self.name = name
         self.batch_size = batch_size
+        self.languages = trained_languages(name)
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         return encode_texts(self.model, list(texts), batch_size=self.batch_size)
@@ -53,10 +58,13 @@ class EncoderEmbedder:
 class PrecomputedEmbeddings:
     """Embeddings looked up by text, from ``(text file, .npy file)`` pairs (row i = line i)."""
 
-    def __init__(self, texts: Sequence[str], vectors: np.ndarray, name: str) -> None:
+    def __init__(
+        self, texts: Sequence[str], vectors: np.ndarray, name: str, languages: Sequence[str] | None = None
+    ) -> None:
         if len(texts) != len(vectors):
             raise AlignError(f"{name}: {len(texts):,} texts but {len(vectors):,} embeddings")
         self.name = name
+        self.languages = tuple(languages) if languages is not None else None
         self.vectors = np.asarray(vectors, dtype=np.float32)
         self.row = {text: row for row, text in enumerate(texts)}
 
@@ -85,6 +93,23 @@ class PrecomputedEmbeddings:
 
     def fingerprint(self) -> str:
         return hashlib.sha1(self.vectors.tobytes()).hexdigest()[:12]
+
+
+def trained_languages(model_path: str | os.PathLike) -> tuple[str, ...] | None:
+    """The languages a saved model says it was trained on: ``languages`` in the
+    ``align_training.json`` align writes, else the ``language:`` list of its model card; None for
+    a hub name or a model that does not say."""
+    directory = Path(model_path)
+    record = directory / "align_training.json"
+    if record.is_file():
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            return tuple(json.loads(record.read_text(encoding="utf-8"))["languages"])
+    card = directory / "README.md"
+    if not card.is_file():
+        return None
+    front = card.read_text(encoding="utf-8").split("---")
+    match = re.search(r"^language:\n((?:- .+\n)+)", front[1] if len(front) > 2 else "", re.MULTILINE)
+    return tuple(line[2:].strip() for line in match.group(1).splitlines()) if match else None
 
 
 def as_embedder(model: Encoder | Embedder, name: str = "model", *, batch_size: int | None = None) -> Embedder:

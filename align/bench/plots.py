@@ -27,19 +27,39 @@ def _pyplot() -> Any:
 
 
 def plot_grouped_bars(
-    values: dict[str, dict[str, float]], path: str | os.PathLike, *, ylabel: str, max_groups: int = 40
+    values: dict[str, dict[str, float]], path: str | os.PathLike, *, ylabel: str, vertical_up_to: int = 40
 ) -> None:
-    """Grouped bars, one group per item (e.g. language) and one colour per model, 0-100 %."""
+    """Grouped bars, one group per item (e.g. language) and one colour per model, 0-100 %, sorted by
+    the first model's value so a reader can scan them. Beyond ``vertical_up_to`` items the bars lie
+    down, one row per item, so a hundred languages stay legible."""
     plt = _pyplot()
-    items = list(next(iter(values.values())))[:max_groups]
+    first = next(iter(values.values()))
+    items = sorted(first, key=first.__getitem__, reverse=True)
     width = 0.8 / len(values)
-    figure, axes = plt.subplots(figsize=(max(6.0, 0.5 * len(items) * len(values) + 2), 4))
     positions = np.arange(len(items))
+    horizontal = len(items) > vertical_up_to
+    size = (
+        (8.0, 0.18 * len(items) * len(values) + 1.5)
+        if horizontal
+        else (max(6.0, 0.5 * len(items) * len(values) + 2), 4)
+    )
+    figure, axes = plt.subplots(figsize=size)
     for offset, (model, by_item) in enumerate(values.items()):
-        axes.bar(positions + offset * width, [by_item[item] for item in items], width, label=model)
-    axes.set_xticks(positions + width * (len(values) - 1) / 2, items)
-    axes.set_ylabel(ylabel)
-    axes.set_ylim(0, 100)
+        heights = [by_item.get(item, 0.0) for item in items]
+        if horizontal:
+            axes.barh(positions + offset * width, heights, width, label=model)
+        else:
+            axes.bar(positions + offset * width, heights, width, label=model)
+    ticks = positions + width * (len(values) - 1) / 2
+    if horizontal:
+        axes.set_yticks(ticks, items, fontsize=7)
+        axes.invert_yaxis()  # best first, at the top
+        axes.set_xlabel(ylabel)
+        axes.set_xlim(0, 100)
+    else:
+        axes.set_xticks(ticks, items)
+        axes.set_ylabel(ylabel)
+        axes.set_ylim(0, 100)
     axes.legend()
     figure.tight_layout()
     _save(figure, path)

@@ -48,8 +48,11 @@ class BenchmarkRun:
         if metadata.side_by_side:
             header = [metadata.row_header] + [f"{label} {c}" for label in labels for c in metadata.columns]
             by_model = {label: dict(result.rows()) for label, result in self.results.items()}
-            first = self.results[labels[0]].rows()
-            body = [[row] + [cell for label in labels for cell in by_model[label][row]] for row, _ in first]
+            rows = list(
+                dict.fromkeys(row for cells in by_model.values() for row in cells)
+            )  # first-seen order
+            blank = ["–"] * len(metadata.columns)  # a row one model has and another not
+            body = [[row] + [c for label in labels for c in by_model[label].get(row, blank)] for row in rows]
         else:
             header = ["model", metadata.row_header, *metadata.columns]
             body = [

@@ -23,6 +23,7 @@ from align.bench.embedders import Embedder
 from align.bench.task import Task, TaskMetadata, TaskResult, languages_option
 from align.errors import AlignError, InputFormatError
 from align.files import iter_lines
+from align.languages import is_language, language
 
 MAX_TABLE_ROWS = 40  # beyond this many languages the table shows only the averages (the JSON has all)
 
@@ -131,24 +132,35 @@ def score_tatoeba(embed: Embedder, data_dir: str | Path | None, language: str) -
 
 @dataclass(frozen=True)
 class TatoebaResult:
-    """One model's scores, language by language."""
+    """One model's scores, language by language, and which languages it was trained on (where the
+    model says: :func:`align.bench.embedders.trained_languages`)."""
 
     scores: list[TatoebaScore]
+    trained: frozenset[str] | None = None  # Tatoeba codes
 
-    def average(self) -> dict[str, float]:
-        count = len(self.scores)
+    def average(self, languages: frozenset[str] | None = None, *, exclude: bool = False) -> dict[str, float]:
+        """Means over every language, or over ``languages`` (or all but them, with ``exclude``)."""
+        chosen = [s for s in self.scores if languages is None or (s.language in languages) != exclude]
+        count = len(chosen)
         return {
-            "xx_to_en": sum(s.xx_to_en for s in self.scores) / count,
-            "en_to_xx": sum(s.en_to_xx for s in self.scores) / count,
-            "mean": sum(s.mean for s in self.scores) / count,
+            "xx_to_en": sum(s.xx_to_en for s in chosen) / count,
+            "en_to_xx": sum(s.en_to_xx for s in chosen) / count,
+            "mean": sum(s.mean for s in chosen) / count,
         }
 
     @property
     def main_score(self) -> float:
         return self.average()["mean"]
 
+    def _split(self) -> dict[str, tuple[frozenset[str], bool]]:
+        """The trained and other languages, where known and both present."""
+        if not self.trained or not (self.trained & {s.language for s in self.scores}):
+            return {}
+        other = {s.language for s in self.scores} - self.trained
+        return {"trained": (self.trained, False), **({"other": (self.trained, True)} if other else {})}
+
     def to_json(self) -> dict[str, Any]:
-        return {
+        report: dict[str, Any] = {
             "languages": [
                 {
                     "language": s.language,
@@ -157,22 +169,33 @@ class TatoebaResult:
                     "mean": s.mean,
                     "error_rate": s.error_rate,
                     "pairs": s.pairs,
+                    **({"trained": s.language in self.trained} if self.trained is not None else {}),
                 }
                 for s in self.scores
             ],
             "average": self.average(),
         }
+        for name, (languages, exclude) in self._split().items():
+            report[f"average_{name}"] = self.average(languages, exclude=exclude)
+        return report
 
     def rows(self) -> list[tuple[str, list[str]]]:
-        """A row per language (up to :data:`MAX_TABLE_ROWS` languages), then the averages in bold."""
+        """A row per language (up to :data:`MAX_TABLE_ROWS` languages), then the averages in bold:
+        over the languages the model was trained on and the rest, where it says, then over all."""
         rows = []
         if len(self.scores) <= MAX_TABLE_ROWS:
             rows = [
                 (s.language, [f"{s.xx_to_en:.1f}", f"{s.en_to_xx:.1f}", f"{s.mean:.1f}"]) for s in self.scores
             ]
-        average = self.average()
-        bold = [f"**{average[key]:.1f}**" for key in ("xx_to_en", "en_to_xx", "mean")]
-        return [*rows, (f"**average ({len(self.scores)})**", bold)]
+        averages = [
+            (f"**{name} ({sum((s.language in languages) != exclude for s in self.scores)})**",
+             self.average(languages, exclude=exclude))
+            for name, (languages, exclude) in self._split().items()
+        ]  # fmt: skip
+        averages.append((f"**average ({len(self.scores)})**", self.average()))
+        for label, average in averages:
+            rows.append((label, [f"**{average[key]:.1f}**" for key in ("xx_to_en", "en_to_xx", "mean")]))
+        return rows
 
 
 class TatoebaTask(Task):
@@ -205,19 +228,29 @@ class TatoebaTask(Task):
         from tqdm.auto import tqdm
 
         scores = []
-        for language in tqdm(self.languages, desc="Tatoeba", unit=" languages"):
-            cached = cache.get(self.cache_key, language) if cache else None
+        for code in tqdm(self.languages, desc="Tatoeba", unit=" languages"):
+            cached = cache.get(self.cache_key, code) if cache else None
             if cached is not None:
                 scores.append(TatoebaScore(**cached))
                 continue
-            score = score_tatoeba(embed, self.data_dir, language)
+            score = score_tatoeba(embed, self.data_dir, code)
             if cache:
-                cache.put(self.cache_key, language, asdict(score))
+                cache.put(self.cache_key, code, asdict(score))
             scores.append(score)
-        return TatoebaResult(scores)
+        return TatoebaResult(scores, self._trained(getattr(embed, "languages", None)))
+
+    def _trained(self, languages: tuple[str, ...] | None) -> frozenset[str] | None:
+        """The Tatoeba codes among ``languages`` (in any form), or None when the model does not say."""
+        if languages is None:
+            return None
+        wanted = [language(code).language for code in languages if is_language(code)]
+        return frozenset(
+            code for code in self.languages if is_language(code) and language(code).language in wanted
+        )
 
     def plot(self, results: Mapping[str, TaskResult], path: str | os.PathLike) -> None:
-        """Grouped bars: mean accuracy (of both directions) per language, one colour per model."""
+        """Bars of mean accuracy (of both directions) per language, one colour per model, sorted by
+        the first model (put the reference model first to read the others against it)."""
         from align.bench.plots import plot_grouped_bars
 
         values = {label: {s.language: s.mean for s in result.scores} for label, result in results.items()}  # type: ignore[attr-defined]

@@ -320,6 +320,7 @@ def finish(
     state = {
         "config": asdict(config),
         "sources": [s.describe() for s in corpus.sources],
+        "languages": _languages(corpus.sources),
         "cleaning": corpus.cleaning,
         "train_pairs": len(corpus.train_set),
         "dev_scores": dev_scores,
