@@ -57,13 +57,18 @@ class LengthGroupedBatchSampler(DefaultBatchSampler):
         generator = self.generator or torch.Generator()
         generator.manual_seed(self.seed + self.epoch)
         order = torch.randperm(len(self.lengths), generator=generator).tolist()
+        batches = self._length_grouped_batches(order)
+        for position in torch.randperm(len(batches), generator=generator).tolist():
+            yield batches[position]
+
+    def _length_grouped_batches(self, order: list[int]) -> list[list[int]]:
+        """Batches cut from ``order`` after sorting it by length within each megabatch."""
         span = self.batch_size * MEGABATCH_BATCHES
         batches: list[list[int]] = []
         for start in range(0, len(order), span):
             chunk = sorted(order[start : start + span], key=self.lengths.__getitem__)
             batches += self._batches_without_duplicates(chunk)
-        for position in torch.randperm(len(batches), generator=generator).tolist():
-            yield batches[position]
+        return batches
 
     def _batches_without_duplicates(self, indices: list[int]) -> list[list[int]]:
         """Cut ``indices`` into batches in order; a pair repeating a text already in the batch waits
@@ -160,13 +165,9 @@ class LanguageBalancedBatchSampler(LengthGroupedBatchSampler):
         for group in self._groups(drawn):
             order = group[torch.randperm(len(group), generator=generator)].tolist()
             if self.group_by_length:
-                span = self.batch_size * MEGABATCH_BATCHES
-                order = [
-                    i
-                    for s in range(0, len(order), span)
-                    for i in sorted(order[s : s + span], key=self.lengths.__getitem__)
-                ]
-            batches += self._batches_without_duplicates(order)
+                batches += self._length_grouped_batches(order)
+            else:
+                batches += self._batches_without_duplicates(order)
         for position in torch.randperm(len(batches), generator=generator).tolist():
             yield batches[position]
 
