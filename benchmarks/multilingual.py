@@ -28,11 +28,14 @@ import tempfile
 import time
 from typing import Any
 
+from tokenizers import Tokenizer
+
 from align.bench.embedders import as_embedder
-from align.bench.tatoeba import TatoebaTask, retrieval_accuracy
+from align.bench.tatoeba import TatoebaTask, available_languages, retrieval_accuracy
 from align.data import resolve_sources
 from align.encode import Encoder, encode_texts, load_encoder
-from align.languages import is_language, same_language
+from align.encoders.tokenizer import unknown_token_rate
+from align.languages import is_language, language, same_language
 from align.training import TrainConfig, train
 from benchmarks.common import Report, read_lines, script_arguments
 
@@ -88,6 +91,7 @@ def scores(model: Encoder, data: Path, trained: list[str]) -> dict[str, Any]:
             (retrieval_accuracy(foreign, english) + retrieval_accuracy(english, foreign)) / 2, 2
         )
     by_language = {s.language: round(s.mean, 2) for s in tatoeba.scores}
+    unknown = unknown_by_script(model, data)
     return {
         "tatoeba_mean": round(tatoeba.main_score, 2),
         "tatoeba_trained_mean": round(statistics.fmean(s.mean for s in seen), 2) if seen else None,
@@ -97,7 +101,21 @@ def scores(model: Encoder, data: Path, trained: list[str]) -> dict[str, Any]:
         "tatoeba": {code: by_language[code] for code in SHOWN},
         "flores": flores,
         "tatoeba_by_language": by_language,
+        "unknown_tokens_by_script": unknown,
     }
+
+
+def unknown_by_script(model: Encoder, data: Path) -> dict[str, float] | None:
+    """% of [UNK] tokens in each script's Tatoeba sentences (non-English side), for a model whose
+    tokenizer is align's WordPiece (static encoders); None for others."""
+    tokenizer = getattr(model[0], "tokenizer", None)
+    if not isinstance(tokenizer, Tokenizer):
+        return None
+    texts: dict[str, list[str]] = {}
+    for code in available_languages(data / "eval/tatoeba"):
+        script = language(code).likely_script if is_language(code) else "unknown"
+        texts.setdefault(script, []).extend(read_lines(data / f"eval/tatoeba/tatoeba.{code}-eng.{code}"))
+    return {script: round(unknown_token_rate(tokenizer, lines), 2) for script, lines in sorted(texts.items())}
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:
