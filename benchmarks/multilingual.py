@@ -44,8 +44,8 @@ FLORES = ("zho_Hans", "deu_Latn", "rus_Cyrl", "ces_Latn")
 SHOWN = ("cmn", "deu", "fra")
 ABLATION = {
     "alpha 1.0, mixed batches": {"sampling_alpha": 1.0, "pair_batches": "mixed"},
-    "alpha 0.3, mixed batches (default)": {"sampling_alpha": 0.3, "pair_batches": "mixed"},
-    "alpha 1.0, one pair a batch": {"sampling_alpha": 1.0, "pair_batches": "single"},
+    "alpha 0.3, mixed batches": {"sampling_alpha": 0.3, "pair_batches": "mixed"},
+    "alpha 1.0, one pair a batch (default)": {"sampling_alpha": 1.0, "pair_batches": "single"},
     "alpha 0.3, one pair a batch": {"sampling_alpha": 0.3, "pair_batches": "single"},
 }
 

@@ -84,7 +84,7 @@ def test_en_star_trains_one_encoder_with_dev_scores_per_pair(tmp_path: Path) -> 
     data = _two_pairs(tmp_path / "corpora")
     config = TrainConfig(
         pairs="en-*", data=str(data), output=str(tmp_path / "model"), epochs=4, batch_size=16,
-        embedding_dim=32, dev_size=12, seed=3, pair_batches="single",
+        embedding_dim=32, dev_size=12, seed=3, pair_batches="mixed",
     )  # fmt: skip
     result = train(config)
     assert set(result.dev_by_pair) == {"en-de", "en-zh"}
@@ -92,7 +92,7 @@ def test_en_star_trains_one_encoder_with_dev_scores_per_pair(tmp_path: Path) -> 
         np.mean([s["mean"] for s in result.dev_by_pair.values()]), abs=0.01
     )
     record = json.loads((tmp_path / "model" / "align_training.json").read_text(encoding="utf-8"))
-    assert set(record["dev_by_pair"]) == {"en-de", "en-zh"} and record["config"]["pair_batches"] == "single"
+    assert set(record["dev_by_pair"]) == {"en-de", "en-zh"} and record["config"]["pair_batches"] == "mixed"
     assert any("mean of 2 language pairs" in line for line in result.summary_lines())
     card = (tmp_path / "model" / "README.md").read_text(encoding="utf-8")
     assert "- de" in card and "- zh" in card  # the card lists the languages found, not "*"
