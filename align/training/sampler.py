@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 import torch
 from datasets import Dataset
@@ -135,18 +136,16 @@ class LanguageBalancedBatchSampler(LengthGroupedBatchSampler):
     def __init__(
         self,
         dataset: Dataset,
-        batch_size: int,
-        drop_last: bool,
-        valid_label_columns: list[str] | None = None,
-        generator: torch.Generator | None = None,
-        seed: int = 0,
-        *,
+        *args: Any,
         pairs: Sequence[str],
         alpha: float,
         single_pair_batches: bool = False,
         group_by_length: bool = False,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(dataset, batch_size, drop_last, valid_label_columns, generator, seed)
+        """``pairs`` labels each row of ``dataset`` with its language pair; the other arguments
+        are sentence-transformers' batch-sampler arguments, as for the parent class."""
+        super().__init__(dataset, *args, **kwargs)
         if len(pairs) != len(dataset):
             raise ValueError(f"{len(pairs)} language-pair labels for {len(dataset)} rows")
         rows: dict[str, list[int]] = {}
