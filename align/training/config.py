@@ -103,7 +103,7 @@ class RunConfig:
         "Batch pairs of similar length, so little time goes on padding; batches never repeat a sentence.",
         flags=("--group-by-length/--no-group-by-length",),
     )
-    # Both measured with 423k pairs in 57 languages, two epochs (docs/multilingual.md): alpha 1.0 beat
+    # Both measured with 423k pairs in 54 language pairs, two epochs (docs/multilingual.md): alpha 1.0 beat
     # 0.3 on the 112-language Tatoeba mean by 1.1-1.3 points (and by 5-9 on cmn, deu, fra), and
     # one-pair batches beat mixed ones by 0.4-0.6.
     sampling_alpha: float = setting(
