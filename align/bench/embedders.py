@@ -25,8 +25,10 @@ from align.files import iter_lines
 
 @runtime_checkable
 class Embedder(Protocol):
+    """Also read where present: ``languages``, the languages it was trained on (tables split their
+    averages by it); an embedder without it is scored the same, without the split."""
+
     name: str
-    languages: tuple[str, ...] | None  # the languages it was trained on, where it says (for tables)
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         """L2-normalised float32 rows, one per text."""
