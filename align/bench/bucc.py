@@ -157,7 +157,7 @@ class BuccTask(Task):
         test_split: str = "test",
         mining: MiningConfig | None = None,
     ) -> None:
-        self.mining = replace(mining or MiningConfig(), threshold=None)
+        self.mining = mining or MiningConfig()  # evaluate_bucc ignores its threshold: a split calibrates one
         self.pair = pair
         self.tune = read_bucc_split(data_dir, pair, tune_split)
         self.test = read_bucc_split(data_dir, pair, test_split)
