@@ -19,7 +19,8 @@ from pathlib import Path
 
 from align.languages import is_language
 
-_PAIR_FILE = re.compile(r"(?P<stem>.+)\.(?P<first>\w+)-(?P<second>\w+)\.(?P<last>\w+)(?P<gz>\.gz)?")
+# How a file names its language pair: NAME.L1-L2.LAST[.gz] (LAST: a language, or a format).
+PAIR_FILE = re.compile(r"(?P<stem>.+)\.(?P<first>\w+)-(?P<second>\w+)\.(?P<last>\w+)(?P<gz>\.gz)?")
 SINGLE_FILE_FORMATS = {"tsv": "tsv", "csv": "csv", "jsonl": "jsonl", "json": "jsonl", "tmx": "tmx"}
 
 
@@ -47,7 +48,7 @@ def corpora_in(directory: Path) -> list[FoundCorpus]:
     """Every corpus below ``directory`` whose file names say its languages, in a stable order."""
     found = []
     for candidate in _files_below(directory):
-        match = _PAIR_FILE.fullmatch(candidate.name)
+        match = PAIR_FILE.fullmatch(candidate.name)
         if not match or not candidate.is_file():
             continue
         first, second, last, gz = match["first"], match["second"], match["last"], match["gz"] or ""

@@ -23,7 +23,7 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
-from align.data.layout import FoundCorpus, corpora_in
+from align.data.layout import PAIR_FILE, FoundCorpus, corpora_in
 from align.data.readers import CorpusSource, detect_format
 from align.errors import AlignError
 from align.languages import ENGLISH, language
@@ -106,10 +106,12 @@ def _single_file(
     format = format or detect_format(path)
     if format != "moses":
         return [CorpusSource(str(path), source_lang, target_lang, format, columns=columns)]
-    match = re.fullmatch(r"(.+\.[\w]+-[\w]+)\.([\w]+)(\.gz)?", path.name)
+    match = PAIR_FILE.fullmatch(path.name)
     if not match:
         raise AlignError(f"{path}: a Moses file is named NAME.L1-L2.L1; pass the directory instead")
-    partner = path.with_name(f"{match.group(1)}.{target_lang}{match.group(3) or ''}")
+    partner = path.with_name(
+        f"{match['stem']}.{match['first']}-{match['second']}.{target_lang}{match['gz'] or ''}"
+    )
     if not partner.is_file():
         raise AlignError(f"{path}: its partner {partner.name} does not exist")
     return [CorpusSource(str(path), source_lang, target_lang, "moses", target_path=str(partner))]
