@@ -17,6 +17,7 @@ from align.encoders.student import (
     build_static_student,
     teacher_token_vectors,
     trim_vocabulary,
+    widen_to_teacher_vocabulary,
 )
 from align.errors import AlignError
 from align.training import DistillationLoss, DistillConfig, distill, distillation_loss
@@ -86,7 +87,7 @@ def test_teacher_token_vectors_are_the_teachers_embedding_of_the_token_alone(min
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("student_tokenizer", ["corpus", "teacher"])
+@pytest.mark.parametrize("student_tokenizer", ["corpus", "teacher", "teacher-full"])
 def test_distillation_smoke_run_saves_a_static_student_that_reloads(
     tmp_path: Path, minilm_path: str, student_tokenizer: str
 ) -> None:
@@ -110,9 +111,13 @@ def test_distillation_smoke_run_saves_a_static_student_that_reloads(
     embeddings = encode_texts(student, ["I like tea.", "我喜欢茶。"])
     assert embeddings.shape == (2, 384)
     np.testing.assert_allclose(np.linalg.norm(embeddings, axis=1), 1.0, rtol=1e-5)
-    # Either vocabulary is a fraction of the teacher's: trimmed to what the corpus uses, or trained on it.
-    teacher = SentenceTransformer(minilm_path, device="cpu")
-    assert student[0].tokenizer.get_vocab_size() < teacher.tokenizer.backend_tokenizer.get_vocab_size() / 2
+    # The vocabulary is a fraction of the teacher's (trimmed to what the corpus uses, or trained on
+    # it), unless it was widened back to the teacher's whole vocabulary.
+    teacher_size = SentenceTransformer(minilm_path, device="cpu").tokenizer.backend_tokenizer.get_vocab_size()
+    if student_tokenizer == "teacher-full":
+        assert student[0].tokenizer.get_vocab_size() == teacher_size
+    else:
+        assert student[0].tokenizer.get_vocab_size() < teacher_size / 2
     assert (tmp_path / "student" / "align_training.json").is_file()
     if student_tokenizer == "corpus":  # Traditional rows are tied to their Simplified twins
         simplified, traditional = encode_texts(student, ["喜欢", "喜歡"])
@@ -130,6 +135,26 @@ def test_student_starts_at_the_teachers_token_vectors(minilm_path: str) -> None:
     token_id = student[0].tokenizer.token_to_id("apple")
     start = student[0].embedding.weight[token_id].detach().numpy()
     np.testing.assert_allclose(start, teacher.encode(["apple"], convert_to_numpy=True)[0], atol=1e-5)
+
+
+def test_widened_student_keeps_its_trained_rows_and_takes_the_teachers_for_the_rest(minilm_path: str) -> None:
+    teacher = SentenceTransformer(minilm_path, device="cpu")
+    student = build_static_student(teacher, ["apple tea"])
+    trained_row = student[0].tokenizer.token_to_id("apple")
+    with torch.no_grad():
+        student[0].embedding.weight[trained_row] += 1.0  # stands for what training moved
+    widened = widen_to_teacher_vocabulary(student, teacher)
+    full = widened[0].tokenizer
+    assert full.get_vocab_size() == teacher.tokenizer.backend_tokenizer.get_vocab_size()
+    weights = widened[0].embedding.weight.detach().numpy()
+    np.testing.assert_allclose(
+        weights[full.token_to_id("apple")], student[0].embedding.weight[trained_row].detach().numpy()
+    )
+    unseen = full.token_to_id("banana")  # not in the student's corpus: the teacher's vector of it alone
+    assert student[0].tokenizer.token_to_id("banana") is None
+    np.testing.assert_allclose(
+        weights[unseen], teacher.encode(["banana"], convert_to_numpy=True)[0], atol=1e-5
+    )
 
 
 def test_corpus_student_splits_han_characters_and_starts_at_the_teachers_piece_vectors(

@@ -149,6 +149,30 @@ def build_static_student(
     return SentenceTransformer(modules=[embedding, Normalize()], device="cpu")
 
 
+def widen_to_teacher_vocabulary(
+    student: SentenceTransformer, teacher: SentenceTransformer
+) -> SentenceTransformer:
+    """The student with the teacher's whole vocabulary: its trained row for each piece it has, the
+    teacher's vector of the piece alone (:func:`teacher_token_vectors`) for every other.
+
+    A student trimmed to its corpus spells the words of languages without training pairs out of
+    single characters; widened, those words read the teacher's own vectors again. Training the
+    trimmed student and widening it afterwards gives the rows the corpus trains the same updates
+    as training with the whole vocabulary would (the corpus is cut into the same pieces either
+    way), at a fraction of the optimiser's cost per step.
+    """
+    trained = student[0]
+    full = teacher_tokenizer(teacher)
+    vectors = torch.from_numpy(teacher_token_vectors(teacher, list(range(full.get_vocab_size()))))
+    full_ids = full.get_vocab()
+    for piece, row in trained.tokenizer.get_vocab().items():
+        vectors[full_ids[piece]] = trained.embedding.weight[row].detach()
+    logger.info("Student vocabulary widened to the teacher's %s pieces", f"{len(full_ids):,}")
+    return SentenceTransformer(
+        modules=[StaticEmbedding(full, embedding_weights=vectors), *list(student)[1:]], device="cpu"
+    )
+
+
 def build_corpus_student(
     teacher: SentenceTransformer,
     texts: Iterable[str],

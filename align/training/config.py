@@ -17,7 +17,7 @@ from align.errors import AlignError
 from align.settings import setting
 
 STATIC = "static"  # what the command line's --model says for "a static encoder from scratch"
-StudentTokenizer = Literal["corpus", "teacher"]
+StudentTokenizer = Literal["corpus", "teacher", "teacher-full"]
 PairBatches = Literal["mixed", "single"]
 STUDENT_TOKENIZERS: tuple[str, ...] = get_args(StudentTokenizer)
 
@@ -247,12 +247,12 @@ class DistillConfig(RunConfig):
     ranking_weight: float = setting(
         1.0, "Weight of the translation ranking loss beside distillation (0: distillation only)."
     )
-    # "corpus": align's own tokenizer, trained on the corpus; "teacher": the teacher's, trimmed
     student_tokenizer: StudentTokenizer = setting(
         "corpus",
         "'corpus': align's own tokenizer trained on the corpus (one token per Han character, "
         "Traditional folded onto Simplified); 'teacher': the teacher's, trimmed to the pieces "
-        "the corpus uses.",
+        "the corpus uses; 'teacher-full': trained like 'teacher', then widened to the teacher's "
+        "whole vocabulary, so words of languages without training pairs keep the teacher's vectors.",
     )
     initialise_from_teacher: bool = setting(
         True,

@@ -29,7 +29,7 @@ import numpy as np
 from sentence_transformers import SentenceTransformer
 
 from align.encode import encode_to_npy
-from align.encoders.student import build_corpus_student, build_static_student
+from align.encoders.student import build_corpus_student, build_static_student, widen_to_teacher_vocabulary
 from align.training.config import DistillConfig, with_defaults
 from align.training.losses import DistillationLoss
 from align.training.progress import map_quietly
@@ -55,12 +55,7 @@ def distill(config: DistillConfig) -> TrainResult:
     sources = corpus_sources(config)
     started = time.perf_counter()
     with start_run(config, sources) as work_dir:
-        teacher = load_pretrained(
-            config.teacher,
-            max_seq_length=config.max_seq_length,
-            prompt=config.prompt,
-            freeze_embeddings=False,
-        )
+        teacher = _load_teacher(config)
         corpus = load_corpus(config, work_dir, sources)
         labelled = _with_teacher_embeddings(teacher, corpus, work_dir, config.teacher_batch_size)
         student = _initial_student(config, teacher, corpus, work_dir)
@@ -74,7 +69,15 @@ def distill(config: DistillConfig) -> TrainResult:
         )
         name = f"align static student of {config.teacher} for {config.pairs}"
         evaluator, losses = fit(config, student, loss, corpus, work_dir, name, train_set=labelled)
+        if config.student_tokenizer == "teacher-full":
+            student = widen_to_teacher_vocabulary(student, _load_teacher(config))
         return finish(config, student, evaluator, corpus, work_dir, started, losses)
+
+
+def _load_teacher(config: DistillConfig) -> SentenceTransformer:
+    return load_pretrained(
+        config.teacher, max_seq_length=config.max_seq_length, prompt=config.prompt, freeze_embeddings=False
+    )
 
 
 def _with_teacher_embeddings(
@@ -82,18 +85,26 @@ def _with_teacher_embeddings(
 ) -> datasets.Dataset:
     """The training split with a ``label`` column: the teacher's embedding of each source sentence.
 
-    The embeddings are the slow part of preparing a run, so they are kept in ``work_dir`` and a
-    resumed run reuses them.
+    Each distinct source sentence is embedded once: multi-way parallel corpora (FLORES, TICO-19)
+    repeat one English sentence for every language, and on train/ without the Challenge 414k pairs
+    hold 239k distinct English sentences. The embeddings are the slow part of preparing a run, so
+    they are kept in ``work_dir`` and a resumed run reuses them.
     """
     path = work_dir / "teacher-embeddings.npy"
     sources = corpus.train_set["source"]
+    row_of = {sentence: row for row, sentence in enumerate(dict.fromkeys(sources))}
     embeddings = np.load(path, mmap_mode="r") if path.is_file() else None
-    if embeddings is None or len(embeddings) != len(sources):
-        logger.info("Embedding %s source sentences with the teacher", f"{len(sources):,}")
-        embeddings = encode_to_npy(teacher, list(sources), path, batch_size=batch_size)
+    if embeddings is None or len(embeddings) != len(row_of):
+        logger.info(
+            "Embedding %s distinct source sentences (of %s pairs) with the teacher",
+            f"{len(row_of):,}",
+            f"{len(sources):,}",
+        )
+        embeddings = encode_to_npy(teacher, list(row_of), path, batch_size=batch_size)
+    rows = np.fromiter((row_of[sentence] for sentence in sources), dtype=np.int64, count=len(sources))
 
     def add_labels(batch: dict[str, list], indices: list[int]) -> dict[str, np.ndarray]:
-        return {"label": np.asarray(embeddings[indices], dtype=np.float32)}
+        return {"label": np.asarray(embeddings[rows[indices]], dtype=np.float32)}
 
     return map_quietly(
         corpus.train_set,
