@@ -16,7 +16,7 @@ from align.bench.embedders import as_embedder
 from align.bench.tatoeba import score_tatoeba
 from align.encode import encode_texts, load_encoder
 from align.training import DistillConfig, TrainConfig
-from benchmarks import common, encoder_figures, multilingual, pools
+from benchmarks import common, encoder_figures, multilingual, pools, unspaced_scripts
 from tests.conftest import COMPOSED, SHARED_DATA, write_moses
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -32,6 +32,7 @@ SCRIPTS = [
     "tatoeba_bench",
     "throughput",
     "train_static",
+    "unspaced_scripts",
 ]
 GOLD = COMPOSED[:20]  # the dev sets: captions COMPOSED[:10], microblog COMPOSED[10:20]
 CORPUS = COMPOSED[20:]  # train/en-zh
@@ -291,3 +292,20 @@ def test_multilingual_scores_split_trained_and_other_languages(
     assert multilingual.markdown([row]).splitlines()[-1].startswith("| tiny | toy |")
     for overrides in multilingual.ABLATION.values():
         TrainConfig(pairs="en-*", output="m", **overrides)
+
+
+def test_unspaced_scripts_trains_and_scores_each_pre_tokenisation(
+    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(unspaced_scripts, "PAIRS", "en-zh")
+    monkeypatch.setattr(unspaced_scripts, "LANGUAGES", "cmn")
+    runs = [
+        unspaced_scripts.run_variant(pattern, data, seed=0, epochs=1, work=tmp_path)
+        for pattern in unspaced_scripts.VARIANTS.values()
+    ]
+    assert all(set(run["tatoeba"]) == {"cmn"} and 0 <= run["tatoeba"]["cmn"] <= 100 for run in runs)
+    results = {
+        name: {"runs": [run], "mean": unspaced_scripts.summary([run])}
+        for name, run in zip(unspaced_scripts.VARIANTS, runs, strict=True)
+    }
+    assert unspaced_scripts.markdown(results).splitlines()[-1].startswith("| syllables (default) |")

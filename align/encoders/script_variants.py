@@ -28,6 +28,8 @@ from sentence_transformers.sentence_transformer.modules import StaticEmbedding
 from tokenizers import Tokenizer
 from tokenizers.models import WordPiece
 
+from align.encoders.tokenizer import with_vocabulary
+
 
 @functools.cache
 def traditional_to_simplified() -> dict[str, str]:
@@ -55,23 +57,15 @@ def fold_to_simplified(text: str) -> str:
 def add_traditional_tokens(tokenizer: Tokenizer) -> Tokenizer:
     """A copy of a WordPiece ``tokenizer`` whose vocabulary also holds the Traditional twins of its
     Simplified characters, each with an id of its own (tied later by :func:`tie_traditional_rows`)."""
-    model = tokenizer.model
-    if not isinstance(model, WordPiece):
-        raise TypeError(f"expected a WordPiece tokenizer, got {type(model).__name__}")
+    if not isinstance(tokenizer.model, WordPiece):
+        raise TypeError(f"expected a WordPiece tokenizer, got {type(tokenizer.model).__name__}")
     vocab = tokenizer.get_vocab()
     next_id = max(vocab.values()) + 1
     for traditional, simplified in sorted(traditional_to_simplified().items()):
         if simplified in vocab and traditional not in vocab:
             vocab[traditional] = next_id
             next_id += 1
-    extended = Tokenizer.from_str(tokenizer.to_str())
-    extended.model = WordPiece(
-        vocab=vocab,
-        unk_token=model.unk_token,
-        max_input_chars_per_word=model.max_input_chars_per_word,
-        continuing_subword_prefix=model.continuing_subword_prefix,
-    )
-    return extended
+    return with_vocabulary(tokenizer, vocab)
 
 
 def tie_traditional_rows(model: SentenceTransformer) -> int:
