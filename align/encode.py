@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 from sentence_transformers import SentenceTransformer
 
+from align.coverage import warn_about_unknown_scripts
 from align.errors import AlignError, InputFormatError
 from align.files import iter_lines
 from align.outputs import atomic_path, check_output
@@ -145,6 +146,7 @@ def embed_file(
     if bad := lines.count(None):
         logger.warning("%s: %d lines are not UTF-8; embedded as blank lines", input_path, bad)
     texts = [text or "" for text in lines]
+    warn_about_unknown_scripts(model, texts, str(input_path))
     return encode_to_npy(
         model, texts, output_path, batch_size=batch_size, show_progress_bar=show_progress_bar
     )

@@ -27,14 +27,12 @@ import tempfile
 import time
 from typing import Any
 
-from tokenizers import Tokenizer
-
 from align.bench.embedders import EncoderEmbedder
 from align.bench.tatoeba import TatoebaTask, available_languages, retrieval_accuracy
+from align.coverage import model_tokenizer
+from align.coverage import unknown_by_script as unknown_by_script_of
 from align.data import resolve_sources
 from align.encode import Encoder, encode_texts, load_encoder
-from align.encoders.tokenizer import unknown_token_rate
-from align.languages import is_language, language
 from align.training import TrainConfig, train
 from benchmarks.common import Report, read_lines, script_arguments
 
@@ -107,16 +105,19 @@ def _mean(average: dict[str, float] | None) -> float | None:
 
 
 def unknown_by_script(model: Encoder, data: Path) -> dict[str, float] | None:
-    """% of [UNK] tokens in each script's Tatoeba sentences (non-English side), for a model whose
-    tokenizer is align's WordPiece (static encoders); None for others."""
-    tokenizer = getattr(model[0], "tokenizer", None)
-    if not isinstance(tokenizer, Tokenizer):
+    """% of unknown tokens in each script of the Tatoeba sentences (non-English sides); None for a
+    tokenizer that has no unknown token."""
+    found = model_tokenizer(model)
+    if found is None:
         return None
-    texts: dict[str, list[str]] = {}
-    for code in available_languages(data / "eval/tatoeba"):
-        script = language(code).likely_script if is_language(code) else "unknown"
-        texts.setdefault(script, []).extend(read_lines(data / f"eval/tatoeba/tatoeba.{code}-eng.{code}"))
-    return {script: round(unknown_token_rate(tokenizer, lines), 2) for script, lines in sorted(texts.items())}
+    texts = [
+        line
+        for code in available_languages(data / "eval/tatoeba")
+        for line in read_lines(data / f"eval/tatoeba/tatoeba.{code}-eng.{code}")
+    ]
+    return {
+        script: round(entry.unknown_rate, 2) for script, entry in unknown_by_script_of(*found, texts).items()
+    }
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:

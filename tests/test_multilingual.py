@@ -113,12 +113,3 @@ def test_multilingual_distillation_student_reloads_in_plain_sentence_transformer
     student = SentenceTransformer(str(tmp_path / "student"), device="cpu")
     vectors = encode_texts(student, ["I like tea.", "我喜欢茶。", "I like tea. (de)"])
     assert vectors.shape == (3, 384) and np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
-
-
-def test_unknown_token_rate_names_the_scripts_a_vocabulary_lacks() -> None:
-    from align.encoders.tokenizer import train_tokenizer, unknown_token_rate
-
-    tokenizer = train_tokenizer(["I like tea.", "我喜欢茶。"] * 5, vocab_size=200)
-    assert unknown_token_rate(tokenizer, ["I like tea."]) == 0.0
-    assert unknown_token_rate(tokenizer, ["Я люблю чай"]) == 100.0  # Cyrillic was never seen
-    assert unknown_token_rate(tokenizer, ["I like чай"]) == pytest.approx(100 / 3)

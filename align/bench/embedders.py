@@ -18,6 +18,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from align.coverage import unreadable_scripts
 from align.encode import Encoder, encode_texts, load_embeddings, model_fingerprint
 from align.errors import AlignError, InputFormatError
 from align.files import iter_lines
@@ -26,7 +27,8 @@ from align.files import iter_lines
 @runtime_checkable
 class Embedder(Protocol):
     """Also read where present: ``languages``, the languages it was trained on (tables split their
-    averages by it); an embedder without it is scored the same, without the split."""
+    averages by it), and ``unreadable_scripts(texts)``, the scripts its vocabulary cannot read (tables
+    name the languages that score by chance); an embedder without them is scored the same."""
 
     name: str
 
@@ -50,6 +52,10 @@ class EncoderEmbedder:
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         return encode_texts(self.model, list(texts), batch_size=self.batch_size)
+
+    def unreadable_scripts(self, texts: Sequence[str]) -> dict[str, float]:
+        """The scripts of ``texts`` mostly read as unknown tokens, with their unknown share in %."""
+        return unreadable_scripts(self.model, texts)
 
     def fingerprint(self) -> str:
         # The model's embedding of a probe sentence, not its name: a model retrained at the same

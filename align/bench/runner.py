@@ -61,7 +61,12 @@ class BenchmarkRun:
         lines = [header, *body]
         table = ["| " + " | ".join(line) + " |" for line in lines]
         table.insert(1, "|" + "---|" * len(header))
-        return "\n".join(table)
+        notes = [
+            f"{label}: {note}"
+            for label, result in self.results.items()
+            for note in getattr(result, "notes", list)()
+        ]
+        return "\n".join([*table, "", *notes] if notes else table)
 
     def write(self, output: str | os.PathLike | None = None, plot: str | os.PathLike | None = None) -> None:
         """Write the JSON report and the task's plot, each atomically, where asked."""

@@ -41,7 +41,8 @@ class TaskMetadata:
 
 
 class TaskResult(Protocol):
-    """One model's result on one task."""
+    """One model's result on one task. Also read where present: ``notes()``, lines printed under
+    the table (what a reader must know to trust its figures)."""
 
     @property
     def main_score(self) -> float: ...

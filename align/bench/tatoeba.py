@@ -12,7 +12,7 @@ import hashlib
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +137,8 @@ class TatoebaResult:
 
     scores: list[TatoebaScore]
     trained: frozenset[str] | None = None  # Tatoeba codes
+    # language → script → % unknown tokens, for the scripts the model's vocabulary cannot read
+    unreadable: Mapping[str, dict[str, float]] = field(default_factory=dict)
 
     def average(self, languages: frozenset[str] | None = None, *, exclude: bool = False) -> dict[str, float]:
         """Means over every language, or over ``languages`` (or all but them, with ``exclude``)."""
@@ -170,6 +172,11 @@ class TatoebaResult:
                     "error_rate": s.error_rate,
                     "pairs": s.pairs,
                     **({"trained": s.language in self.trained} if self.trained is not None else {}),
+                    **(
+                        {"unreadable_scripts": self.unreadable[s.language]}
+                        if s.language in self.unreadable
+                        else {}
+                    ),
                 }
                 for s in self.scores
             ],
@@ -196,6 +203,16 @@ class TatoebaResult:
         for label, average in averages:
             rows.append((label, [f"**{average[key]:.1f}**" for key in ("xx_to_en", "en_to_xx", "mean")]))
         return rows
+
+    def notes(self) -> list[str]:
+        """The languages whose script the model's vocabulary cannot read: they score by chance."""
+        if not self.unreadable:
+            return []
+        listed = ", ".join(
+            f"{code} ({', '.join(f'{script} {rate:g} %' for script, rate in scripts.items())})"
+            for code, scripts in sorted(self.unreadable.items())
+        )
+        return [f"mostly [UNK] to the vocabulary, so scored by chance: {listed}"]
 
 
 class TatoebaTask(Task):
@@ -237,7 +254,18 @@ class TatoebaTask(Task):
             if cache:
                 cache.put(self.cache_key, code, asdict(score))
             scores.append(score)
-        return TatoebaResult(scores, self._trained(getattr(embed, "languages", None)))
+        return TatoebaResult(
+            scores, self._trained(getattr(embed, "languages", None)), self._unreadable(embed)
+        )
+
+    def _unreadable(self, embed: Embedder) -> dict[str, dict[str, float]]:
+        """Per language, the scripts of its sentences the embedder says it cannot read (where it can
+        say: :meth:`align.bench.embedders.EncoderEmbedder.unreadable_scripts`)."""
+        check = getattr(embed, "unreadable_scripts", None)
+        if check is None:
+            return {}
+        found = {code: check(load_tatoeba(self.data_dir, code)[0]) for code in self.languages}
+        return {code: scripts for code, scripts in found.items() if scripts}
 
     def _trained(self, languages: tuple[str, ...] | None) -> frozenset[str] | None:
         """The Tatoeba codes among ``languages`` (in any form), or None when the model does not say."""

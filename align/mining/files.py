@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from align.coverage import warn_about_unknown_scripts
 from align.encode import Encoder, encode_texts, encode_to_npy, load_embeddings
 from align.errors import AlignError, InputFormatError
 from align.files import iter_lines
@@ -45,6 +46,7 @@ def collection_embeddings(
         return np.asarray(matrix[np.asarray(collection.line_numbers) - 1], dtype=np.float32)
     if model is None:
         raise AlignError(f"no model to encode {collection.path} with, and no embeddings given for it")
+    warn_about_unknown_scripts(model, collection.texts, collection.path)
     if len(collection.texts) <= IN_MEMORY_UP_TO:
         return encode_texts(model, collection.texts, show_progress_bar=len(collection.texts) > PROGRESS_FROM)
     return encode_to_npy(model, collection.texts, work_dir / f"{name}.npy")
