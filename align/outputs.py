@@ -41,6 +41,13 @@ LEGACY_CONTENTS = (("align_training.json",), ("index.json", "index.faiss"))
 _CHUNK = 1 << 20
 
 
+def cache_dir(kind: str) -> Path:
+    """Where align keeps results it can recompute (``$XDG_CACHE_HOME/align/KIND``): benchmark
+    scores, a teacher's embeddings of a corpus. Safe to delete."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return cache / "align" / kind
+
+
 def _resolved(path: str | os.PathLike) -> Path:
     return Path(os.path.abspath(os.path.expanduser(path))).resolve()
 

@@ -38,6 +38,12 @@ def write_moses(
     return directory
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """align's cache (benchmark scores, teacher embeddings) in a folder of the test session's own."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
 @pytest.fixture
 def moses_dir(tmp_path: Path) -> Path:
     return write_moses(tmp_path / "corpus", PAIRS)

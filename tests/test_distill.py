@@ -124,6 +124,33 @@ def test_distillation_smoke_run_saves_a_static_student_that_reloads(
         np.testing.assert_allclose(simplified, traditional, atol=1e-6)
 
 
+@pytest.mark.slow
+def test_a_second_student_of_the_same_teacher_and_corpus_reuses_the_teachers_embeddings(
+    tmp_path: Path, minilm_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from align.training import distillation
+
+    encoded: list[int] = []
+    encode = distillation.encode_to_npy
+    monkeypatch.setattr(
+        distillation,
+        "encode_to_npy",
+        lambda model, texts, *a, **k: encoded.append(len(texts)) or encode(model, texts, *a, **k),
+    )
+    data = write_moses(tmp_path / "corpus", COMPOSED)
+    for name, tokenizer in (("a", "corpus"), ("b", "teacher")):
+        distill(
+            DistillConfig(
+                teacher=minilm_path, pairs="en-zh", data=str(data), output=str(tmp_path / name),
+                epochs=1, batch_size=16, dev_size=12, seed=1, student_tokenizer=tokenizer,
+            )
+        )  # fmt: skip
+    assert len(encoded) == 1  # the second run found the first one's embeddings in the cache
+    assert (
+        encoded[0] == len({english for english, _ in COMPOSED}) - 12
+    )  # distinct sources, less the dev pairs
+
+
 def test_distillation_rejects_an_unknown_student_tokenizer(tmp_path: Path) -> None:
     with pytest.raises(AlignError, match="unknown student tokenizer 'bpe'"):
         DistillConfig(teacher="t", pairs="en-zh", output=str(tmp_path / "s"), student_tokenizer="bpe")

@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from align.bench.embedders import Embedder
-from align.outputs import atomic_path
+from align.outputs import atomic_path, cache_dir
 
 
 def default_cache_dir() -> Path:
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return cache / "align" / "bench"
+    return cache_dir("bench")
 
 
 class ResultCache:

@@ -20,6 +20,8 @@ is :func:`align.training.trainer.train`'s.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
 from pathlib import Path
@@ -28,8 +30,9 @@ import datasets
 import numpy as np
 from sentence_transformers import SentenceTransformer
 
-from align.encode import encode_to_npy
+from align.encode import encode_to_npy, model_fingerprint
 from align.encoders.student import build_corpus_student, build_static_student, widen_to_teacher_vocabulary
+from align.outputs import cache_dir
 from align.training.config import DistillConfig, with_defaults
 from align.training.losses import DistillationLoss
 from align.training.progress import map_quietly
@@ -57,7 +60,7 @@ def distill(config: DistillConfig) -> TrainResult:
     with start_run(config, sources) as work_dir:
         teacher = _load_teacher(config)
         corpus = load_corpus(config, work_dir, sources)
-        labelled = _with_teacher_embeddings(teacher, corpus, work_dir, config.teacher_batch_size)
+        labelled = _with_teacher_embeddings(teacher, corpus, config, work_dir)
         student = _initial_student(config, teacher, corpus, work_dir)
         del teacher  # hundreds of MB that training does not need
         loss = DistillationLoss(
@@ -81,26 +84,30 @@ def _load_teacher(config: DistillConfig) -> SentenceTransformer:
 
 
 def _with_teacher_embeddings(
-    teacher: SentenceTransformer, corpus: Corpus, work_dir: Path, batch_size: int
+    teacher: SentenceTransformer, corpus: Corpus, config: DistillConfig, work_dir: Path
 ) -> datasets.Dataset:
     """The training split with a ``label`` column: the teacher's embedding of each source sentence.
 
     Each distinct source sentence is embedded once: multi-way parallel corpora (FLORES, TICO-19)
     repeat one English sentence for every language, and on train/ without the Challenge 414k pairs
-    hold 239k distinct English sentences. The embeddings are the slow part of preparing a run, so
-    they are kept in ``work_dir`` and a resumed run reuses them.
+    hold 236,643 distinct English sentences. The embeddings are the slow part of a run (half an
+    hour on two CPU cores for those), so they are kept in align's cache under a key of the teacher
+    and the sentences: a resumed run, or another student of the same teacher on the same corpus,
+    reuses them.
     """
-    path = work_dir / "teacher-embeddings.npy"
     sources = corpus.train_set["source"]
     row_of = {sentence: row for row, sentence in enumerate(dict.fromkeys(sources))}
+    path = teacher_embeddings_path(teacher, config, list(row_of))
     embeddings = np.load(path, mmap_mode="r") if path.is_file() else None
     if embeddings is None or len(embeddings) != len(row_of):
         logger.info(
-            "Embedding %s distinct source sentences (of %s pairs) with the teacher",
+            "Embedding %s distinct source sentences (of %s pairs) with the teacher, kept in %s",
             f"{len(row_of):,}",
             f"{len(sources):,}",
+            path,
         )
-        embeddings = encode_to_npy(teacher, list(row_of), path, batch_size=batch_size)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        embeddings = encode_to_npy(teacher, list(row_of), path, batch_size=config.teacher_batch_size)
     rows = np.fromiter((row_of[sentence] for sentence in sources), dtype=np.int64, count=len(sources))
 
     def add_labels(batch: dict[str, list], indices: list[int]) -> dict[str, np.ndarray]:
@@ -113,6 +120,18 @@ def _with_teacher_embeddings(
         batched=True,
         cache_file_name=str(work_dir / "labelled.arrow"),
     )
+
+
+def teacher_embeddings_path(
+    teacher: SentenceTransformer, config: DistillConfig, sentences: list[str]
+) -> Path:
+    """Where the teacher's embeddings of ``sentences`` are cached: keyed by the teacher's own
+    embedding of a probe sentence (so its prompt and weights), its length limit and the sentences."""
+    digest = hashlib.sha1(json.dumps([model_fingerprint(teacher), config.max_seq_length]).encode())
+    for sentence in sentences:
+        digest.update(sentence.encode())
+        digest.update(b"\n")
+    return cache_dir("teacher-embeddings") / f"{digest.hexdigest()[:20]}.npy"
 
 
 def _initial_student(
