@@ -130,6 +130,7 @@ def test_a_second_student_of_the_same_teacher_and_corpus_reuses_the_teachers_emb
 ) -> None:
     from align.training import distillation
 
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # not the one earlier tests filled
     encoded: list[int] = []
     encode = distillation.encode_to_npy
     monkeypatch.setattr(
