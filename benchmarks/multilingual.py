@@ -10,6 +10,10 @@ every folder but train/tatoeba-challenge, which comes from the same collection a
     python benchmarks/multilingual.py --ablation --epochs 2     # alpha × batch composition
     python benchmarks/multilingual.py                            # the default settings, full epochs
     python benchmarks/multilingual.py --model PATH               # score a model made elsewhere too
+    python benchmarks/multilingual.py --plain --no-train         # the plain sentence-transformers recipe
+
+Tatoeba results are cached per model (align bench's cache), so scoring a transformer a second time
+is free.
 
 Writes benchmarks/results/multilingual.json.
 """
@@ -23,18 +27,23 @@ if not __package__:  # run as a file: make the `benchmarks` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
+import itertools
+import json
 import tempfile
 import time
 from typing import Any
 
+from align.bench.cache import ResultCache, default_cache_dir
 from align.bench.embedders import EncoderEmbedder
 from align.bench.tatoeba import TatoebaTask, available_languages, retrieval_accuracy
 from align.coverage import model_tokenizer
 from align.coverage import unknown_by_script as unknown_by_script_of
 from align.data import resolve_sources
+from align.data.readers import read_source
 from align.encode import Encoder, encode_texts, load_encoder
 from align.training import TrainConfig, train
 from benchmarks.common import Report, read_lines, script_arguments
+from benchmarks.train_static import train_plain_recipe
 
 CHALLENGE = "tatoeba-challenge"
 FLORES = ("zho_Hans", "deu_Latn", "rus_Cyrl", "ces_Latn")
@@ -53,6 +62,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--epochs", type=float, help="passes over the data (default: align's)")
     parser.add_argument("--with-challenge", action="store_true", help=f"train on train/{CHALLENGE} too")
     parser.add_argument("--model", action="append", default=[], help="also score this model (repeatable)")
+    parser.add_argument(
+        "--plain", action="store_true", help="also train the plain sentence-transformers static recipe"
+    )
+    parser.add_argument("--no-train", action="store_true", help="do not train align's default static encoder")
     return parser.parse_args(argv)
 
 
@@ -75,7 +88,9 @@ def scores(model: Encoder, data: Path, trained: list[str]) -> dict[str, Any]:
     """Tatoeba (all languages; those trained on and the rest) and FLORES-200 dev, in %."""
     embed = EncoderEmbedder(model, "model")
     embed.languages = tuple(trained)  # the task splits its averages by them, as align bench does
-    tatoeba = TatoebaTask(data / "eval/tatoeba", "all").evaluate(embed)
+    tatoeba = TatoebaTask(data / "eval/tatoeba", "all").evaluate(
+        embed, ResultCache(default_cache_dir(), embed)
+    )
     report = tatoeba.to_json()
     seen = sum(entry["trained"] for entry in report["languages"])
     english = encode_texts(model, read_lines(data / "eval/flores200-dev/dev.eng_Latn"))
@@ -87,6 +102,7 @@ def scores(model: Encoder, data: Path, trained: list[str]) -> dict[str, Any]:
         )
     by_language = {s.language: round(s.mean, 2) for s in tatoeba.scores}
     unknown = unknown_by_script(model, data)
+    rate = encoding_rate(model, tatoeba_sentences(data))
     return {
         "tatoeba_mean": round(tatoeba.main_score, 2),
         "tatoeba_trained_mean": _mean(report.get("average_trained")),
@@ -97,7 +113,56 @@ def scores(model: Encoder, data: Path, trained: list[str]) -> dict[str, Any]:
         "flores": flores,
         "tatoeba_by_language": by_language,
         "unknown_tokens_by_script": unknown,
+        "sentences_per_second": round(rate),
     }
+
+
+def tatoeba_sentences(data: Path) -> list[str]:
+    """Every non-English Tatoeba sentence, the languages interleaved (so any prefix mixes them)."""
+    by_language = [
+        read_lines(data / f"eval/tatoeba/tatoeba.{code}-eng.{code}")
+        for code in available_languages(data / "eval/tatoeba")
+    ]
+    return [text for row in itertools.zip_longest(*by_language) for text in row if text]
+
+
+def encoding_rate(model: Encoder, texts: list[str], seconds: float = 10.0, chunk: int = 2_000) -> float:
+    """Sentences per second, encoding chunks of ``texts`` one after another for about ``seconds``
+    (a static encoder gets through all of them in that time; a transformer through a few chunks)."""
+    encode_texts(model, texts[:256])  # warm-up
+    done, started = 0, time.perf_counter()
+    while done < len(texts) and time.perf_counter() - started < seconds:
+        done += len(encode_texts(model, texts[done : done + chunk]))
+    return done / (time.perf_counter() - started)
+
+
+def training_record(model: str) -> dict[str, Any]:
+    """What a model made by align was trained on, and how long it took, from its align_training.json."""
+    path = Path(model) / "align_training.json"
+    if not path.is_file():
+        return {"data": "(its own)"}
+    record = json.loads(path.read_text(encoding="utf-8"))
+    config = record.get("config", {})
+    data = Path(config["data"]).name if config.get("data") else "the hub"
+    return {
+        "data": f"{config.get('pairs')} from {data}",
+        "train_pairs": record.get("train_pairs"),
+        "train_seconds": record.get("seconds"),
+        "dev_mean": (record.get("dev_scores") or {}).get("mean"),
+    }
+
+
+def train_plain(train_dir: Path, work: Path) -> tuple[Encoder, int, float]:
+    """The plain sentence-transformers static recipe (benchmarks/train_static.py) on every English
+    pair under ``train_dir``, read as they are: no cleaning, no sampling by language."""
+    sources, targets = [], []
+    for source in resolve_sources("en-*", train_dir):
+        for pair in read_source(source):
+            sources.append(pair.source)
+            targets.append(pair.target)
+    started = time.perf_counter()
+    model = train_plain_recipe(sources, targets, work / "plain")
+    return model, len(sources), time.perf_counter() - started
 
 
 def _mean(average: dict[str, float] | None) -> float | None:
@@ -122,9 +187,10 @@ def unknown_by_script(model: Encoder, data: Path) -> dict[str, float] | None:
 
 def markdown(rows: list[dict[str, Any]]) -> str:
     header = (
-        "| model | data | 112 langs | trained | others | cmn | deu | fra | FLORES zho | FLORES deu | time |"
+        "| model | data | 112 langs | trained | others | cmn | deu | fra | FLORES zho | FLORES deu "
+        "| sent/s | training |"
     )
-    lines = [header, "|" + "---|" * 11]
+    lines = [header, "|" + "---|" * 12]
     for r in rows:
         s = r["scores"]
         trained = (
@@ -141,7 +207,8 @@ def markdown(rows: list[dict[str, Any]]) -> str:
         lines.append(
             f"| {r['name']} | {r['data']} | {s['tatoeba_mean']:.1f} | {trained} | {other} | "
             + " | ".join(f"{s['tatoeba'][c]:.1f}" for c in SHOWN)
-            + f" | {s['flores']['zho_Hans']:.1f} | {s['flores']['deu_Latn']:.1f} | {seconds} |"
+            + f" | {s['flores']['zho_Hans']:.1f} | {s['flores']['deu_Latn']:.1f}"
+            + f" | {s['sentences_per_second']:,} | {seconds} |"
         )
     return "\n".join(lines)
 
@@ -157,10 +224,25 @@ def main(argv: list[str] | None = None) -> None:
         trained = trained_languages(train_dir)
         for name in args.model:
             rows.append(
-                {"name": name, "data": "(its own)", "scores": scores(load_encoder(name), args.data, trained)}
+                {
+                    **training_record(name),
+                    "name": name,
+                    "scores": scores(load_encoder(name), args.data, trained),
+                }
             )
             print(markdown(rows[-1:]), flush=True)
-        for name, overrides in settings.items():
+        if args.plain:
+            model, pairs, seconds = train_plain(train_dir, Path(work))
+            row = {
+                "name": "plain sentence-transformers static recipe",
+                "data": data_name,
+                "train_pairs": pairs,
+                "train_seconds": round(seconds, 1),
+                "scores": scores(model, args.data, trained),
+            }
+            rows.append(row)
+            print(markdown([row]), flush=True)
+        for name, overrides in {} if args.no_train else settings.items():
             epochs = {"epochs": args.epochs} if args.epochs else {}
             config = TrainConfig(
                 pairs="en-*",

@@ -283,6 +283,7 @@ def test_multilingual_scores_split_trained_and_other_languages(
     assert trained == ["zh"]  # train/en-de and en-fr hold English sides only
     scores = multilingual.scores(model, data, trained)
     assert (scores["trained_languages"], scores["other_languages"]) == (1, 1)
+    assert scores["sentences_per_second"] > 0
     assert scores["tatoeba_trained_mean"] == scores["tatoeba"]["cmn"]
     assert scores["tatoeba_other_mean"] == scores["tatoeba"]["deu"]
     assert scores["tatoeba_mean"] == pytest.approx(
