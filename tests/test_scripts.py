@@ -97,6 +97,7 @@ def test_a_transformer_tokenizer_is_read_too(minilm_path: str) -> None:
 
 def test_tatoeba_names_the_languages_whose_script_the_model_cannot_read(tmp_path) -> None:
     from align.bench.embedders import EncoderEmbedder
+    from align.bench.runner import run_benchmarks
     from align.bench.tatoeba import TatoebaTask
 
     sentences = {
@@ -113,3 +114,7 @@ def test_tatoeba_names_the_languages_whose_script_the_model_cannot_read(tmp_path
     assert result.notes() == ["mostly [UNK] to the vocabulary, so scored by chance: ell (Greek 100 %)"]
     greek = next(entry for entry in result.to_json()["languages"] if entry["language"] == "ell")
     assert greek["unreadable_scripts"] == {"Greek": 100.0}
+    [run] = run_benchmarks([TatoebaTask(tmp_path, "ell,cmn")], [model], use_cache=False)
+    assert run.markdown().endswith(
+        "\nmodel 1: mostly [UNK] to the vocabulary, so scored by chance: ell (Greek 100 %)"
+    )
