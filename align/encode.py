@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 from collections.abc import Sequence
@@ -67,6 +69,21 @@ def model_fingerprint(model: Encoder, size: int = 16) -> list[float]:
     whether it is being queried with the model that built it, whatever path or name it was loaded by.
     """
     return [round(float(value), 6) for value in encode_texts(model, [FINGERPRINT_PROBE])[0][:size]]
+
+
+def model_digest(model: Encoder) -> str:
+    """A SHA-1 of every weight and buffer of the model (names, shapes and values) and its probe
+    embedding (which reflects its prompt and pooling): the key of results computed with it.
+
+    The probe alone (:func:`model_fingerprint`) cannot tell apart two static encoders that differ
+    only in tokens the probe does not use, such as a distilled student and the same student
+    widened to its teacher's vocabulary.
+    """
+    digest = hashlib.sha1(json.dumps(model_fingerprint(model)).encode())
+    for name, tensor in [*model.named_parameters(), *model.named_buffers()]:
+        digest.update(f"{name}{tuple(tensor.shape)}".encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
 
 
 def encode_to_npy(

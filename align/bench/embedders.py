@@ -19,7 +19,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from align.coverage import unreadable_scripts
-from align.encode import Encoder, encode_texts, load_embeddings, model_fingerprint
+from align.encode import Encoder, encode_texts, load_embeddings, model_digest
 from align.errors import AlignError, InputFormatError
 from align.files import iter_lines
 
@@ -58,9 +58,8 @@ class EncoderEmbedder:
         return unreadable_scripts(self.model, texts)
 
     def fingerprint(self) -> str:
-        # The model's embedding of a probe sentence, not its name: a model retrained at the same
-        # path gets a new key.
-        return hashlib.sha1(json.dumps(model_fingerprint(self.model)).encode()).hexdigest()[:12]
+        # The model's weights, not its name: a model retrained at the same path gets a new key.
+        return model_digest(self.model)[:12]
 
 
 class PrecomputedEmbeddings:

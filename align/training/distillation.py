@@ -30,7 +30,7 @@ import datasets
 import numpy as np
 from sentence_transformers import SentenceTransformer
 
-from align.encode import encode_to_npy, model_fingerprint
+from align.encode import encode_to_npy, model_digest
 from align.encoders.student import build_corpus_student, build_static_student, widen_to_teacher_vocabulary
 from align.outputs import cache_dir
 from align.training.config import DistillConfig, with_defaults
@@ -125,9 +125,9 @@ def _with_teacher_embeddings(
 def teacher_embeddings_path(
     teacher: SentenceTransformer, config: DistillConfig, sentences: list[str]
 ) -> Path:
-    """Where the teacher's embeddings of ``sentences`` are cached: keyed by the teacher's own
-    embedding of a probe sentence (so its prompt and weights), its length limit and the sentences."""
-    digest = hashlib.sha1(json.dumps([model_fingerprint(teacher), config.max_seq_length]).encode())
+    """Where the teacher's embeddings of ``sentences`` are cached: keyed by the teacher's weights
+    and prompt (:func:`align.encode.model_digest`), its length limit and the sentences."""
+    digest = hashlib.sha1(json.dumps([model_digest(teacher), config.max_seq_length]).encode())
     for sentence in sentences:
         digest.update(sentence.encode())
         digest.update(b"\n")
