@@ -159,14 +159,3 @@ def with_vocabulary(tokenizer: Tokenizer, vocab: dict[str, int]) -> Tokenizer:
         continuing_subword_prefix=model.continuing_subword_prefix,
     )
     return extended
-
-
-def unknown_token_rate(tokenizer: Tokenizer, texts: Iterable[str], unknown: str = UNKNOWN_TOKEN) -> float:
-    """The share of tokens (in %) that ``tokenizer`` cannot represent and maps to ``unknown``: a
-    script the vocabulary lacks falls to it silently, and every such token embeds the same."""
-    unknown_id = tokenizer.token_to_id(unknown)
-    encodings = tokenizer.encode_batch(list(texts), add_special_tokens=False)
-    total = sum(len(encoding.ids) for encoding in encodings)
-    if unknown_id is None or total == 0:
-        return 0.0
-    return 100 * sum(encoding.ids.count(unknown_id) for encoding in encodings) / total
