@@ -64,7 +64,8 @@ class BenchmarkRun:
         notes = [
             f"{label}: {note}"
             for label, result in self.results.items()
-            for note in getattr(result, "notes", list)()
+            if hasattr(result, "notes")  # an optional member of TaskResult
+            for note in result.notes()
         ]
         return "\n".join([*table, "", *notes] if notes else table)
 
