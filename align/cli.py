@@ -23,6 +23,7 @@ from align.cli_options import config_options
 from align.errors import AlignError
 from align.index.settings import DEFAULT_NPROBE
 from align.mining.config import MiningConfig
+from align.mining.sharded.config import ShardingConfig
 from align.outputs import check_output
 from align.settings import help_of
 from align.training.config import DistillConfig, RunConfig, TrainConfig
@@ -192,12 +193,13 @@ def neighbours(
 
 
 @app.command()
-@config_options(mining=MiningConfig)
+@config_options(mining=MiningConfig, sharding=ShardingConfig)
 def mine(
     src: Annotated[Path, _file("Source-language sentences, one a line.")],
     tgt: Annotated[Path, _file("Target-language sentences, one a line.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="TSV to write: score, source, target.")],
     mining: MiningConfig,
+    sharding: ShardingConfig,
     model: Annotated[
         str | None,
         typer.Option(help="Encoder: a model saved by align train, or any sentence-transformers model."),
@@ -225,32 +227,92 @@ def mine(
 ) -> None:
     """Find translation pairs in two monolingual files (margin-based mining, Artetxe & Schwenk 2019).
 
+    Inputs that fit in memory are mined in one process. --shard-size, --work-dir or --engine ray
+    mine in shards instead: one shard's texts and vectors in memory at a time, every finished
+    shard kept under --work-dir, so running the same command again after a crash resumes.
+
     \b
     Example: align mine --model models/en-zh --src dev.en --tgt dev.zh -o dev-pairs.tsv --gold dev-gold.tsv
+    Cluster: align mine --src big.en --tgt big.zh -o pairs.tsv --model models/en-zh --engine ray \\
+                 --ray-address auto --shard-size 1000000 --work-dir /shared/mine-en-zh
     """
     _setup_logging(verbose)
     if model is None and (src_embeddings is None or tgt_embeddings is None):
         raise AlignError("pass --model, or embeddings for both sides (--src-embeddings, --tgt-embeddings)")
     check_output(output, force=force, inputs=[src, tgt, gold, src_embeddings, tgt_embeddings])
-    from align.encode import load_encoder
-    from align.mining.files import mine_files
+    if sharding.sharded:
+        report = _mine_in_shards(
+            src,
+            tgt,
+            output,
+            mining,
+            sharding,
+            model,
+            gold,
+            unify,
+            line_numbers,
+            skip_bad_lines,
+            force,
+            embeddings=src_embeddings or tgt_embeddings,
+        )
+    else:
+        from align.encode import load_encoder
+        from align.mining.files import mine_files
 
-    report = mine_files(
-        load_encoder(model) if model else None,
-        str(src),
-        str(tgt),
-        output,
-        mining,
-        gold_path=str(gold) if gold else None,
-        unify=unify,
-        line_numbers=line_numbers,
-        source_embeddings=str(src_embeddings) if src_embeddings else None,
-        target_embeddings=str(tgt_embeddings) if tgt_embeddings else None,
-        skip_bad_lines=skip_bad_lines,
-        force=force,
-    )
+        report = mine_files(
+            load_encoder(model) if model else None,
+            str(src),
+            str(tgt),
+            output,
+            mining,
+            gold_path=str(gold) if gold else None,
+            unify=unify,
+            line_numbers=line_numbers,
+            source_embeddings=str(src_embeddings) if src_embeddings else None,
+            target_embeddings=str(tgt_embeddings) if tgt_embeddings else None,
+            skip_bad_lines=skip_bad_lines,
+            force=force,
+        )
     for line in report.summary_lines():
         typer.echo(line, err=line.startswith("warning:"))
+
+
+def _mine_in_shards(
+    src: Path,
+    tgt: Path,
+    output: Path,
+    mining: MiningConfig,
+    sharding: ShardingConfig,
+    model: str | None,
+    gold: Path | None,
+    unify: bool,
+    line_numbers: bool,
+    skip_bad_lines: bool,
+    force: bool,
+    *,
+    embeddings: Path | None,
+):
+    """``align mine`` in shards: the options the sharded pipeline cannot take are refused by name."""
+    if unify:
+        raise AlignError("--unify needs both files in memory; it cannot be used with sharded mining")
+    if embeddings is not None or model is None:
+        raise AlignError(
+            "sharded mining encodes its own shards: pass --model, not --src-embeddings/--tgt-embeddings"
+        )
+    from align.mining.sharded import ShardedMining
+
+    return ShardedMining(
+        model,
+        str(src),
+        str(tgt),
+        str(output),
+        mining,
+        sharding,
+        gold=str(gold) if gold else None,
+        line_numbers=line_numbers,
+        skip_bad_lines=skip_bad_lines,
+        force=force,
+    ).run()
 
 
 @app.command(cls=AlignCommand)

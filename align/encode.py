@@ -95,11 +95,13 @@ def encode_to_npy(
     chunk_size: int = 65_536,
     prompt_name: str | None = None,
     show_progress_bar: bool = True,
+    dtype: str = "float32",
 ) -> np.ndarray:
     """Encode ``texts`` chunk by chunk into a ``.npy`` file and return it memory-mapped (read-only).
 
     Only one chunk of embeddings is in memory at a time, so a million sentences need no more RAM
-    than a few thousand; the file is written atomically.
+    than a few thousand; the file is written atomically. ``dtype="float16"`` halves the file, for
+    the shards of a large mining run; cosines then move by about 1e-3.
     """
     from tqdm.auto import tqdm
 
@@ -107,7 +109,7 @@ def encode_to_npy(
         raise AlignError("nothing to encode: no texts")
     dimension = model.get_embedding_dimension()
     with atomic_path(path) as tmp:
-        matrix = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(len(texts), dimension))
+        matrix = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=(len(texts), dimension))
         with tqdm(
             total=len(texts), desc="Encoding", unit=" sentences", disable=not show_progress_bar
         ) as progress:

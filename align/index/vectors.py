@@ -81,6 +81,28 @@ class VectorIndex:
         self._apply_nprobe()
 
     @classmethod
+    def create(
+        cls,
+        dimension: int,
+        factory: str,
+        *,
+        model: str | None = None,
+        fingerprint: list[float] | None = None,
+        nprobe: int = DEFAULT_NPROBE,
+    ) -> VectorIndex:
+        """An empty index of ``factory``'s type; an IVF one needs :meth:`train` before :meth:`add`."""
+        try:
+            index = faiss.index_factory(dimension, factory, faiss.METRIC_INNER_PRODUCT)
+        except RuntimeError as error:
+            raise AlignError(f"FAISS cannot build index {factory!r}: {error}") from None
+        with contextlib.suppress(RuntimeError):  # IVF needs a usable partition, not a converged k-means
+            faiss.extract_index_ivf(index).cp.niter = KMEANS_ITERATIONS
+        info = IndexInfo(
+            dimension=dimension, factory=factory, model=model, fingerprint=fingerprint, nprobe=nprobe
+        )
+        return cls(index, info)
+
+    @classmethod
     def build(
         cls,
         embeddings: np.ndarray,
@@ -96,23 +118,29 @@ class VectorIndex:
         embeddings = check_embeddings(embeddings)
         count, dimension = embeddings.shape
         factory = factory or choose_factory(count)
-        try:
-            index = faiss.index_factory(dimension, factory, faiss.METRIC_INNER_PRODUCT)
-        except RuntimeError as error:
-            raise AlignError(f"FAISS cannot build index {factory!r}: {error}") from None
-        if not index.is_trained:
-            with contextlib.suppress(RuntimeError):  # IVF needs a usable partition, not a converged k-means
-                faiss.extract_index_ivf(index).cp.niter = KMEANS_ITERATIONS
-            rng = np.random.default_rng(seed)
-            sample_size = min(count, _training_sample_size(index))
-            sample = embeddings[np.sort(rng.choice(count, sample_size, replace=False))]
-            index.train(sample)
-        info = IndexInfo(
-            dimension=dimension, factory=factory, model=model, fingerprint=fingerprint, nprobe=nprobe
-        )
-        built = cls(index, info)
+        built = cls.create(dimension, factory, model=model, fingerprint=fingerprint, nprobe=nprobe)
+        if not built.is_trained:
+            rows = training_rows(count, built.training_sample_size, seed)
+            built.train(embeddings[rows])
         built.add(embeddings, batch_size=batch_size)
         return built
+
+    @property
+    def is_trained(self) -> bool:
+        return bool(self.index.is_trained)
+
+    @property
+    def training_sample_size(self) -> int:
+        """How many vectors :meth:`train` wants: 40 per IVF list (FAISS asks for 39-256)."""
+        try:
+            lists = faiss.extract_index_ivf(self.index).nlist
+        except RuntimeError:
+            return 100_000
+        return lists * TRAINING_SAMPLE_PER_LIST
+
+    def train(self, sample: np.ndarray) -> None:
+        """Train the index (IVF centroids, quantisers) on ``sample``, checked like every input."""
+        self.index.train(check_embeddings(sample, self.info.dimension, "training sample"))
 
     def add(self, embeddings: np.ndarray, *, batch_size: int = 100_000) -> None:
         """Append ``embeddings`` (checked like every input); their ids continue from ``len(self)``."""
@@ -207,9 +235,7 @@ class VectorIndex:
             faiss.extract_index_ivf(self.index).nprobe = self.info.nprobe
 
 
-def _training_sample_size(index: faiss.Index) -> int:
-    try:
-        lists = faiss.extract_index_ivf(index).nlist
-    except RuntimeError:
-        return 100_000
-    return lists * TRAINING_SAMPLE_PER_LIST
+def training_rows(count: int, sample_size: int, seed: int = 0) -> np.ndarray:
+    """Sorted random rows of ``count`` to train an index on (all of them when there are fewer)."""
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(count, min(count, sample_size), replace=False))

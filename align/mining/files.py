@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -52,9 +54,51 @@ def collection_embeddings(
     return encode_to_npy(model, collection.texts, work_dir / f"{name}.npy")
 
 
-def read_gold(path: str | os.PathLike, source: Collection, target: Collection) -> set[tuple[int, int]]:
+class SentenceRows(Protocol):
+    """One side of a mining run, as the gold reader and the TSV writer need it: an in-memory
+    :class:`~align.sentences.Collection`, or the shards of a sharded run."""
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def row_of_line(self) -> Mapping[int, int]: ...
+
+    @property
+    def count(self) -> int: ...
+
+    def read(self, rows: np.ndarray) -> Iterator[tuple[str, int]]:
+        """(sentence, 1-based line) of each row, in the order given."""
+        ...
+
+
+@dataclass(frozen=True)
+class CollectionRows:
+    """A :class:`~align.sentences.Collection` as :class:`SentenceRows`."""
+
+    collection: Collection
+
+    @property
+    def path(self) -> str:
+        return self.collection.path
+
+    @property
+    def row_of_line(self) -> Mapping[int, int]:
+        return self.collection.row_of_line
+
+    @property
+    def count(self) -> int:
+        return len(self.collection.texts)
+
+    def read(self, rows: np.ndarray) -> Iterator[tuple[str, int]]:
+        texts, lines = self.collection.texts, self.collection.line_numbers
+        return ((texts[row], lines[row]) for row in rows.tolist())
+
+
+def read_gold(path: str | os.PathLike, source: SentenceRows, target: SentenceRows) -> set[tuple[int, int]]:
     """Gold pairs as ``source_line<TAB>target_line`` (1-based), mapped to collection rows."""
     gold = set()
+    source_rows, target_rows = source.row_of_line, target.row_of_line
     for number, text in iter_lines(path, hint=None):
         if not text or not text.strip():
             continue
@@ -62,14 +106,14 @@ def read_gold(path: str | os.PathLike, source: Collection, target: Collection) -
         if len(parts) != 2 or not all(part.strip().isdigit() for part in parts):
             raise InputFormatError(path, "expected two line numbers separated by a tab", number)
         source_line, target_line = int(parts[0]), int(parts[1])
-        if source_line not in source.row_of_line or target_line not in target.row_of_line:
+        if source_line not in source_rows or target_line not in target_rows:
             raise InputFormatError(
                 path,
                 f"line {source_line} of {source.path} or line {target_line} of "
                 f"{target.path} is blank or out of range",
                 number,
             )
-        gold.add((source.row_of_line[source_line], target.row_of_line[target_line]))
+        gold.add((source_rows[source_line], target_rows[target_line]))
     if not gold:
         raise AlignError(f"{path}: no gold pairs")
     return gold
@@ -81,15 +125,15 @@ class MiningReport:
     written: int
     threshold: float | None
     calibration: Calibration | None
-    source: Collection
-    target: Collection
+    sizes: tuple[int, int]  # sentences mined on each side
     warnings: list[str]  # things the user should know: the result is written, but may mislead
     output: str
     gold_path: str | None
+    notes: list[str] = field(default_factory=list)  # how the run went (a sharded run's reuse)
 
     def summary_lines(self) -> list[str]:
         """What ``align mine`` prints: warnings first, then the calibration and what was written."""
-        lines = [f"warning: {warning}" for warning in self.warnings]
+        lines = [f"warning: {warning}" for warning in self.warnings] + self.notes
         if self.calibration is not None:
             c = self.calibration
             lines.append(
@@ -99,7 +143,7 @@ class MiningReport:
         kept = f" at threshold {self.threshold:.4f}" if self.threshold is not None else ""
         lines.append(
             f"Wrote {self.written:,} pairs{kept} to {self.output} "
-            f"({len(self.source.texts):,} × {len(self.target.texts):,} sentences)."
+            f"({self.sizes[0]:,} × {self.sizes[1]:,} sentences)."
         )
         return lines
 
@@ -109,13 +153,11 @@ class MiningReport:
 LOW_CALIBRATED_PRECISION = 50.0
 
 
-def gold_warning(
-    calibration: Calibration, gold: set[tuple[int, int]], source: Collection, target: Collection
-) -> str | None:
+def gold_warning(calibration: Calibration, gold: set[tuple[int, int]], sizes: tuple[int, int]) -> str | None:
     """A warning when the calibration says the gold file is incomplete (or the model is lost)."""
     if calibration.precision >= LOW_CALIBRATED_PRECISION:
         return None
-    coverage = 100 * len(gold) / min(len(source.texts), len(target.texts))
+    coverage = 100 * len(gold) / min(sizes)
     return (
         f"at the calibrated threshold only {calibration.precision:.1f} % of the mined pairs are gold "
         f"pairs. --gold must list every true pair in the two files (it lists {len(gold):,}, "
@@ -123,6 +165,11 @@ def gold_warning(
         "meaningless: pass --threshold instead. If the list is complete, the model does not "
         "find these translations."
     )
+
+
+def skipped_line_warnings(sides: list[tuple[str, int]]) -> list[str]:
+    """Warnings for the lines each input lost as not UTF-8: (path, count) per side."""
+    return [f"{path}: skipped {count:,} lines that are not UTF-8" for path, count in sides if count]
 
 
 def mine_files(
@@ -144,18 +191,15 @@ def mine_files(
 
     With ``gold_path`` the threshold that maximises F1 on those gold pairs is found and used,
     unless ``config.threshold`` is given too. ``output`` is checked (:func:`align.outputs.check_output`)
-    before anything is read, so a bad path fails at once rather than after the encoding.
+    before anything is read, so a bad path fails at once rather than after the encoding. Both
+    collections are held in memory; :mod:`align.mining.sharded` mines inputs of any size.
     """
     config = config or MiningConfig()
     inputs = [source_path, target_path, gold_path, source_embeddings, target_embeddings]
     check_output(output, force=force, inputs=inputs)
     source = read_collection(source_path, unify=unify, skip_bad_lines=skip_bad_lines)
     target = read_collection(target_path, unify=unify, skip_bad_lines=skip_bad_lines)
-    warnings = [
-        f"{collection.path}: skipped {collection.undecodable:,} lines that are not UTF-8"
-        for collection in (source, target)
-        if collection.undecodable
-    ]
+    warnings = skipped_line_warnings([(c.path, c.undecodable) for c in (source, target)])
     for collection in (source, target):
         logger.info(
             "%s: %d sentences (%d blank lines skipped, %d repeats unified)",
@@ -164,35 +208,60 @@ def mine_files(
             collection.blank,
             collection.duplicates,
         )
-    gold = read_gold(gold_path, source, target) if gold_path else None
+    sides = CollectionRows(source), CollectionRows(target)
+    gold = read_gold(gold_path, *sides) if gold_path else None
     with tempfile.TemporaryDirectory(prefix="align-mine-") as work:
         source_matrix = collection_embeddings(model, source, source_embeddings, Path(work), "source")
         target_matrix = collection_embeddings(model, target, target_embeddings, Path(work), "target")
         pairs = mine(source_matrix, target_matrix, replace(config, threshold=None))
+    return keep_and_write(pairs, sides, output, config, gold, gold_path, line_numbers, warnings)
+
+
+def keep_and_write(
+    pairs: MinedPairs,
+    sides: tuple[SentenceRows, SentenceRows],
+    output: str | os.PathLike,
+    config: MiningConfig,
+    gold: set[tuple[int, int]] | None,
+    gold_path: str | None,
+    line_numbers: bool,
+    warnings: list[str],
+) -> MiningReport:
+    """The end of every mining run: calibrate on ``gold``, apply the threshold, write the TSV."""
+    sizes = (sides[0].count, sides[1].count)
     calibration = calibrate_threshold(pairs, gold) if gold else None
-    if calibration is not None and (warning := gold_warning(calibration, gold, source, target)):
+    if calibration is not None and (warning := gold_warning(calibration, gold, sizes)):
         warnings.append(warning)
     threshold = config.threshold
     if threshold is None and calibration is not None:
         threshold = calibration.threshold
     kept = pairs if threshold is None else pairs.above(threshold)
-    write_pairs_tsv(kept, source, target, output, line_numbers=line_numbers)
-    return MiningReport(
-        pairs, len(kept), threshold, calibration, source, target, warnings, str(output), gold_path
-    )
+    write_pairs_tsv(kept, *sides, output, line_numbers=line_numbers)
+    return MiningReport(pairs, len(kept), threshold, calibration, sizes, warnings, str(output), gold_path)
+
+
+WRITE_CHUNK = 100_000  # pairs whose texts are read back at a time
 
 
 def write_pairs_tsv(
     pairs: MinedPairs,
-    source: Collection,
-    target: Collection,
+    source: SentenceRows,
+    target: SentenceRows,
     output: str | os.PathLike,
     *,
     line_numbers: bool,
 ) -> None:
     with atomic_path(output) as tmp, open(tmp, "w", encoding="utf-8") as handle:
-        for s, t, score in zip(pairs.source_ids, pairs.target_ids, pairs.scores, strict=True):
-            row = f"{score:.6f}\t{source.texts[s]}\t{target.texts[t]}"
-            if line_numbers:
-                row += f"\t{source.line_numbers[s]}\t{target.line_numbers[t]}"
-            handle.write(row + "\n")
+        for start in range(0, len(pairs), WRITE_CHUNK):
+            stop = start + WRITE_CHUNK
+            rows = zip(
+                source.read(pairs.source_ids[start:stop]),
+                target.read(pairs.target_ids[start:stop]),
+                pairs.scores[start:stop].tolist(),
+                strict=True,
+            )
+            for (source_text, source_line), (target_text, target_line), score in rows:
+                row = f"{score:.6f}\t{source_text}\t{target_text}"
+                if line_numbers:
+                    row += f"\t{source_line}\t{target_line}"
+                handle.write(row + "\n")

@@ -1,0 +1,142 @@
+"""The per-shard work of a sharded run: *embed*, *index*, *search* and *score*, one task each.
+
+Each task is a frozen dataclass of paths and settings and a top-level function that runs it, so an
+engine can send it anywhere (:mod:`~align.mining.sharded.engines`): the local one calls it, Ray
+pickles it to a worker. A task reads its inputs from the work directory, writes its one output
+atomically and returns something small; models and indexes are loaded once per worker process.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from align.encode import Encoder, encode_to_npy, load_encoder
+from align.index.settings import choose_factory
+from align.index.vectors import VectorIndex, training_rows
+from align.mining.config import MarginKind
+from align.mining.margin import margin
+from align.outputs import atomic_path
+
+
+@functools.lru_cache(maxsize=1)
+def cached_encoder(name: str) -> Encoder:
+    """The model, loaded once per worker: a worker embeds many shards with it."""
+    return load_encoder(name)
+
+
+@functools.lru_cache(maxsize=2)
+def cached_index(directory: str) -> VectorIndex:
+    """An index, loaded once per worker: every query shard of one direction searches it."""
+    return VectorIndex.load(directory)
+
+
+def save_arrays(path: str | Path, **arrays: np.ndarray) -> None:
+    """Write ``arrays`` to an ``.npz`` file atomically: a file that exists is whole."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        np.savez(handle, **arrays)
+
+
+@dataclass(frozen=True)
+class EmbedTask:
+    """Encode one shard's sentences into a ``.npy`` matrix of ``dtype``."""
+
+    model: str
+    texts: str
+    output: str
+    dtype: str = "float32"
+
+
+def embed_shard(task: EmbedTask) -> int:
+    texts = Path(task.texts).read_text(encoding="utf-8").split("\n")[:-1]
+    encode_to_npy(cached_encoder(task.model), texts, task.output, dtype=task.dtype, show_progress_bar=False)
+    return len(texts)
+
+
+@dataclass(frozen=True)
+class IndexTask:
+    """Build one side's index: train it on a sample of all its shards, then add them in order."""
+
+    embeddings: tuple[str, ...]
+    factory: str | None
+    nprobe: int
+    output: str
+    seed: int = 0
+
+
+def build_index(task: IndexTask) -> str:
+    """Build and save the index; returns the factory string it used.
+
+    The training sample is drawn as :meth:`VectorIndex.build` draws it from one matrix, so the
+    sharded and in-memory paths build the same index; only the sample and one shard are in
+    memory besides the index itself.
+    """
+    shards = [np.load(path, mmap_mode="r") for path in task.embeddings]
+    count = sum(len(shard) for shard in shards)
+    factory = task.factory or choose_factory(count)
+    index = VectorIndex.create(shards[0].shape[1], factory, nprobe=task.nprobe)
+    if not index.is_trained:
+        index.train(gather_rows(shards, training_rows(count, index.training_sample_size, task.seed)))
+    for shard in shards:
+        index.add(np.asarray(shard, dtype=np.float32))
+    index.save(task.output)
+    return factory
+
+
+def gather_rows(shards: list[np.ndarray], rows: np.ndarray) -> np.ndarray:
+    """The given global rows (sorted) of matrices stacked in order, without stacking them."""
+    starts = np.concatenate([[0], np.cumsum([len(shard) for shard in shards])])
+    parts = []
+    for number, shard in enumerate(shards):
+        local = rows[(rows >= starts[number]) & (rows < starts[number + 1])] - starts[number]
+        parts.append(np.asarray(shard[local], dtype=np.float32))
+    return np.concatenate(parts)
+
+
+@dataclass(frozen=True)
+class SearchTask:
+    """The ``k`` nearest neighbours of one query shard in the other side's index."""
+
+    index: str
+    queries: str
+    k: int
+    nprobe: int
+    output: str
+
+
+def search_shard(task: SearchTask) -> int:
+    index = cached_index(task.index)
+    index.set_nprobe(task.nprobe)
+    cosines, ids = index.search(np.asarray(np.load(task.queries, mmap_mode="r"), dtype=np.float32), task.k)
+    save_arrays(task.output, ids=ids, cosines=cosines)
+    return len(ids)
+
+
+@dataclass(frozen=True)
+class ScoreTask:
+    """Margin scores of one query shard's candidates; keeps each query's best.
+
+    ``other_means`` is the mean neighbour similarity of every sentence on the other side (one
+    float each, memory-mapped), ``start`` the global row of the shard's first query.
+    """
+
+    neighbours: str
+    other_means: str
+    start: int
+    kind: MarginKind
+    output: str
+
+
+def score_shard(task: ScoreTask) -> int:
+    with np.load(task.neighbours) as found:
+        ids, cosines = found["ids"], found["cosines"]
+    other = np.load(task.other_means, mmap_mode="r")
+    neighbourhood = (cosines.mean(axis=1)[:, None] + other[ids]) / 2
+    scores = margin(cosines, neighbourhood, task.kind)
+    best = scores.argmax(axis=1)
+    rows = np.arange(len(ids))
+    save_arrays(task.output, candidates=ids[rows, best], scores=scores[rows, best])
+    return len(ids)
