@@ -23,6 +23,7 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 SCRIPTS = [
     "distill_static",
     "finetune_e5",
+    "mine_cluster",
     "mine_quality",
     "mine_scale",
     "multilingual",
@@ -197,6 +198,20 @@ def test_mine_scale_end_to_end_through_align_mine(tiny_model: Path, data: Path, 
 
     scale = mine_scale.end_to_end(str(tiny_model), data, 60, threshold=0.0, work=tmp_path)
     assert scale["mined"] > 0 and 0 < scale["recall"] <= 100 and scale["wall_seconds"] > 0
+
+
+def test_mine_cluster_equivalence_and_scale_beside_the_recipe(
+    tiny_model: Path, data: Path, tmp_path: Path
+) -> None:
+    from benchmarks import mine_cluster
+
+    # the local engine keeps this quick; tests/test_mining_sharded.py runs the same on Ray
+    same = mine_cluster.equivalence(str(tiny_model), data, 60, tmp_path / "same", engine="local")
+    assert same["same_pairs"] and same["max_score_difference"] <= 1e-4 and same["pairs"] > 0
+    figures = mine_cluster.scale(str(tiny_model), data, 60, 25, [], tmp_path / "scale")
+    (local,) = figures["runs"]
+    assert local["engine"] == "local" and local["driver_peak_gb"] > 0 and 0 < local["f1"] <= 100
+    assert 0 < figures["st_recipe"]["f1"] <= 100
 
 
 def test_retrieval_latency_queries_one_at_a_time(tiny_model: Path, data: Path) -> None:
