@@ -127,3 +127,39 @@ def test_calibration_never_splits_tied_scores() -> None:
     pairs = MinedPairs(np.array([0, 1, 2]), np.array([0, 9, 2]), np.array([1.5, 1.2, 1.2]))
     calibration = calibrate_threshold(pairs, {(0, 0), (2, 2)})
     assert calibration.mined == 3  # F1 80 beats 66.7 after one pair; never 2, as pairs 1 and 2 tie
+
+
+def test_reverse_neighbours_merge_by_hand() -> None:
+    from align.mining.margin import Neighbours, with_reverse_neighbours
+
+    # source 0 found targets 2 and 1; source 1 found target 0 only twice over (-1: missing)
+    forward = Neighbours(np.array([[2, 1], [0, -1]]), np.array([[0.9, 0.5], [0.7, -1e30]], dtype=np.float32))
+    # target 0 found source 1; target 1 found source 1 (0.6), which source 1's search missed
+    backward = Neighbours(
+        np.array([[1, 0], [1, 0], [0, 1]]), np.array([[0.7, 0.1], [0.6, 0.5], [0.9, 0.2]], dtype=np.float32)
+    )
+    merged = with_reverse_neighbours(forward, backward)
+    assert merged.ids.tolist() == [[2, 1], [0, 1]]  # source 1 gains target 1, found the other way
+    assert np.allclose(merged.cosines, [[0.9, 0.5], [0.7, 0.6]])
+    assert with_reverse_neighbours(backward, forward).ids.tolist() == [[1, 0], [1, 0], [0, 1]]
+
+
+def test_reverse_neighbours_change_nothing_exact_and_recover_approximate_misses() -> None:
+    from align.mining.margin import nearest, with_reverse_neighbours
+
+    rng = np.random.default_rng(3)
+    source = rng.normal(size=(2_000, 16)).astype(np.float32)
+    target = source + 0.6 * rng.normal(size=source.shape).astype(np.float32)
+    source /= np.linalg.norm(source, axis=1, keepdims=True)
+    target /= np.linalg.norm(target, axis=1, keepdims=True)
+    plain, merged = MiningConfig(factory="Flat", reverse_neighbours=False), MiningConfig(factory="Flat")
+    a, b = mine(source, target, plain), mine(source, target, merged)
+    assert np.array_equal(a.source_ids, b.source_ids) and np.allclose(a.scores, b.scores)
+
+    def recall(found: np.ndarray, truth: np.ndarray) -> float:
+        return float(np.mean([len(set(f) & set(t)) for f, t in zip(found, truth, strict=True)]))
+
+    exact = nearest(target, source, 4, factory="Flat")
+    forward = nearest(source, target, 4, factory="IVF64,Flat", nprobe=1)
+    backward = nearest(target, source, 4, factory="IVF64,Flat", nprobe=1)
+    assert recall(with_reverse_neighbours(backward, forward).ids, exact.ids) > recall(backward.ids, exact.ids)

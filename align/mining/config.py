@@ -36,6 +36,12 @@ class MiningConfig:
     nprobe: int = setting(
         DEFAULT_NPROBE, "IVF lists an approximate index scans per query: more is slower and surer.", min=1
     )
+    reverse_neighbours: bool = setting(
+        True,
+        "Count as a sentence's neighbours the sentences whose search found it: recovers what an "
+        "approximate index misses (no change with exact search).",
+        flags=("--reverse-neighbours/--no-reverse-neighbours",),
+    )
     threshold: float | None = setting(
         None, "Keep pairs scoring at least this (default: all, or calibrated with --gold)."
     )

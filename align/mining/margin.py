@@ -66,6 +66,53 @@ class Neighbours:
         return self.cosines.mean(axis=1)
 
 
+def reverse_entries(other: Neighbours, start: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``other``'s results turned round: (row it found, the query that found it, cosine), one per
+    hit; ``start`` is the global row of ``other``'s first query."""
+    found = other.ids >= 0  # FAISS marks a missing neighbour with -1
+    queries = np.broadcast_to(np.arange(start, start + len(other.ids))[:, None], other.ids.shape)
+    return other.ids[found], queries[found], other.cosines[found]
+
+
+def add_reverse_neighbours(
+    own: Neighbours, rows: np.ndarray, candidates: np.ndarray, cosines: np.ndarray, start: int = 0
+) -> Neighbours:
+    """``own``'s lists, each with the extra (row, candidate, cosine) entries of its row merged in,
+    cut back to the ``k`` most similar (ties by candidate id). ``own`` covers the rows from
+    ``start``; ``rows`` are global.
+
+    With exact search this changes nothing: a sentence the other side found near it can be no
+    nearer than its own k nearest. With an approximate index it recovers neighbours the index
+    missed: a translation pair that one direction found is added to the other's list. Those lost
+    neighbours are what makes approximate mining lose F1: they lower a sentence's neighbourhood
+    mean and so inflate its margins (docs/mining.md).
+    """
+    count, k = own.ids.shape
+    found = own.ids >= 0
+    local = np.concatenate([np.broadcast_to(np.arange(count)[:, None], own.ids.shape)[found], rows - start])
+    ids = np.concatenate([own.ids[found], candidates])
+    sims = np.concatenate([own.cosines[found], cosines]).astype(np.float32)
+    order = np.lexsort((-sims, ids, local))  # each (row, candidate) once, its highest cosine first
+    local, ids, sims = local[order], ids[order], sims[order]
+    first = np.ones(len(ids), dtype=bool)
+    first[1:] = (local[1:] != local[:-1]) | (ids[1:] != ids[:-1])
+    local, ids, sims = local[first], ids[first], sims[first]
+    order = np.lexsort((ids, -sims, local))
+    local, ids, sims = local[order], ids[order], sims[order]
+    rank = np.arange(len(local)) - np.searchsorted(local, local)
+    keep = rank < k
+    merged_ids = np.full((count, k), -1, dtype=np.int64)
+    merged_cosines = np.full((count, k), np.finfo(np.float32).min, dtype=np.float32)
+    merged_ids[local[keep], rank[keep]] = ids[keep]
+    merged_cosines[local[keep], rank[keep]] = sims[keep]
+    return Neighbours(ids=merged_ids, cosines=merged_cosines)
+
+
+def with_reverse_neighbours(own: Neighbours, other: Neighbours) -> Neighbours:
+    """``own`` with the neighbours the other direction's search found (:func:`add_reverse_neighbours`)."""
+    return add_reverse_neighbours(own, *reverse_entries(other))
+
+
 def _score_candidates(forward: Neighbours, backward: Neighbours, kind: MarginKind) -> np.ndarray:
     """Margin scores of every forward candidate: (queries, k)."""
     neighbourhood = (forward.mean_similarity[:, None] + backward.mean_similarity[forward.ids]) / 2
@@ -157,10 +204,12 @@ def mine(source: np.ndarray, target: np.ndarray, config: MiningConfig | None = N
     source = check_embeddings(source, what="source embeddings")
     target = check_embeddings(target, source.shape[1], what="target embeddings")
     search = {"factory": config.factory, "nprobe": config.nprobe}
-    pairs = mine_from_neighbours(
-        nearest(source, target, config.k, **search),
-        nearest(target, source, config.k, **search),
-        kind=config.margin,
-        mode=config.mode,
-    )
+    forward = nearest(source, target, config.k, **search)
+    backward = nearest(target, source, config.k, **search)
+    if config.reverse_neighbours:
+        forward, backward = (
+            with_reverse_neighbours(forward, backward),
+            with_reverse_neighbours(backward, forward),
+        )
+    pairs = mine_from_neighbours(forward, backward, kind=config.margin, mode=config.mode)
     return pairs if config.threshold is None else pairs.above(config.threshold)

@@ -5,8 +5,11 @@ The stages, each under its own keyed folder of the work directory (:mod:`.workdi
 1. *shard* each input into files of ``shard_size`` sentences (:mod:`.shards`);
 2. *embed* each shard to a ``.npy`` matrix;
 3. *index* each side: train one FAISS index on a sample of its shards, then add them all;
-4. *search*: the ``k`` nearest neighbours of every shard in the other side's index, both ways,
-   and each sentence's mean neighbour similarity;
+4. *search*: the ``k`` nearest neighbours of every shard in the other side's index, both ways;
+   with ``reverse_neighbours`` (the default), each direction's hits are filed by the shard of the
+   sentence they found (*reverse*) and merged into that sentence's own list (*neighbours*), as
+   :func:`align.mining.margin.with_reverse_neighbours` does in memory; then each sentence's mean
+   neighbour similarity;
 5. *score*: margin scores of each shard's candidates, the best kept per sentence;
 6. *select* pairs by the mode, a sort-merge over the score shards (:mod:`.selection`), then
    calibrate, threshold and write the TSV as the in-memory path does
@@ -39,10 +42,14 @@ from align.mining.sharded.shards import ShardRows, ShardSet, write_shards
 from align.mining.sharded.stages import (
     EmbedTask,
     IndexTask,
+    MergeTask,
+    ReverseTask,
     ScoreTask,
     SearchTask,
     build_index,
     embed_shard,
+    merge_shard,
+    reverse_shard,
     score_shard,
     search_shard,
 )
@@ -54,6 +61,7 @@ logger = logging.getLogger(__name__)
 Task = TypeVar("Task")
 SIDES = ("source", "target")
 DIRECTIONS = {"forward": ("source", "target"), "backward": ("target", "source")}  # queries, index
+OTHER = {"forward": "backward", "backward": "forward"}
 
 
 @dataclass
@@ -120,9 +128,17 @@ class ShardedMining:
         del model
         self._index(work, engine, sides)
         searches = {direction: self._search(work, engine, direction, sides) for direction in DIRECTIONS}
-        scores = {
-            direction: self._score(work, engine, direction, sides, searches) for direction in DIRECTIONS
-        }
+        if self.mining.reverse_neighbours:
+            reversed_ = {d: self._reverse(work, engine, d, sides, searches[d]) for d in DIRECTIONS}
+            lists = {
+                direction: self._merge(work, engine, direction, sides, searches, reversed_[OTHER[direction]])
+                for direction in DIRECTIONS
+            }
+        else:
+            lists = searches
+        for stage in lists.values():
+            _write_means(stage, [stage.path(f"{name}.npz") for name in _query_names(stage, sides)])
+        scores = {direction: self._score(work, engine, direction, sides, lists) for direction in DIRECTIONS}
         started = time.perf_counter()
         pairs = select_pairs(
             scores["forward"],
@@ -210,10 +226,45 @@ class ShardedMining:
             for name, path in zip(queries.shards.names, queries.embedding_files(), strict=True)
         ]
         _run_missing(engine, search_shard, tasks, stage, f"Searching {direction}")
-        if not stage.done("means.npy"):
-            means = [np.load(task.output)["cosines"].mean(axis=1) for task in tasks]
-            with atomic_path(stage.path("means.npy")) as tmp, open(tmp, "wb") as handle:
-                np.save(handle, np.concatenate(means))
+        return stage
+
+    def _reverse(
+        self, work: WorkDir, engine: Engine, direction: str, sides: dict[str, _Side], search: Stage
+    ) -> Stage:
+        """File ``direction``'s neighbours by the shard of the sentence each found."""
+        queries, searched = (sides[side].shards for side in DIRECTIONS[direction])
+        stage = work.stage(f"{direction}/reverse", cache_key(search.key))
+        starts = tuple(int(start) for start in searched.starts)
+        tasks = [
+            ReverseTask(str(search.path(f"{name}.npz")), int(start), starts, str(stage.directory), name)
+            for name, start in zip(queries.names, queries.starts, strict=True)
+        ]
+        _run_missing(engine, reverse_shard, tasks, stage, f"Turning {direction} round")
+        return stage
+
+    def _merge(
+        self,
+        work: WorkDir,
+        engine: Engine,
+        direction: str,
+        sides: dict[str, _Side],
+        searches: dict[str, Stage],
+        reverse: Stage,
+    ) -> Stage:
+        """``direction``'s lists with the neighbours the other direction found merged in."""
+        queries = sides[DIRECTIONS[direction][0]].shards
+        others = sides[DIRECTIONS[direction][1]].shards.names
+        stage = work.stage(f"{direction}/neighbours", cache_key(searches[direction].key, reverse.key))
+        tasks = [
+            MergeTask(
+                str(searches[direction].path(f"{name}.npz")),
+                tuple(str(reverse.path(f"{number:05d}.from-{other}.npz")) for other in others),
+                int(start),
+                str(stage.path(f"{name}.npz")),
+            )
+            for number, (name, start) in enumerate(zip(queries.names, queries.starts, strict=True))
+        ]
+        _run_missing(engine, merge_shard, tasks, stage, f"Merging {direction} neighbours")
         return stage
 
     def _score(
@@ -222,15 +273,16 @@ class ShardedMining:
         engine: Engine,
         direction: str,
         sides: dict[str, _Side],
-        searches: dict[str, Stage],
+        lists: dict[str, Stage],
     ) -> list[str]:
+        """Margin scores of ``direction``'s candidates, from both directions' neighbour lists."""
         queries = sides[DIRECTIONS[direction][0]]
-        other = searches["backward" if direction == "forward" else "forward"]
-        key = cache_key(searches[direction].key, other.key, self.mining.margin)
+        other = lists[OTHER[direction]]
+        key = cache_key(lists[direction].key, other.key, self.mining.margin)
         stage = work.stage(f"{direction}/scores", key)
         tasks = [
             ScoreTask(
-                str(searches[direction].path(f"{name}.npz")),
+                str(lists[direction].path(f"{name}.npz")),
                 str(other.path("means.npy")),
                 int(start),
                 self.mining.margin,
@@ -240,6 +292,21 @@ class ShardedMining:
         ]
         _run_missing(engine, score_shard, tasks, stage, f"Scoring {direction}")
         return [task.output for task in tasks]
+
+
+def _query_names(stage: Stage, sides: dict[str, _Side]) -> list[str]:
+    """The query shards of the direction whose stage this is (``forward/...``: the source's)."""
+    direction = stage.name.split("/")[0]
+    return sides[DIRECTIONS[direction][0]].shards.names
+
+
+def _write_means(stage: Stage, neighbours: list[Path]) -> None:
+    """``means.npy``: every query's mean similarity to its neighbours, all shards in order."""
+    if stage.done("means.npy"):
+        return
+    means = [np.load(path)["cosines"].mean(axis=1) for path in neighbours]
+    with atomic_path(stage.path("means.npy")) as tmp, open(tmp, "wb") as handle:
+        np.save(handle, np.concatenate(means))
 
 
 def _portable_name(model: str) -> str:

@@ -18,7 +18,7 @@ from align.encode import Encoder, encode_to_npy, load_encoder
 from align.index.settings import choose_factory
 from align.index.vectors import VectorIndex, training_rows
 from align.mining.config import MarginKind
-from align.mining.margin import margin
+from align.mining.margin import Neighbours, add_reverse_neighbours, margin, reverse_entries
 from align.outputs import atomic_path
 
 
@@ -115,6 +115,64 @@ def search_shard(task: SearchTask) -> int:
     return len(ids)
 
 
+def load_neighbours(path: str) -> Neighbours:
+    with np.load(path) as found:
+        return Neighbours(ids=found["ids"], cosines=found["cosines"])
+
+
+@dataclass(frozen=True)
+class ReverseTask:
+    """Turn one query shard's neighbours round (:func:`align.mining.margin.reverse_entries`) and
+    file the entries by the shard of the sentence each one found, for :class:`MergeTask`."""
+
+    neighbours: str
+    start: int  # global row of this shard's first query
+    found_starts: tuple[int, ...]  # global first row of each shard on the side it searched
+    directory: str
+    name: str
+
+    @property
+    def output(self) -> str:
+        """Written last: the shard's entries are all filed."""
+        return str(Path(self.directory) / f"from-{self.name}.done")
+
+    def part(self, shard: int) -> Path:
+        return Path(self.directory) / f"{shard:05d}.from-{self.name}.npz"
+
+
+def reverse_shard(task: ReverseTask) -> int:
+    rows, queries, cosines = reverse_entries(load_neighbours(task.neighbours), task.start)
+    shard_of = np.searchsorted(np.asarray(task.found_starts), rows, side="right") - 1
+    for shard in range(len(task.found_starts)):
+        mine = shard_of == shard
+        save_arrays(task.part(shard), rows=rows[mine], candidates=queries[mine], cosines=cosines[mine])
+    with atomic_path(task.output) as tmp:
+        tmp.write_text("done\n", encoding="utf-8")
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class MergeTask:
+    """One shard's neighbour lists with the entries the other direction filed for it merged in."""
+
+    neighbours: str
+    parts: tuple[str, ...]
+    start: int
+    output: str
+
+
+def merge_shard(task: MergeTask) -> int:
+    columns: dict[str, list[np.ndarray]] = {"rows": [], "candidates": [], "cosines": []}
+    for part in task.parts:
+        with np.load(part) as found:
+            for name, values in columns.items():
+                values.append(found[name])
+    extra = (np.concatenate(values) for values in columns.values())
+    merged = add_reverse_neighbours(load_neighbours(task.neighbours), *extra, start=task.start)
+    save_arrays(task.output, ids=merged.ids, cosines=merged.cosines)
+    return len(merged.ids)
+
+
 @dataclass(frozen=True)
 class ScoreTask:
     """Margin scores of one query shard's candidates; keeps each query's best.
@@ -131,8 +189,8 @@ class ScoreTask:
 
 
 def score_shard(task: ScoreTask) -> int:
-    with np.load(task.neighbours) as found:
-        ids, cosines = found["ids"], found["cosines"]
+    found = load_neighbours(task.neighbours)
+    ids, cosines = found.ids, found.cosines
     other = np.load(task.other_means, mmap_mode="r")
     neighbourhood = (cosines.mean(axis=1)[:, None] + other[ids]) / 2
     scores = margin(cosines, neighbourhood, task.kind)
