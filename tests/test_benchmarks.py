@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from align.bench.embedders import as_embedder
@@ -21,6 +22,7 @@ from tests.conftest import COMPOSED, SHARED_DATA, write_moses
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 SCRIPTS = [
+    "approximate_mining",
     "distill_static",
     "finetune_e5",
     "mine_cluster",
@@ -212,6 +214,24 @@ def test_mine_cluster_equivalence_and_scale_beside_the_recipe(
     (local,) = figures["runs"]
     assert local["engine"] == "local" and local["driver_peak_gb"] > 0 and 0 < local["f1"] <= 100
     assert 0 < figures["st_recipe"]["f1"] <= 100
+
+
+def test_approximate_mining_compares_each_setting_with_exact_search() -> None:
+    from benchmarks import approximate_mining
+
+    rng = np.random.default_rng(0)
+    source = rng.normal(size=(400, 8)).astype(np.float32)
+    target = source + 0.5 * rng.normal(size=source.shape).astype(np.float32)
+    source /= np.linalg.norm(source, axis=1, keepdims=True)
+    target /= np.linalg.norm(target, axis=1, keepdims=True)
+    gold = {(row, row) for row in range(400)}
+    result = approximate_mining.compare(
+        source, target, gold, ["IVF8,Flat nprobe=1", "HNSW8,Flat efSearch=16"]
+    )
+    assert 0 < result["exact_f1"] <= 100 and len(result["settings"]) == 4
+    ivf_off, ivf_on = result["settings"][:2]
+    assert ivf_off["reverse_neighbours"] == "off" and ivf_on["recall_backward"] >= ivf_off["recall_backward"]
+    assert "| `IVF8,Flat` | nprobe=1 | off |" in approximate_mining.markdown("pool", result)
 
 
 def test_retrieval_latency_queries_one_at_a_time(tiny_model: Path, data: Path) -> None:
