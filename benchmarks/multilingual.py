@@ -35,6 +35,7 @@ from typing import Any
 
 from align.bench.cache import ResultCache, default_cache_dir
 from align.bench.embedders import EncoderEmbedder
+from align.bench.embedders import trained_languages as recorded_languages
 from align.bench.tatoeba import TatoebaTask, available_languages, retrieval_accuracy
 from align.coverage import model_tokenizer
 from align.coverage import unknown_by_script as unknown_by_script_of
@@ -227,7 +228,8 @@ def main(argv: list[str] | None = None) -> None:
                 {
                     **training_record(name),
                     "name": name,
-                    "scores": scores(load_encoder(name), args.data, trained),
+                    # what the model says it was trained on, else what this run's data holds
+                    "scores": scores(load_encoder(name), args.data, recorded_languages(name) or trained),
                 }
             )
             print(markdown(rows[-1:]), flush=True)
