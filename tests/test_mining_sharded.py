@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import signal
@@ -273,6 +274,39 @@ def test_ray_engine_gives_the_in_memory_pairs(ray_cluster, tiny_model: Path, poo
             line_numbers=True,
         ).run()
         assert_same_pairs(tmp_path / "memory.tsv", output)
+
+
+def _search_dying_once(marker: str, task):
+    """Search a shard, but the first time any worker gets here, kill that worker (as an OOM kill
+    would) in the middle of the search stage."""
+    from align.mining.sharded.stages import search_shard
+
+    if not os.path.exists(marker):
+        Path(marker).write_text("died", encoding="utf-8")
+        os._exit(1)
+    return search_shard(task)
+
+
+def test_a_mining_run_whose_ray_worker_dies_writes_the_same_pairs(
+    ray_cluster, tiny_model: Path, pool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from align.mining.sharded import pipeline
+
+    src, tgt = pool
+    marker = tmp_path / "died"
+    monkeypatch.setattr(pipeline, "search_shard", functools.partial(_search_dying_once, str(marker)))
+    config = MiningConfig(factory="Flat")
+    mine_files(load_encoder(str(tiny_model)), str(src), str(tgt), tmp_path / "memory.tsv", config)
+    ShardedMining(
+        str(tiny_model),
+        str(src),
+        str(tgt),
+        str(tmp_path / "ray.tsv"),
+        config,
+        ShardingConfig(engine="ray", shard_size=20),
+    ).run()
+    assert marker.read_text(encoding="utf-8") == "died"  # a worker did die, mid-search
+    assert_same_pairs(tmp_path / "memory.tsv", tmp_path / "ray.tsv")
 
 
 def _dies_once(marker: str) -> int:

@@ -80,8 +80,8 @@ class RayEngine:
     def map(
         self, function: Callable[[T], R], tasks: Sequence[T], *, description: str, gpus: float = 0
     ) -> list[R]:
-        remote = self.ray.remote(num_cpus=1, num_gpus=gpus, max_retries=RAY_RETRIES)(function)
-        pending = {remote.remote(task): position for position, task in enumerate(tasks)}
+        remote = self.ray.remote(num_cpus=1, num_gpus=gpus, max_retries=RAY_RETRIES)(_call)
+        pending = {remote.remote(function, task): position for position, task in enumerate(tasks)}
         results: list[Any] = [None] * len(tasks)
         with tqdm(total=len(tasks), desc=description, unit=" shards", disable=len(tasks) < 2) as bar:
             while pending:
@@ -105,6 +105,12 @@ class RayEngine:
     def close(self) -> None:
         if self.started:
             self.ray.shutdown()
+
+
+def _call(function: Callable[[T], R], task: T) -> R:
+    """What a Ray task runs: ``function`` travels as an argument, so any picklable callable
+    (a ``functools.partial`` too) can be a stage."""
+    return function(task)
 
 
 def make_engine(config: ShardingConfig) -> Engine:

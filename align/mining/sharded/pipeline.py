@@ -26,12 +26,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import numpy as np
 
 from align.coverage import warn_about_unknown_scripts
-from align.encode import load_encoder, looks_like_path, model_digest
+from align.encode import Encoder, load_encoder, looks_like_path, model_digest
 from align.errors import AlignError
 from align.mining.config import MiningConfig
 from align.mining.files import MiningReport, keep_and_write, read_gold, skipped_line_warnings
@@ -58,7 +58,15 @@ from align.outputs import atomic_path, check_output
 
 logger = logging.getLogger(__name__)
 
-Task = TypeVar("Task")
+
+class _Task(Protocol):
+    """Every stage task names the one file (or folder) it writes: there means done."""
+
+    @property
+    def output(self) -> str: ...
+
+
+Task = TypeVar("Task", bound=_Task)
 SIDES = ("source", "target")
 DIRECTIONS = {"forward": ("source", "target"), "backward": ("target", "source")}  # queries, index
 OTHER = {"forward": "backward", "backward": "forward"}
@@ -164,7 +172,14 @@ class ShardedMining:
         return report
 
     def _shard_and_embed(
-        self, work: WorkDir, engine: Engine, side: str, path: str, model, model_name: str, digest: str
+        self,
+        work: WorkDir,
+        engine: Engine,
+        side: str,
+        path: str,
+        model: Encoder,
+        model_name: str,
+        digest: str,
     ) -> _Side:
         shard_key = cache_key(input_fingerprint(path), self.sharding.lines_per_shard, self.skip_bad_lines)
         shards = write_shards(
@@ -335,7 +350,7 @@ def _run_missing(
     stage_of = [stages] * len(tasks) if isinstance(stages, Stage) else list(stages)
     missing = []
     for task, stage in zip(tasks, stage_of, strict=True):
-        if Path(task.output).exists():  # type: ignore[attr-defined]
+        if Path(task.output).exists():
             stage.reused += 1
         else:
             missing.append((task, stage))
