@@ -49,6 +49,7 @@ from align.mining.sharded.stages import (
     build_index,
     embed_shard,
     merge_shard,
+    reverse_part,
     reverse_shard,
     score_shard,
     search_shard,
@@ -273,7 +274,7 @@ class ShardedMining:
         tasks = [
             MergeTask(
                 str(searches[direction].path(f"{name}.npz")),
-                tuple(str(reverse.path(f"{number:05d}.from-{other}.npz")) for other in others),
+                tuple(str(reverse_part(reverse.directory, number, other)) for other in others),
                 int(start),
                 str(stage.path(f"{name}.npz")),
             )

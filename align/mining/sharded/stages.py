@@ -19,6 +19,7 @@ from align.index.settings import choose_factory
 from align.index.vectors import VectorIndex, training_rows
 from align.mining.config import MarginKind
 from align.mining.margin import Neighbours, add_reverse_neighbours, margin, reverse_entries
+from align.mining.sharded.shards import shard_name
 from align.outputs import atomic_path
 
 
@@ -137,7 +138,12 @@ class ReverseTask:
         return str(Path(self.directory) / f"from-{self.name}.done")
 
     def part(self, shard: int) -> Path:
-        return Path(self.directory) / f"{shard:05d}.from-{self.name}.npz"
+        return reverse_part(self.directory, shard, self.name)
+
+
+def reverse_part(directory: str | Path, shard: int, source: str) -> Path:
+    """Where :class:`ReverseTask` files the entries of query shard ``source`` for shard ``shard``."""
+    return Path(directory) / f"{shard_name(shard)}.from-{source}.npz"
 
 
 def reverse_shard(task: ReverseTask) -> int:
