@@ -1,7 +1,7 @@
 """Benchmark: how close approximate search comes to exact search in mining F1, and what closes the gap.
 
     python benchmarks/approximate_mining.py --model MODEL [--size 200000] \\
-        [--setting "IVF2048,SQfp16 nprobe=16" --setting "HNSW32,SQfp16 efSearch=64" ...]
+        [--setting "default" --setting "ivf nprobe=16" --setting "HNSW32,SQfp16 efSearch=64" ...]
 
 Two pools: the dev pool (`benchmarks.pools.build_pool`: 2,250 en-zh gold pairs among 20,000
 unpaired sentences a side) and a pool of ``--size`` joined sentences (`benchmarks.pools.joined_pool`,
@@ -30,7 +30,7 @@ import faiss
 import numpy as np
 
 from align.encode import encode_texts, load_encoder
-from align.index.settings import choose_factory
+from align.index.settings import approximate_factory, ivf_lists
 from align.index.vectors import VectorIndex
 from align.mining import calibrate_threshold
 from align.mining.margin import Neighbours, mine_from_neighbours, with_reverse_neighbours
@@ -56,10 +56,13 @@ def best_f1(forward: Neighbours, backward: Neighbours, gold: set[tuple[int, int]
     return round(calibrate_threshold(pairs, gold).f1, 2)
 
 
-def parse_setting(setting: str, size: int) -> tuple[str, str]:
-    """``"FACTORY PARAMS"`` (``default`` for the factory align picks for ``size``)."""
+def parse_setting(setting: str, size: int, dimension: int) -> tuple[str, str]:
+    """``"FACTORY PARAMS"``: ``default`` is the approximate index align picks for ``size`` vectors
+    (searched with align's parameters unless PARAMS say otherwise); ``ivf`` its default before
+    0.2, ``IVF…,SQfp16`` with the same number of lists."""
     factory, _, parameters = setting.partition(" ")
-    return (choose_factory(size) if factory == "default" else factory), parameters.strip()
+    names = {"default": approximate_factory(size, dimension), "ivf": f"IVF{ivf_lists(size)},SQfp16"}
+    return names.get(factory, factory), parameters.strip()
 
 
 def compare(source: np.ndarray, target: np.ndarray, gold: set[tuple[int, int]], settings: list[str]) -> dict:
@@ -77,7 +80,7 @@ def compare(source: np.ndarray, target: np.ndarray, gold: set[tuple[int, int]], 
     print(f"  exact: F1 {result['exact_f1']} ({result['exact_seconds']} s)", flush=True)
     built: dict[str, tuple[VectorIndex, VectorIndex, float]] = {}
     for setting in settings:
-        factory, parameters = parse_setting(setting, len(target))
+        factory, parameters = parse_setting(setting, len(target), target.shape[1])
         if factory not in built:
             started = time.perf_counter()
             indexes = VectorIndex.build(target, factory=factory), VectorIndex.build(source, factory=factory)
@@ -127,21 +130,17 @@ def markdown(name: str, result: dict) -> str:
     return "\n".join(lines)
 
 
-DEFAULT_SETTINGS = [
-    "default nprobe=16",
-    "default nprobe=64",
-    "HNSW32,SQfp16 efSearch=64",
-    "HNSW32,SQfp16 efSearch=128",
-]
+DEFAULT_SETTINGS = ["default", "default k_factor_rf=8", "ivf nprobe=16"]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = script_arguments(__doc__, report="approximate_mining")
     parser.add_argument("--model", required=True, help="an en-zh model from `align train`")
     parser.add_argument("--size", type=int, default=200_000)
-    parser.add_argument("--setting", action="append", help="'FACTORY PARAMS'; 'default' is align's factory")
     parser.add_argument(
-        "--dev-factory", default="IVF128,SQfp16", help="'default' of the dev pool (exact below 50k)"
+        "--setting",
+        action="append",
+        help="'FACTORY PARAMS'; 'default' is align's approximate index, 'ivf' the IVF one it replaced",
     )
     return parser.parse_args(argv)
 
@@ -155,9 +154,8 @@ def main(argv: list[str] | None = None) -> None:
     folds = dev_pairs(args.data)
     dev = build_pool(args.data, folds["captions"] + folds["microblog"], DISTRACTORS, seed=1)
     print("dev pool", flush=True)
-    dev_settings = [setting.replace("default", args.dev_factory, 1) for setting in settings]
     figures["dev"] = compare(
-        encode_texts(model, dev.source_texts), encode_texts(model, dev.target_texts), dev.gold, dev_settings
+        encode_texts(model, dev.source_texts), encode_texts(model, dev.target_texts), dev.gold, settings
     )
     source, target, gold = joined_pool(args.data, args.size, seed=11)
     print(f"joined pool of {args.size:,}", flush=True)

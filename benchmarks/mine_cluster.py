@@ -1,7 +1,7 @@
 """Benchmark: sharded mining on Ray against the local engine and the sentence-transformers recipe.
 
     python benchmarks/mine_cluster.py --model MODEL [--size 2000000] [--shard-size 250000] \\
-        [--workers 1,2] [--equivalence-size 50000]
+        [--workers 1,2] [--equivalence-size 50000] [--no-in-memory] [--no-recipe]
 
 On pools of joined real sentences (`benchmarks.pools.joined_pool`, 10 % of the items translations):
 
@@ -9,10 +9,11 @@ On pools of joined real sentences (`benchmarks.pools.joined_pool`, 10 % of the i
    and on the local Ray cluster in shards of a seventh of it: the pairs must be the same and the
    scores equal to 1e-4.
 2. **Scale**: the ``--size`` pool mined end to end (`align mine` in a child process, encoding
-   included, the default index) in shards with ``--engine local``, then ``--engine ray`` with each
-   of ``--workers``: wall time, sentences a second, peak resident memory of the driver and of the
-   largest Ray worker (each process's high-water mark, read from /proc while it runs), and Ray's
-   overhead as the ratio of its wall time to the local engine's in the same run.
+   included, the default index) in memory as before sharding existed, in shards with ``--engine
+   local``, then ``--engine ray`` with each of ``--workers``: wall time, sentences a second, peak
+   resident memory of the driver and of the largest Ray worker (each process's high-water mark,
+   read from /proc while it runs), and each run's time as a ratio to the local engine's in the
+   same run (Ray's overhead; for the in-memory run, what sharding costs).
 3. **The sentence-transformers recipe** (its `bitext_mining.py` example: FAISS IVF with 32,768
    lists probed 3 at a time, k = 4, ratio margin, each sentence once) on the same pool and model.
 
@@ -161,6 +162,7 @@ def mine_command(model: str, work: Path, output: Path, *extra: str) -> dict:
         "driver_peak_gb": memory.peak_gb(worker=False),
         "largest_worker_peak_gb": memory.peak_gb(worker=True),
         "output": stdout.strip().splitlines()[-1],
+        "stages": next((line for line in stdout.splitlines() if line.startswith("Shards: ")), None),
     }
 
 
@@ -233,16 +235,28 @@ def st_recipe(model_path: str, source: list[str], target: list[str]) -> tuple[Mi
     return pairs, round(time.perf_counter() - started, 1)
 
 
-def scale(model: str, data: Path, size: int, shard_size: int, workers: list[int], work: Path) -> dict:
+def scale(
+    model: str,
+    data: Path,
+    size: int,
+    shard_size: int,
+    workers: list[int],
+    work: Path,
+    *,
+    in_memory: bool = True,
+    recipe: bool = True,
+) -> dict:
     source, target, gold = joined_pool(data, size, seed=12)
     work.mkdir(parents=True, exist_ok=True)
     write_lines(work / "src.txt", source)
     write_lines(work / "tgt.txt", target)
     runs = []
-    engines = [("local", None)] + [("ray", count) for count in workers]
+    engines = [("memory", None)] * in_memory + [("local", None)] + [("ray", count) for count in workers]
     for engine, count in engines:
         shutil.rmtree(work / "shards", ignore_errors=True)
         extra = ["--engine", engine, "--shard-size", str(shard_size), "--work-dir", str(work / "shards")]
+        if engine == "memory":  # today's single-process path: no shards
+            extra = []
         if count is not None:
             extra += ["--workers", str(count)]
         run = mine_command(model, work, work / "pairs.tsv", *extra)
@@ -253,17 +267,20 @@ def scale(model: str, data: Path, size: int, shard_size: int, workers: list[int]
             f"{engine} ({run['workers']} workers): {run['wall_seconds']} s, F1 {run['f1']}, driver "
             f"{run['driver_peak_gb']} GB, largest worker {run['largest_worker_peak_gb']} GB"
         )
-    local = runs[0]["wall_seconds"]
-    for run in runs[1:]:
-        run["overhead_vs_local"] = round(run["wall_seconds"] / local - 1, 3)
-    pairs, seconds = st_recipe(model, source, target)
-    recipe = {
-        "wall_seconds": seconds,
-        "f1": best_f1(pairs, gold),
-        "lists": RECIPE_LISTS,
-        "nprobe": RECIPE_PROBES,
-    }
-    return {"size": size, "shard_size": shard_size, "runs": runs, "st_recipe": recipe}
+    local = next(run["wall_seconds"] for run in runs if run["engine"] == "local")
+    for run in runs:
+        if run["engine"] != "local":  # for memory: what sharding costs; for ray: what Ray costs
+            run["overhead_vs_local"] = round(run["wall_seconds"] / local - 1, 3)
+    figures = {"size": size, "shard_size": shard_size, "runs": runs}
+    if recipe:
+        pairs, seconds = st_recipe(model, source, target)
+        figures["st_recipe"] = {
+            "wall_seconds": seconds,
+            "f1": best_f1(pairs, gold),
+            "lists": RECIPE_LISTS,
+            "nprobe": RECIPE_PROBES,
+        }
+    return figures
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -273,6 +290,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--shard-size", type=int, default=250_000)
     parser.add_argument("--workers", default="1,2", help="Ray workers to run with, comma-separated")
     parser.add_argument("--equivalence-size", type=int, default=50_000)
+    parser.add_argument("--no-in-memory", action="store_true", help="skip the unsharded `align mine` run")
+    parser.add_argument("--no-recipe", action="store_true", help="skip the sentence-transformers recipe")
     return parser.parse_args(argv)
 
 
@@ -287,7 +306,16 @@ def main(argv: list[str] | None = None) -> None:
         )
         shutil.rmtree(Path(work) / "shards", ignore_errors=True)
         workers = [int(count) for count in args.workers.split(",")]
-        figures = scale(args.model, args.data, args.size, args.shard_size, workers, Path(work))
+        figures = scale(
+            args.model,
+            args.data,
+            args.size,
+            args.shard_size,
+            workers,
+            Path(work),
+            in_memory=not args.no_in_memory,
+            recipe=not args.no_recipe,
+        )
     print("\n| engine | workers | wall | sentences/s | F1 | driver peak | largest worker | vs local |")
     print("|---|---|---|---|---|---|---|---|")
     for run in figures["runs"]:
@@ -297,8 +325,9 @@ def main(argv: list[str] | None = None) -> None:
             f"| {run['engine']} | {run['workers']} | {run['wall_seconds']} s | {speed} | {run['f1']} | "
             f"{run['driver_peak_gb']} GB | {run['largest_worker_peak_gb']} GB | {overhead} |"
         )
-    recipe = figures["st_recipe"]
-    print(f"| sentence-transformers recipe | 1 | {recipe['wall_seconds']} s | | {recipe['f1']} | | | |")
+    if "st_recipe" in figures:
+        recipe = figures["st_recipe"]
+        print(f"| sentence-transformers recipe | 1 | {recipe['wall_seconds']} s | | {recipe['f1']} | | | |")
     settings = {
         "model": args.model,
         "size": args.size,

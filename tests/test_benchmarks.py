@@ -211,8 +211,9 @@ def test_mine_cluster_equivalence_and_scale_beside_the_recipe(
     same = mine_cluster.equivalence(str(tiny_model), data, 60, tmp_path / "same", engine="local")
     assert same["same_pairs"] and same["max_score_difference"] <= 1e-4 and same["pairs"] > 0
     figures = mine_cluster.scale(str(tiny_model), data, 60, 25, [], tmp_path / "scale")
-    (local,) = figures["runs"]
+    memory, local = figures["runs"]
     assert local["engine"] == "local" and local["driver_peak_gb"] > 0 and 0 < local["f1"] <= 100
+    assert memory["engine"] == "memory" and memory["f1"] == local["f1"] and "overhead_vs_local" in memory
     assert 0 < figures["st_recipe"]["f1"] <= 100
 
 
@@ -226,9 +227,10 @@ def test_approximate_mining_compares_each_setting_with_exact_search() -> None:
     target /= np.linalg.norm(target, axis=1, keepdims=True)
     gold = {(row, row) for row in range(400)}
     result = approximate_mining.compare(
-        source, target, gold, ["IVF8,Flat nprobe=1", "HNSW8,Flat efSearch=16"]
+        source, target, gold, ["IVF8,Flat nprobe=1", "HNSW8,Flat efSearch=16", "default k_factor_rf=4"]
     )
-    assert 0 < result["exact_f1"] <= 100 and len(result["settings"]) == 4
+    assert 0 < result["exact_f1"] <= 100 and len(result["settings"]) == 6
+    assert result["settings"][-1]["factory"] == "PQ1x4fs,Refine(SQfp16)"  # align's, for 400 of 8 dimensions
     ivf_off, ivf_on = result["settings"][:2]
     assert ivf_off["reverse_neighbours"] == "off" and ivf_on["recall_backward"] >= ivf_off["recall_backward"]
     assert "| `IVF8,Flat` | nprobe=1 | off |" in approximate_mining.markdown("pool", result)

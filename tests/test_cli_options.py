@@ -88,7 +88,7 @@ def test_train_and_distill_options_are_their_configs(monkeypatch: pytest.MonkeyP
 
 
 def test_mining_config_checks_its_values() -> None:
-    assert MiningConfig() == MiningConfig(k=4, margin="ratio", mode="max", nprobe=16)
+    assert MiningConfig() == MiningConfig(k=4, margin="ratio", mode="max", nprobe=64)
     for bad, message in (({"k": 0}, "k must be"), ({"nprobe": 0}, "nprobe"), ({"margin": "x"}, "margin")):
         with pytest.raises(AlignError, match=message):
             MiningConfig(**bad)  # type: ignore[arg-type]

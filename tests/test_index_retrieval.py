@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import faiss
 import numpy as np
 import pytest
 from sentence_transformers import SentenceTransformer
 
 from align.encode import model_fingerprint
 from align.errors import AlignError
-from align.index import VectorIndex, choose_factory
+from align.index import VectorIndex, approximate_factory, choose_factory
 from align.retriever import Retriever
 from tests.conftest import COMPOSED
 
@@ -21,10 +22,33 @@ def unit_rows(count: int, dimension: int, seed: int) -> np.ndarray:
 
 
 def test_index_type_follows_collection_size() -> None:
-    assert choose_factory(1_000) == "Flat"
-    assert choose_factory(50_000) == "Flat"
-    assert choose_factory(1_000_000) == "IVF4096,SQfp16"
-    assert choose_factory(100_000) == "IVF1024,SQfp16"
+    assert choose_factory(1_000, 384) == "Flat"
+    assert choose_factory(50_000, 384) == "Flat"
+    assert choose_factory(100_000, 384) == "PQ48x4fs,Refine(SQfp16)"
+    assert choose_factory(500_000, 512) == "PQ64x4fs,Refine(SQfp16)"
+    assert choose_factory(2_000_000, 512) == "IVF4096,PQ64x4fs,Refine(SQfp16)"
+    assert choose_factory(8_000_000, 512) == "IVF8192,PQ64x4fs,Refine(SQ8)"  # float16 would pass 4 GB
+    assert choose_factory(100_000, 100) == "PQ10x4fs,Refine(SQfp16)"  # sub-quantisers divide the dimension
+
+
+def structured_rows(count: int, seed: int) -> np.ndarray:
+    """Unit rows near a 12-dimensional subspace of 64, as sentence embeddings are (unlike noise)."""
+    rng, basis = np.random.default_rng(seed), np.random.default_rng(99).normal(size=(12, 64))
+    rows = rng.normal(size=(count, 12)) @ basis + 0.3 * rng.normal(size=(count, 64))
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_the_compressed_default_finds_the_exact_neighbours_and_cosines(tmp_path: Path) -> None:
+    documents, queries = structured_rows(3_000, 0), structured_rows(200, 1)
+    index = VectorIndex.build(documents, factory=approximate_factory(len(documents), 64))
+    scores, ids = index.search(queries, 4)
+    exact = np.argsort(-(queries @ documents.T), axis=1)[:, :4]
+    recall = np.mean([len(set(found) & set(true)) / 4 for found, true in zip(ids, exact, strict=True)])
+    assert recall > 0.9
+    np.testing.assert_allclose(scores, np.einsum("qd,qkd->qk", queries, documents[ids]), atol=2e-3)
+    index.save(tmp_path / "idx")
+    loaded = VectorIndex.load(tmp_path / "idx")
+    assert faiss.downcast_index(loaded.index).k_factor == loaded.info.refine_factor == 16
 
 
 def test_exact_search_matches_brute_force_and_survives_save_load(tmp_path: Path) -> None:
@@ -127,7 +151,6 @@ def test_retriever_input_errors(tiny_model: Path) -> None:
 
 
 def test_nprobe_survives_save_load_of_an_ivf_index_and_can_be_changed(tmp_path: Path) -> None:
-    import faiss
 
     documents = unit_rows(5_000, 16, 4)
     index = VectorIndex.build(documents, factory="IVF64,Flat", nprobe=3)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from align.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from align.index.settings import DEFAULT_NPROBE, EXACT_UP_TO, choose_factory
+    from align.index.settings import DEFAULT_NPROBE, EXACT_UP_TO, approximate_factory, choose_factory
     from align.index.vectors import IndexInfo, VectorIndex, check_embeddings
 
 

@@ -2,6 +2,13 @@
 
 The command line reads these defaults to build its options before anything heavy loads, and
 :mod:`align.mining.config` builds on them, so each default is written once, here.
+
+The approximate defaults were chosen by mining F1 against exact search
+(``benchmarks/approximate_mining.py``, docs/mining.md): margin scoring needs each sentence's k
+nearest neighbours, and a neighbour the index misses lowers a neighbourhood mean and inflates
+margins. An inverted file (IVF) misses many on a 200k pool even when it scans a quarter of its
+lists, while a scan of every vector's 4-bit product-quantised code, re-ranked with the stored
+float16 vectors, finds 94-96 % of them at a sixth of exact search's cost.
 """
 
 from __future__ import annotations
@@ -9,16 +16,41 @@ from __future__ import annotations
 import math
 
 EXACT_UP_TO = 50_000  # below this, exact search is fast enough and needs no training
-DEFAULT_NPROBE = 16  # IVF lists scanned per query; benchmarks/mine_scale.py measures its recall
+SCAN_UP_TO = 500_000  # up to this, scan every compressed code (quadratic: 2 × 500k² codes take ~5 min on
+# 2 cores, what exact search takes at 200k); beyond, only the codes in the nprobe nearest IVF lists
+FLOAT16_STORE_UP_TO = 4_000_000_000  # bytes of float16 vectors kept for re-ranking; beyond, 8 bits
+DEFAULT_NPROBE = 64  # IVF lists scanned per query; benchmarks/approximate_mining.py measures its F1
+DEFAULT_REFINE_FACTOR = 16  # candidates per neighbour the compressed scan passes to re-ranking
 
 
-def choose_factory(count: int) -> str:
-    """The index for ``count`` vectors: exact up to 50k, else IVF with ~4·√count lists (FAISS's guidance).
-
-    IVF lists store vectors as float16 (``SQfp16``): scanning them is 1.7× faster than float32 here
-    and takes half the memory, while cosines change by less than 1e-3.
-    """
+def choose_factory(count: int, dimension: int) -> str:
+    """The index for ``count`` vectors of ``dimension``: exact up to 50k, else :func:`approximate_factory`."""
     if count <= EXACT_UP_TO:
         return "Flat"
-    lists = 2 ** round(math.log2(4 * math.sqrt(count)))
-    return f"IVF{lists},SQfp16"
+    return approximate_factory(count, dimension)
+
+
+def approximate_factory(count: int, dimension: int) -> str:
+    """The approximate index align uses for ``count`` vectors, whatever their number.
+
+    Codes of ``dimension / 8`` 4-bit sub-quantisers (``PQ…x4fs``, FAISS's SIMD fast scan) find
+    ``DEFAULT_REFINE_FACTOR × k`` candidates, which are re-ranked with cosines from the stored
+    vectors (``Refine(SQfp16)``: float16, cosines within 1e-3). Up to 500,000 vectors every code
+    is scanned; beyond, an inverted file with ~4·√count lists (FAISS's guidance) scans ``nprobe``
+    of them. Where the float16 store would pass 4 GB, it keeps 8 bits a dimension instead.
+    """
+    codes = f"PQ{pq_subquantizers(dimension)}x4fs"
+    store = "SQfp16" if count * dimension * 2 <= FLOAT16_STORE_UP_TO else "SQ8"
+    if count <= SCAN_UP_TO:
+        return f"{codes},Refine({store})"
+    return f"IVF{ivf_lists(count)},{codes},Refine({store})"
+
+
+def ivf_lists(count: int) -> int:
+    """Inverted lists for ``count`` vectors: the power of two nearest 4·√count (FAISS's guidance)."""
+    return 2 ** round(math.log2(4 * math.sqrt(count)))
+
+
+def pq_subquantizers(dimension: int) -> int:
+    """The most sub-quantisers up to ``dimension / 8`` that divide ``dimension`` (PQ needs a divisor)."""
+    return next(m for m in range(max(1, dimension // 8), 0, -1) if dimension % m == 0)

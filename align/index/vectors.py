@@ -1,8 +1,10 @@
 """A thin, honest wrapper over FAISS: NumPy in and out, an index type chosen by size, metadata beside it.
 
 Vectors are L2-normalised float32 and compared by inner product (= cosine). Small collections get
-exact search; larger ones an inverted file (IVF) trained on a sample, which scans only the
-``nprobe`` nearest clusters per query. Any FAISS ``index_factory`` string can be passed instead.
+exact search; larger ones a scan of compressed codes whose best candidates are re-ranked with
+stored float16 vectors, and the largest an inverted file (IVF) as well, which scans only the
+``nprobe`` nearest clusters per query (:mod:`align.index.settings` says why). Any FAISS
+``index_factory`` string can be passed instead.
 
 An index saved to a directory carries ``index.json`` with the dimension, the model it was built
 with and that model's fingerprint, so searching it with another model fails clearly instead of
@@ -21,7 +23,7 @@ import faiss
 import numpy as np
 
 from align.errors import AlignError, InputFormatError
-from align.index.settings import DEFAULT_NPROBE, choose_factory
+from align.index.settings import DEFAULT_NPROBE, DEFAULT_REFINE_FACTOR, choose_factory
 from align.outputs import atomic_path, check_output, verify_manifest
 
 TRAINING_SAMPLE_PER_LIST = 40  # FAISS wants 39-256 training points per IVF list
@@ -42,6 +44,7 @@ class IndexInfo:
     model: str | None = None  # the name or path of the encoder whose embeddings it holds
     fingerprint: list[float] | None = None  # that encoder's embedding of a probe sentence
     nprobe: int = DEFAULT_NPROBE
+    refine_factor: int = DEFAULT_REFINE_FACTOR  # a Refine(...) index re-ranks this many × k candidates
 
 
 def check_embeddings(
@@ -78,7 +81,7 @@ class VectorIndex:
     def __init__(self, index: faiss.Index, info: IndexInfo) -> None:
         self.index = index
         self.info = info
-        self._apply_nprobe()
+        self._apply_search_parameters()
 
     @classmethod
     def create(
@@ -117,7 +120,7 @@ class VectorIndex:
         """Index ``embeddings`` (rows are ids 0..n-1). An IVF index is trained on a random sample first."""
         embeddings = check_embeddings(embeddings)
         count, dimension = embeddings.shape
-        factory = factory or choose_factory(count)
+        factory = factory or choose_factory(count, dimension)
         built = cls.create(dimension, factory, model=model, fingerprint=fingerprint, nprobe=nprobe)
         if not built.is_trained:
             rows = training_rows(count, built.training_sample_size, seed)
@@ -228,11 +231,14 @@ class VectorIndex:
         if nprobe < 1:
             raise AlignError(f"nprobe must be at least 1, got {nprobe}")
         self.info = replace(self.info, nprobe=nprobe)
-        self._apply_nprobe()
+        self._apply_search_parameters()
 
-    def _apply_nprobe(self) -> None:
+    def _apply_search_parameters(self) -> None:
         with contextlib.suppress(RuntimeError):  # not an IVF index: nothing to probe
             faiss.extract_index_ivf(self.index).nprobe = self.info.nprobe
+        outer = faiss.downcast_index(self.index)
+        if isinstance(outer, faiss.IndexRefine):  # compressed candidates re-ranked with stored vectors
+            outer.k_factor = self.info.refine_factor
 
 
 def training_rows(count: int, sample_size: int, seed: int = 0) -> np.ndarray:

@@ -47,7 +47,9 @@ class ShardingConfig:
         None, "Ray cluster to join: auto, or ray://HOST:PORT (default: start a local one)."
     )
     workers: int | None = setting(
-        None, "Parallel tasks (default: the CPUs Ray sees, or one for --engine local).", min=1
+        None,
+        "Ray tasks at once, each with an equal share of the cluster's CPUs (default: one per node).",
+        min=1,
     )
     gpus_per_worker: float = setting(0.0, "GPUs each embedding task asks Ray for (0: encode on CPU).", min=0)
     embedding_dtype: EmbeddingDtype = setting(

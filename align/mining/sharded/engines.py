@@ -57,10 +57,13 @@ class LocalEngine:
 
 
 class RayEngine:
-    """Runs tasks on a Ray cluster: ``address`` (``auto``, ``ray://host:port``) or a local one.
+    """Runs tasks on a Ray cluster: ``address`` (``auto``, ``ray://host:port``) or a local one
+    started here with all of this machine's CPUs.
 
-    A local cluster gets ``workers`` CPUs (default: all of this machine's); each task asks for
-    one CPU, and an embedding task for ``gpus`` GPUs as well.
+    ``workers`` tasks run at once (default: one per node), each asking Ray for an equal share of
+    the cluster's CPUs and using that many threads. Ray itself would give a one-CPU task one
+    thread (``OMP_NUM_THREADS=1``): on a 2-core machine one worker would then run at half speed.
+    An embedding task asks for ``gpus`` GPUs as well.
     """
 
     def __init__(self, address: str | None = None, workers: int | None = None) -> None:
@@ -73,15 +76,19 @@ class RayEngine:
         if self.started:
             options: dict[str, Any] = {"address": address, "log_to_driver": False}
             if address is None:
-                options["num_cpus"] = workers or os.cpu_count() or 1
+                options["num_cpus"] = os.cpu_count() or 1
                 options["include_dashboard"] = False
             ray.init(**options)
+        self.workers, self.threads = task_shape(ray.nodes(), workers)
+        logger.info("Ray: %d workers of %d CPUs each", self.workers, self.threads)
 
     def map(
         self, function: Callable[[T], R], tasks: Sequence[T], *, description: str, gpus: float = 0
     ) -> list[R]:
-        remote = self.ray.remote(num_cpus=1, num_gpus=gpus, max_retries=RAY_RETRIES)(_call)
-        pending = {remote.remote(function, task): position for position, task in enumerate(tasks)}
+        remote = self.ray.remote(num_cpus=self.threads, num_gpus=gpus, max_retries=RAY_RETRIES)(_call)
+        pending = {
+            remote.remote(function, task, self.threads): position for position, task in enumerate(tasks)
+        }
         results: list[Any] = [None] * len(tasks)
         with tqdm(total=len(tasks), desc=description, unit=" shards", disable=len(tasks) < 2) as bar:
             while pending:
@@ -107,9 +114,26 @@ class RayEngine:
             self.ray.shutdown()
 
 
-def _call(function: Callable[[T], R], task: T) -> R:
+def task_shape(nodes: list[dict[str, Any]], workers: int | None) -> tuple[int, int]:
+    """(parallel tasks, CPUs each) for a cluster of ``nodes`` (as ``ray.nodes()`` lists them).
+
+    Each task gets an equal share of the cluster's CPUs, but never more than the smallest node
+    has, or it could never be scheduled.
+    """
+    cpus = [int(node["Resources"].get("CPU", 0)) for node in nodes if node.get("Alive")]
+    cpus = [count for count in cpus if count > 0] or [1]
+    workers = workers or len(cpus)
+    return workers, max(1, min(sum(cpus) // workers, min(cpus)))
+
+
+def _call(function: Callable[[T], R], task: T, threads: int) -> R:
     """What a Ray task runs: ``function`` travels as an argument, so any picklable callable
-    (a ``functools.partial`` too) can be a stage."""
+    (a ``functools.partial`` too) can be a stage. Torch and FAISS use the task's ``threads``."""
+    import faiss
+    import torch
+
+    torch.set_num_threads(threads)
+    faiss.omp_set_num_threads(threads)
     return function(task)
 
 

@@ -346,7 +346,8 @@ def _run_missing(
 ) -> None:
     """Run the tasks whose output is not on disk yet, and count what was reused and made.
 
-    ``stages`` is the stage of every task, or one per task.
+    ``stages`` is the stage of every task, or one per task. The wall time is the stages'; one call
+    that makes several stages' outputs at once (both indexes) splits it evenly between them.
     """
     stage_of = [stages] * len(tasks) if isinstance(stages, Stage) else list(stages)
     missing = []
@@ -361,6 +362,10 @@ def _run_missing(
         )
     started = time.perf_counter()
     engine.map(function, [task for task, _ in missing], description=description, gpus=gpus)
+    seconds = time.perf_counter() - started
+    made = {id(stage): stage for _, stage in missing}
     for _, stage in missing:
         stage.made += 1
-    logger.info("%s: %.1f s", description, time.perf_counter() - started)
+    for stage in made.values():
+        stage.seconds += seconds / len(made)
+    logger.info("%s: %.1f s", description, seconds)

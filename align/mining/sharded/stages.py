@@ -77,8 +77,9 @@ def build_index(task: IndexTask) -> str:
     """
     shards = [np.load(path, mmap_mode="r") for path in task.embeddings]
     count = sum(len(shard) for shard in shards)
-    factory = task.factory or choose_factory(count)
-    index = VectorIndex.create(shards[0].shape[1], factory, nprobe=task.nprobe)
+    dimension = shards[0].shape[1]
+    factory = task.factory or choose_factory(count, dimension)
+    index = VectorIndex.create(dimension, factory, nprobe=task.nprobe)
     if not index.is_trained:
         index.train(gather_rows(shards, training_rows(count, index.training_sample_size, task.seed)))
     for shard in shards:

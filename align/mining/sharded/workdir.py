@@ -60,6 +60,7 @@ class Stage:
     key: str
     reused: int = 0  # outputs found finished by this run
     made: int = 0  # outputs this run wrote
+    seconds: float = 0.0  # wall time this run spent writing them
 
     def path(self, name: str) -> Path:
         return self.directory / name
@@ -127,8 +128,11 @@ class WorkDir:
         return stage
 
     def summary(self) -> str:
-        """One line: what this run reused and what it made, stage by stage."""
-        parts = [f"{s.name} {s.reused} reused / {s.made} made" for s in self.stages.values()]
+        """One line: what this run reused and what it made, stage by stage, and how long it took."""
+        parts = [
+            f"{s.name} {s.reused} reused / {s.made} made" + (f" in {s.seconds:.1f} s" if s.seconds else "")
+            for s in self.stages.values()
+        ]
         return "Shards: " + "; ".join(parts)
 
     def remove(self) -> None:
