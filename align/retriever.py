@@ -7,8 +7,8 @@
     retriever = Retriever.load("my-index")           # loads the model it was built with
 
 Documents are buffered until the first search (or ``build``), then indexed with the FAISS index
-that suits their number (exact search up to 50k, IVF beyond); later additions are appended to that
-index the same way, at the next search.
+that suits their number (:func:`align.index.settings.choose_factory`: exact search up to 50k);
+later additions are appended to that index the same way, at the next search.
 """
 
 from __future__ import annotations

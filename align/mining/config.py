@@ -31,7 +31,10 @@ class MiningConfig:
         "max: best pairs both ways, each sentence once (LASER); intersect: mutual best; forward; backward.",
     )
     factory: str | None = setting(
-        None, "FAISS index_factory string (default: exact up to 50k, IVF beyond).", flags=("--index-factory",)
+        None,
+        "FAISS index_factory string (default: exact up to 50k; compressed codes, re-ranked, beyond; "
+        "an IVF in front past 500k).",
+        flags=("--index-factory",),
     )
     nprobe: int = setting(
         DEFAULT_NPROBE, "IVF lists an approximate index scans per query: more is slower and surer.", min=1
