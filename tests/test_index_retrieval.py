@@ -51,6 +51,26 @@ def test_the_compressed_default_finds_the_exact_neighbours_and_cosines(tmp_path:
     assert faiss.downcast_index(loaded.index).k_factor == loaded.info.refine_factor == 16
 
 
+def test_reserved_stores_do_not_move_and_float16_input_gives_the_float32_results() -> None:
+    """``reserve`` sizes the code stores once (no doubling copy while adding), and float16 shards,
+    converted a batch at a time, build and search the same index as float32 ones."""
+    documents, queries = structured_rows(3_000, 0), structured_rows(50, 1)
+    factory = approximate_factory(len(documents), 64)
+    index = VectorIndex.create(64, factory)
+    index.train(documents[:2_000])
+    index.reserve(len(documents))
+    refine = faiss.downcast_index(faiss.downcast_index(index.index).refine_index)
+    buffer = int(refine.codes.data())
+    for start in range(0, len(documents), 500):  # many small adds: unreserved, the store would move
+        index.add(documents[start : start + 500].astype(np.float16), batch_size=200)
+    assert int(refine.codes.data()) == buffer and len(index) == len(documents)
+    half = VectorIndex.build(documents.astype(np.float16), factory=factory)
+    exact = np.argsort(-(queries @ documents.T), axis=1)[:, :4]
+    for scores, ids in (index.search(queries, 4), half.search(queries.astype(np.float16), 4)):
+        assert np.mean([len(set(row) & set(true)) / 4 for row, true in zip(ids, exact, strict=True)]) > 0.9
+        np.testing.assert_allclose(scores, np.einsum("qd,qkd->qk", queries, documents[ids]), atol=3e-3)
+
+
 def test_exact_search_matches_brute_force_and_survives_save_load(tmp_path: Path) -> None:
     documents, queries = unit_rows(500, 16, 0), unit_rows(20, 16, 1)
     index = VectorIndex.build(documents, model="m", fingerprint=[0.1, 0.2])

@@ -8,8 +8,8 @@ atomically and returns something small; models and indexes are loaded once per w
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Sequence
+import gc
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,25 +23,35 @@ from align.mining.margin import Neighbours, add_reverse_neighbours, margin, reve
 from align.mining.sharded.shards import shard_name
 from align.outputs import atomic_path
 
+_HELD: dict[tuple[str, str], Encoder | VectorIndex] = {}
 
-@functools.lru_cache(maxsize=1)
+
+def _hold(kind: str, name: str, load: Callable[[str], Encoder | VectorIndex]) -> Encoder | VectorIndex:
+    """A worker's one large object (a model or an index), loaded once and kept while the tasks
+    that follow want the same one. Only one at a time, and the old one let go *before* the next
+    loads: a worker embeds every shard, then builds and searches one side's index after the
+    other, and at 2M × 2M two 2 GB indexes side by side took a worker to 7.3 GB (5.1 GB with both
+    only while the second loaded)."""
+    if (kind, name) not in _HELD:
+        release_held()
+        _HELD[kind, name] = load(name)
+    return _HELD[kind, name]
+
+
+def release_held() -> None:
+    """Let the worker's model or index go (before a task that builds a large object itself)."""
+    _HELD.clear()
+    gc.collect()
+
+
 def cached_encoder(name: str) -> Encoder:
     """The model, loaded once per worker: a worker embeds many shards with it."""
-    return load_encoder(name)
-
-
-_LOADED_INDEX: dict[str, VectorIndex] = {}
+    return _hold("model", name, load_encoder)
 
 
 def cached_index(directory: str) -> VectorIndex:
-    """An index, loaded once per worker: every query shard of one direction searches it. One at a
-    time, and the old one let go *before* the next loads: the directions are searched one after
-    the other, and two 2M-sentence indexes side by side would double a worker's memory (measured:
-    7.3 GB at 2M × 2M with both kept, 5.1 GB with both only while the second loaded)."""
-    if directory not in _LOADED_INDEX:
-        _LOADED_INDEX.clear()
-        _LOADED_INDEX[directory] = VectorIndex.load(directory)
-    return _LOADED_INDEX[directory]
+    """An index, loaded once per worker: every query shard of one direction searches it."""
+    return _hold("index", directory, VectorIndex.load)
 
 
 def save_arrays(path: str | Path, **arrays: np.ndarray) -> None:
@@ -83,8 +93,10 @@ def build_index(task: IndexTask) -> str:
     The training sample is drawn as :meth:`VectorIndex.build` draws it from one matrix, so the
     sharded and in-memory paths build the same index. Besides the index only the sample and one
     shard are in memory: each shard is read whole, added and let go, one at a time. (Memory-mapping
-    them all kept every page touched resident: 4 GB more for a side of 2M at 512 dimensions.)
+    them all kept every page touched resident: 4 GB more for a side of 2M at 512 dimensions.) The
+    index reserves its stores first (:meth:`VectorIndex.reserve`), and no model is held beside it.
     """
+    release_held()
     counts = [shard_rows(path) for path in task.embeddings]
     count, dimension = sum(rows for rows, _ in counts), counts[0][1]
     factory = task.factory or choose_factory(count, dimension)
@@ -92,8 +104,9 @@ def build_index(task: IndexTask) -> str:
     if not index.is_trained:
         rows = training_rows(count, index.training_sample_size, task.seed)
         index.train(gather_rows(task.embeddings, rows))
+    index.reserve(count)
     for path in task.embeddings:
-        index.add(np.load(path).astype(np.float32, copy=False))
+        index.add(np.load(path))  # float16 stays float16 here: add converts a batch at a time
     index.save(task.output)
     return factory
 
@@ -130,7 +143,7 @@ class SearchTask:
 def search_shard(task: SearchTask) -> int:
     index = cached_index(task.index)
     index.set_nprobe(task.nprobe)
-    cosines, ids = index.search(np.asarray(np.load(task.queries, mmap_mode="r"), dtype=np.float32), task.k)
+    cosines, ids = index.search(np.load(task.queries), task.k)  # converted a batch at a time
     save_arrays(task.output, ids=ids, cosines=cosines)
     return len(ids)
 
