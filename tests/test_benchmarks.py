@@ -25,11 +25,13 @@ SCRIPTS = [
     "approximate_mining",
     "distill_static",
     "finetune_e5",
+    "lid_candidates",
     "mine_cluster",
     "mine_quality",
     "mine_scale",
     "multilingual",
     "retrieval_latency",
+    "sharded_index",
     "side_by_side",
     "static_ablation",
     "tatoeba_bench",
@@ -347,3 +349,15 @@ def test_unspaced_scripts_trains_and_scores_each_pre_tokenisation(
         for name, run in zip(unspaced_scripts.VARIANTS, runs, strict=True)
     }
     assert unspaced_scripts.markdown(results).splitlines()[-1].startswith("| syllables (default) |")
+
+
+def test_sharded_index_with_exact_shards_finds_the_exact_neighbours() -> None:
+    from benchmarks import sharded_index
+
+    rows = np.random.default_rng(0).normal(size=(700, 16)).astype(np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    base, queries = rows[:600], rows[600:]
+    exact = sharded_index.exact_ids(base, queries, block=250)
+    np.testing.assert_array_equal(exact, np.argsort(-(queries @ base.T), axis=1)[:, : sharded_index.K])
+    shards = sharded_index.ShardedIndex(base, 250, lambda _: "Flat")  # 250 + 250 + 100: ids run on
+    assert len(shards.parts) == 3 and sharded_index.recall(shards(queries), exact) == 100.0
