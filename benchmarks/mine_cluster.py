@@ -200,6 +200,11 @@ def best_f1(pairs: MinedPairs, gold: set[tuple[int, int]]) -> float:
     return round(calibrate_threshold(pairs, gold).f1, 2)
 
 
+def recipe_lists(count: int) -> int:
+    """The IVF lists the recipe's ``kNN`` builds for ``count`` vectors."""
+    return min(RECIPE_LISTS, max(1, count // RECIPE_VECTORS_PER_LIST))
+
+
 def st_recipe(model_path: str, source: list[str], target: list[str]) -> tuple[MinedPairs, float]:
     """The sentence-transformers bitext-mining example's method, written from its description:
     IVF k-NN both ways, ratio margin over the k neighbours' mean, forward and backward best
@@ -211,7 +216,7 @@ def st_recipe(model_path: str, source: list[str], target: list[str]) -> tuple[Mi
     x, y = encode_texts(model, source), encode_texts(model, target)
 
     def knn(queries: np.ndarray, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        lists = min(RECIPE_LISTS, max(1, len(base) // RECIPE_VECTORS_PER_LIST))
+        lists = recipe_lists(len(base))
         index = faiss.IndexIVFFlat(
             faiss.IndexFlatIP(base.shape[1]), base.shape[1], lists, faiss.METRIC_INNER_PRODUCT
         )
@@ -262,7 +267,7 @@ def scale(
         figures["st_recipe"] = {
             "wall_seconds": seconds,
             "f1": best_f1(pairs, gold),
-            "lists": min(RECIPE_LISTS, size // RECIPE_VECTORS_PER_LIST),
+            "lists": recipe_lists(len(target)),
             "nprobe": RECIPE_PROBES,
             "peak_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2, 2),
         }

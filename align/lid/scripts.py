@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from align.coverage import script_of
-from align.languages import Language, language
+from align.languages import Language, language, same_language
 
 KANA = frozenset({"Hiragana", "Katakana"})
 HAN_DOMINANT = 0.5  # share of a line's letters in Han characters that makes it a Han-script line
@@ -65,6 +65,6 @@ def expected_language_mask(
     for row, (text, found) in enumerate(zip(texts, predicted, strict=True)):
         decided = script_decision(text, want) if rules else None
         if decided is None:
-            decided = found is not None and language(found).language == want.language
+            decided = found is not None and same_language(found, expected)
         keep[row] = decided
     return keep
