@@ -21,15 +21,18 @@ from align.bench.settings import BenchSettings
 from align.cli_errors import AlignCommand, AlignGroup, install_signal_handlers
 from align.cli_options import config_options
 from align.errors import AlignError
+from align.filtering.config import FilterConfig
 from align.index.settings import DEFAULT_NPROBE
+from align.lid.config import LidConfig
 from align.mining.config import MiningConfig
 from align.mining.sharded.config import ShardingConfig
 from align.outputs import check_output
 from align.settings import help_of
-from align.training.config import DistillConfig, RunConfig, TrainConfig
+from align.training.config import DistillConfig, RunConfig, TrainConfig, parse_columns
 
 if TYPE_CHECKING:
     from align.bench.task import Task
+    from align.data.readers import CorpusSource
 
 app = typer.Typer(
     help="Cross-lingual sentence-embedding alignment: train one encoder for many languages, "
@@ -193,13 +196,14 @@ def neighbours(
 
 
 @app.command()
-@config_options(mining=MiningConfig, sharding=ShardingConfig)
+@config_options(mining=MiningConfig, sharding=ShardingConfig, languages=LidConfig)
 def mine(
     src: Annotated[Path, _file("Source-language sentences, one a line.")],
     tgt: Annotated[Path, _file("Target-language sentences, one a line.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="TSV to write: score, source, target.")],
     mining: MiningConfig,
     sharding: ShardingConfig,
+    languages: LidConfig,
     model: Annotated[
         str | None,
         typer.Option(help="Encoder: a model saved by align train, or any sentence-transformers model."),
@@ -230,6 +234,8 @@ def mine(
     Inputs that fit in memory are mined in one process. --shard-size, --work-dir or --engine ray
     mine in shards instead: one shard's texts and vectors in memory at a time, every finished
     shard kept under --work-dir, so running the same command again after a crash resumes.
+    --src-lang/--tgt-lang run language identification on the mined pairs and drop those in
+    another language (the count is reported).
 
     \b
     Example: align mine --model models/en-zh --src dev.en --tgt dev.zh -o dev-pairs.tsv --gold dev-gold.tsv
@@ -254,6 +260,7 @@ def mine(
             skip_bad_lines,
             force,
             embeddings=src_embeddings or tgt_embeddings,
+            languages=languages,
         )
     else:
         from align.encode import load_encoder
@@ -272,6 +279,7 @@ def mine(
             target_embeddings=str(tgt_embeddings) if tgt_embeddings else None,
             skip_bad_lines=skip_bad_lines,
             force=force,
+            languages=languages,
         )
     for line in report.summary_lines():
         typer.echo(line, err=line.startswith("warning:"))
@@ -291,6 +299,7 @@ def _mine_in_shards(
     force: bool,
     *,
     embeddings: Path | None,
+    languages: LidConfig,
 ):
     """``align mine`` in shards: the options the sharded pipeline cannot take are refused by name."""
     if unify:
@@ -313,6 +322,158 @@ def _mine_in_shards(
         skip_bad_lines=skip_bad_lines,
         force=force,
     ).run()
+
+
+BitextInput = Annotated[
+    Path | None,
+    typer.Argument(
+        exists=True,
+        dir_okay=False,
+        metavar="[BITEXT]",
+        help="A parallel corpus file: NAME.en-zh.en (its partner beside it), TSV, CSV, JSONL or TMX. "
+        "Or give --src and --tgt.",
+    ),
+]
+SideOption = Annotated[Path | None, _file("One side of the bitext, line-aligned with the other.")]
+FormatOption = Annotated[str | None, typer.Option(help=help_of(RunConfig, "format"))]
+ColumnsOption = Annotated[str | None, typer.Option(help=help_of(RunConfig, "columns"))]
+
+
+def _bitext(
+    input: Path | None,
+    src: Path | None,
+    tgt: Path | None,
+    src_lang: str | None,
+    tgt_lang: str | None,
+    format: str | None,
+    columns: str | None,
+) -> CorpusSource:
+    """The bitext that filter and score read, from their arguments (languages from names if not given)."""
+    from align.data.registry import bitext_source
+
+    return bitext_source(
+        input,
+        src=src,
+        tgt=tgt,
+        source_lang=src_lang,
+        target_lang=tgt_lang,
+        format=format,
+        columns=parse_columns(columns),
+    )
+
+
+@app.command("filter")
+@config_options(
+    config=FilterConfig, mining=MiningConfig, sharding=ShardingConfig, exclude={"mode", "threshold"}
+)
+def filter_(
+    input: BitextInput = None,
+    *,
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="TSV of the kept pairs: score, source, target (input order)."),
+    ],
+    config: FilterConfig,
+    mining: MiningConfig,
+    sharding: ShardingConfig,
+    src: SideOption = None,
+    tgt: SideOption = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="Encoder that scores the pairs: a model saved by align train, or any "
+            "sentence-transformers model."
+        ),
+    ] = None,
+    rejected: Annotated[
+        Path | None, typer.Option(help="Also write the dropped pairs here: reason, source, target.")
+    ] = None,
+    line_numbers: Annotated[
+        bool,
+        typer.Option("--line-numbers", help="Append each pair's line in the input (twice, as mine does)."),
+    ] = False,
+    format: FormatOption = None,
+    columns: ColumnsOption = None,
+    batch_size: BatchSizeOption = None,
+    skip_bad_lines: SkipBadLinesOption = False,
+    force: ReplaceOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Clean a bitext: drop pairs that fail the cleaning rules, copies, pairs in the wrong languages,
+    and pairs the encoder scores low, and say how many each stage dropped and why.
+
+    The encoder score is the pair's margin within the corpus (LASER's filtering): its cosine over
+    the mean similarity of each side to its k nearest sentences of the other side. By default a
+    pair is kept when that ratio is at least 1. --shard-size, --work-dir or --engine ray score in
+    shards, as align mine does: embeddings on disk, any size, resumable.
+
+    \b
+    Example: align filter crawl.en-zh.tsv --model models/en-zh -o clean.tsv --rejected dropped.tsv
+             align filter --src crawl.en --tgt crawl.zh --model models/en-zh -o clean.tsv --keep-top 0.8
+    """
+    _setup_logging(verbose)
+    languages = config.languages
+    source = _bitext(input, src, tgt, languages.src_lang, languages.tgt_lang, format, columns)
+    for path in filter(None, (output, rejected)):
+        check_output(path, force=force, inputs=[source.path, source.target_path])
+    from align.filtering.pipeline import BitextFilter
+
+    report = BitextFilter(
+        source,
+        str(output),
+        config,
+        mining,
+        model=model,
+        rejected=str(rejected) if rejected else None,
+        line_numbers=line_numbers,
+        skip_bad_lines=skip_bad_lines,
+        force=force,
+        batch_size=batch_size,
+        sharding=sharding,
+    ).run()
+    for line in report.summary_lines():
+        typer.echo(line, err=line.startswith("warning:"))
+
+
+@app.command()
+@config_options(mining=MiningConfig, languages=LidConfig, exclude={"mode", "threshold", "script_rules"})
+def score(
+    input: BitextInput = None,
+    *,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="TSV to write, one row per pair, a header first.")
+    ],
+    model: ModelOption,
+    mining: MiningConfig,
+    languages: LidConfig,
+    src: SideOption = None,
+    tgt: SideOption = None,
+    format: FormatOption = None,
+    columns: ColumnsOption = None,
+    batch_size: BatchSizeOption = None,
+    skip_bad_lines: SkipBadLinesOption = False,
+    force: ReplaceOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Score every pair of a bitext, for rules of your own: its line, cosine, margin within the corpus,
+    each side's identified language and confidence, and the two sentences.
+
+    \b
+    Example: align score crawl.en-zh.tsv --model models/en-zh -o scores.tsv
+    """
+    _setup_logging(verbose)
+    source = _bitext(input, src, tgt, languages.src_lang, languages.tgt_lang, format, columns)
+    check_output(output, force=force, inputs=[source.path, source.target_path])
+    from align.filtering.pipeline import BitextScoring
+
+    options = {
+        "lid": languages.lid,
+        "skip_bad_lines": skip_bad_lines,
+        "force": force,
+        "batch_size": batch_size,
+    }
+    rows = BitextScoring(source, str(output), model, mining, **options).run()
+    typer.echo(f"Wrote {rows:,} scored pairs to {output}")
 
 
 @app.command(cls=AlignCommand)

@@ -3,11 +3,13 @@ runs for real on a tiny corpus laid out like ../shared/data (the full runs take 
 
 from __future__ import annotations
 
+import gzip
 import importlib
 import json
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +26,9 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 SCRIPTS = [
     "approximate_mining",
     "distill_static",
+    "filter_downstream",
+    "filter_quality",
+    "filter_scale",
     "finetune_e5",
     "lid_candidates",
     "mine_cluster",
@@ -65,6 +70,16 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _write(root / "eval/flores200-dev/dev.eng_Latn", [en for en, _ in COMPOSED[:30]])
     _write(root / "eval/flores200-dev/dev.zho_Hans", [zh for _, zh in COMPOSED[:30]])
     _write(root / "eval/flores200-dev/dev.deu_Latn", [zh for _, zh in COMPOSED[30:60]])
+    challenge = root / "train/tatoeba-challenge"
+    challenge.mkdir(parents=True)
+    for suffix, lines in (
+        ("eng", [f"I go to school {n}." for n in range(30)]),
+        ("jpn", [f"学校に行きます{n}。" for n in range(30)]),
+    ):
+        with gzip.open(
+            challenge / f"tatoeba-challenge.eng-jpn.{suffix}.gz", "wt", encoding="utf-8"
+        ) as handle:
+            handle.write("".join(f"{line}\n" for line in lines))
     return root
 
 
@@ -361,3 +376,34 @@ def test_sharded_index_with_exact_shards_finds_the_exact_neighbours() -> None:
     np.testing.assert_array_equal(exact, np.argsort(-(queries @ base.T), axis=1)[:, : sharded_index.K])
     shards = sharded_index.ShardedIndex(base, 250, lambda _: "Flat")  # 250 + 250 + 100: ids run on
     assert len(shards.parts) == 3 and sharded_index.recall(shards(queries), exact) == 100.0
+
+
+def test_filter_quality_counts_clean_kept_and_each_noise_removed() -> None:
+    from benchmarks.filter_quality import NOISE_TYPES, meets_targets, shares
+
+    labels = ["clean"] * 10 + [kind for kind in NOISE_TYPES for _ in range(10)]
+    kept = np.array([True] * 9 + [False] + [False] * 10 * len(NOISE_TYPES))
+    kept[10] = True  # one misaligned pair through
+    result = shares(kept, labels)
+    assert result["clean"] == 90.0 and result["misaligned"] == 90.0 and result["copy"] == 100.0
+    assert result["noise"] == round(100 * (1 - 1 / 60), 1)
+    assert meets_targets(result)
+    assert not meets_targets({**result, "misaligned": 89.9})
+
+
+def test_filter_downstream_injects_a_fifth_of_labelled_noise(data: Path) -> None:
+    from benchmarks.filter_downstream import noisy_corpus
+
+    rows = noisy_corpus(data)
+    labels = Counter(label for _, _, label in rows)
+    assert labels["clean"] == len(CORPUS)
+    assert abs(sum(labels.values()) - labels["clean"] - 0.25 * len(CORPUS)) <= 4
+    assert {"misaligned", "Japanese target", "near-copy", "English target"} <= set(labels)
+
+
+def test_filter_scale_numbers_every_copy_of_a_pair(data: Path, tmp_path: Path) -> None:
+    from benchmarks.filter_scale import write_bitext
+
+    source, target = write_bitext(data, 250, tmp_path)
+    english, chinese = common.read_lines(source), common.read_lines(target)
+    assert len(english) == len(chinese) == 250 and len(set(zip(english, chinese, strict=True))) == 250

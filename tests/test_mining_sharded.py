@@ -174,7 +174,7 @@ def test_gold_calibration_and_threshold_work_in_shards(tiny_model: Path, pool, t
 
 KILLABLE_RUN = """
 import sys, time
-from align.mining.sharded import stages, pipeline
+from align.mining.sharded import stages, search as neighbour_stages
 from align.mining.sharded import ShardedMining, ShardingConfig
 from align.mining.config import MiningConfig
 
@@ -183,7 +183,7 @@ def slow_search(task):
     result = search(task)
     time.sleep(0.5)  # room for the test to send SIGTERM between two search shards
     return result
-pipeline.search_shard = slow_search
+neighbour_stages.search_shard = slow_search
 model, src, tgt, output, work = sys.argv[1:]
 ShardedMining(model, src, tgt, output, MiningConfig(factory="Flat"),
               ShardingConfig(shard_size=10, work_dir=work)).run()
@@ -291,11 +291,11 @@ def _search_dying_once(marker: str, task):
 def test_a_mining_run_whose_ray_worker_dies_writes_the_same_pairs(
     ray_cluster, tiny_model: Path, pool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from align.mining.sharded import pipeline
+    from align.mining.sharded import search
 
     src, tgt = pool
     marker = tmp_path / "died"
-    monkeypatch.setattr(pipeline, "search_shard", functools.partial(_search_dying_once, str(marker)))
+    monkeypatch.setattr(search, "search_shard", functools.partial(_search_dying_once, str(marker)))
     config = MiningConfig(factory="Flat")
     mine_files(load_encoder(str(tiny_model)), str(src), str(tgt), tmp_path / "memory.tsv", config)
     ShardedMining(

@@ -18,15 +18,15 @@ from align.data.readers import SentencePair
 from align.settings import setting
 
 # Scripts written without spaces between words: each character counts as one word.
-_UNSPACED_CHAR = re.compile(
+UNSPACED_CHAR = re.compile(
     "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff]"
 )
 
 
 def word_length(text: str) -> int:
     """Length in words: one per unspaced character, plus whitespace tokens holding a letter or digit."""
-    unspaced = len(_UNSPACED_CHAR.findall(text))
-    spaced = sum(1 for token in _UNSPACED_CHAR.sub(" ", text).split() if any(ch.isalnum() for ch in token))
+    unspaced = len(UNSPACED_CHAR.findall(text))
+    spaced = sum(1 for token in UNSPACED_CHAR.sub(" ", text).split() if any(ch.isalnum() for ch in token))
     return unspaced + spaced
 
 
@@ -76,6 +76,24 @@ def _rejection(pair: SentencePair, config: CleaningConfig) -> str | None:
     return None
 
 
+def clean_pair(
+    raw: SentencePair, config: CleaningConfig, seen: set[bytes]
+) -> tuple[SentencePair, str | None]:
+    """``raw`` with its whitespace normalised, and the name of the first filter it fails (None: kept).
+
+    A kept pair's digest goes into ``seen``, so a later copy of it fails as a duplicate.
+    """
+    pair = SentencePair(" ".join(raw.source.split()), " ".join(raw.target.split()))
+    reason = _rejection(pair, config)
+    if reason is None and config.deduplicate:
+        digest = hashlib.blake2b(f"{pair.source}\t{pair.target}".encode(), digest_size=8).digest()
+        if digest in seen:
+            reason = "duplicate"
+        else:
+            seen.add(digest)
+    return pair, reason
+
+
 def clean_pairs(
     pairs: Iterable[SentencePair],
     config: CleaningConfig,
@@ -91,14 +109,7 @@ def clean_pairs(
     seen = set() if seen is None else seen
     for raw in pairs:
         stats.read += 1
-        pair = SentencePair(" ".join(raw.source.split()), " ".join(raw.target.split()))
-        reason = _rejection(pair, config)
-        if reason is None and config.deduplicate:
-            digest = hashlib.blake2b(f"{pair.source}\t{pair.target}".encode(), digest_size=8).digest()
-            if digest in seen:
-                reason = "duplicate"
-            else:
-                seen.add(digest)
+        pair, reason = clean_pair(raw, config, seen)
         if reason is not None:
             stats.dropped[reason] += 1
             continue

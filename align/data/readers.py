@@ -8,19 +8,21 @@ naming the file and line; undecodable lines can instead be skipped and counted.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, ParamSpec
 
 from align.errors import AlignError, InputFormatError
 from align.files import count_lines, iter_lines, open_binary
 
+P = ParamSpec("P")
 FORMATS = ("moses", "tmx", "tsv", "csv", "jsonl", "hf")
 
 
@@ -85,16 +87,26 @@ def read_source(
     source: CorpusSource, *, skip_bad_lines: bool = False, stats: ReadStats | None = None
 ) -> Iterator[SentencePair]:
     """Stream the pairs of one :class:`CorpusSource`."""
+    for _, pair in read_numbered(source, skip_bad_lines=skip_bad_lines, stats=stats):
+        yield pair
+
+
+def read_numbered(
+    source: CorpusSource, *, skip_bad_lines: bool = False, stats: ReadStats | None = None
+) -> Iterator[tuple[int, SentencePair]]:
+    """Stream ``(line, pair)``: each pair of one :class:`CorpusSource` with where it is in the input
+    (its 1-based line; a TMX ``<tu>``'s and a dataset record's 1-based number), so a filter's
+    output can point back to it."""
     stats = stats if stats is not None else ReadStats()
     if source.format == "moses":
         if source.target_path is None:
             raise AlignError(f"{source.path}: a Moses corpus needs both files")
-        yield from read_moses(source.path, source.target_path, skip_bad_lines=skip_bad_lines, stats=stats)
+        yield from _moses(source.path, source.target_path, skip_bad_lines=skip_bad_lines, stats=stats)
     elif source.format == "tmx":
-        yield from read_tmx(source.path, source.source_lang, source.target_lang)
+        yield from _tmx(source.path, source.source_lang, source.target_lang)
     elif source.format in ("tsv", "csv"):
         columns = source.columns or ("0", "1")
-        yield from read_delimited(
+        yield from _delimited(
             source.path,
             columns,
             delimiter="\t" if source.format == "tsv" else ",",
@@ -102,11 +114,11 @@ def read_source(
             stats=stats,
         )
     elif source.format == "jsonl":
-        yield from read_jsonl(
+        yield from _jsonl(
             source.path, source.columns or _default_keys(source), skip_bad_lines=skip_bad_lines, stats=stats
         )
     elif source.format == "hf":
-        yield from read_hf_dataset(
+        yield from _hf_dataset(
             source.path,
             source.columns or _default_keys(source),
             config=source.hf_config,
@@ -121,13 +133,13 @@ def _default_keys(source: CorpusSource) -> tuple[str, str]:
     return (f"translation.{source.source_lang}", f"translation.{source.target_lang}")
 
 
-def read_moses(
+def _moses(
     source_path: str | Path,
     target_path: str | Path,
     *,
     skip_bad_lines: bool = False,
     stats: ReadStats | None = None,
-) -> Iterator[SentencePair]:
+) -> Iterator[tuple[int, SentencePair]]:
     """Read two line-aligned files; different line counts are an error that gives both counts."""
     stats = stats if stats is not None else ReadStats()
     source_lines = iter_lines(source_path, skip_undecodable=skip_bad_lines)
@@ -139,11 +151,11 @@ def read_moses(
                 f"has {count_lines(source_path)} lines but {target_path} has {count_lines(target_path)}; "
                 "the two sides of a Moses corpus must be line-aligned",
             )
-        (_, source_text), (_, target_text) = source_item, target_item
+        (number, source_text), (_, target_text) = source_item, target_item
         if source_text is None or target_text is None:
             stats.undecodable += 1
             continue
-        yield SentencePair(source_text, target_text)
+        yield number, SentencePair(source_text, target_text)
 
 
 def _language_matches(tag: str, wanted: str) -> bool:
@@ -152,7 +164,7 @@ def _language_matches(tag: str, wanted: str) -> bool:
     return tag == wanted.lower() or tag.split("-")[0] == wanted.lower()
 
 
-def read_tmx(path: str | Path, source_lang: str, target_lang: str) -> Iterator[SentencePair]:
+def _tmx(path: str | Path, source_lang: str, target_lang: str) -> Iterator[tuple[int, SentencePair]]:
     """Read a TMX translation memory, taking the ``<seg>`` of each language from every ``<tu>``.
 
     A ``<tu>`` that lacks one of the languages yields an empty side, which cleaning then drops
@@ -161,9 +173,11 @@ def read_tmx(path: str | Path, source_lang: str, target_lang: str) -> Iterator[S
     xml_lang = "{http://www.w3.org/XML/1998/namespace}lang"
     with open_binary(path) as handle:
         try:
+            units = 0
             for _, element in ElementTree.iterparse(handle, events=("end",)):
                 if element.tag != "tu":
                     continue
+                units += 1
                 texts = {}
                 for tuv in element.iter("tuv"):
                     lang = tuv.get(xml_lang) or tuv.get("lang") or ""
@@ -172,7 +186,7 @@ def read_tmx(path: str | Path, source_lang: str, target_lang: str) -> Iterator[S
                     for wanted in (source_lang, target_lang):
                         if _language_matches(lang, wanted):
                             texts.setdefault(wanted, text)
-                yield SentencePair(texts.get(source_lang, ""), texts.get(target_lang, ""))
+                yield units, SentencePair(texts.get(source_lang, ""), texts.get(target_lang, ""))
                 element.clear()
         except ElementTree.ParseError as error:
             line, column = error.position
@@ -187,14 +201,14 @@ def _column_index(header: list[str] | None, column: str, path: str | Path) -> in
     return header.index(column)
 
 
-def read_delimited(
+def _delimited(
     path: str | Path,
     columns: tuple[str, str],
     *,
     delimiter: str,
     skip_bad_lines: bool = False,
     stats: ReadStats | None = None,
-) -> Iterator[SentencePair]:
+) -> Iterator[tuple[int, SentencePair]]:
     """Read TSV or CSV. Columns are 0-based indices, or header names (then line 1 is the header).
 
     TSV is read literally (no quoting), as OPUS and most MT tools write it; CSV follows RFC 4180.
@@ -222,7 +236,7 @@ def read_delimited(
             raise InputFormatError(
                 path, f"expected at least {max(indices) + 1} columns, found {len(row)}", number
             )
-        yield SentencePair(row[indices[0]], row[indices[1]])
+        yield number, SentencePair(row[indices[0]], row[indices[1]])
 
 
 def _lookup(record: Any, dotted_key: str) -> Any:
@@ -233,9 +247,9 @@ def _lookup(record: Any, dotted_key: str) -> Any:
     return record
 
 
-def read_jsonl(
+def _jsonl(
     path: str | Path, keys: tuple[str, str], *, skip_bad_lines: bool = False, stats: ReadStats | None = None
-) -> Iterator[SentencePair]:
+) -> Iterator[tuple[int, SentencePair]]:
     """Read one JSON object a line; ``keys`` are dotted paths to the two sentences."""
     stats = stats if stats is not None else ReadStats()
     for number, line in iter_lines(path, skip_undecodable=skip_bad_lines):
@@ -253,16 +267,16 @@ def read_jsonl(
         except (ValueError, RecursionError) as error:  # a number too long, nesting too deep
             raise InputFormatError(path, f"unreadable JSON: {error}", number) from None
         try:
-            yield SentencePair(str(_lookup(record, keys[0])), str(_lookup(record, keys[1])))
+            yield number, SentencePair(str(_lookup(record, keys[0])), str(_lookup(record, keys[1])))
         except KeyError as error:
             raise InputFormatError(
                 path, f"no key {error.args[0]!r} in this record; choose keys with --columns", number
             ) from None
 
 
-def read_hf_dataset(
+def _hf_dataset(
     name_or_path: str, keys: tuple[str, str], *, config: str | None = None, split: str = "train"
-) -> Iterator[SentencePair]:
+) -> Iterator[tuple[int, SentencePair]]:
     """Read a Hugging Face dataset: a directory from ``save_to_disk``, or a hub name (streamed).
 
     Hub datasets are streamed, so nothing is downloaded beyond what is read. Offline, the hub
@@ -284,10 +298,31 @@ def read_hf_dataset(
             ) from None
     for number, record in enumerate(dataset, start=1):
         try:
-            yield SentencePair(str(_lookup(record, keys[0])), str(_lookup(record, keys[1])))
+            yield number, SentencePair(str(_lookup(record, keys[0])), str(_lookup(record, keys[1])))
         except KeyError as error:
             raise InputFormatError(
                 name_or_path,
                 f"record {number} has no key {error.args[0]!r}; its keys are {sorted(record)}",
                 number,
             ) from None
+
+
+def _pairs_only(
+    numbered: Callable[P, Iterator[tuple[int, SentencePair]]], name: str
+) -> Callable[P, Iterator[SentencePair]]:
+    """The public reader ``name``: the numbered one's pairs, without their line numbers."""
+
+    @functools.wraps(numbered)
+    def read(*args: P.args, **kwargs: P.kwargs) -> Iterator[SentencePair]:
+        for _, pair in numbered(*args, **kwargs):
+            yield pair
+
+    read.__name__ = read.__qualname__ = name
+    return read
+
+
+read_moses = _pairs_only(_moses, "read_moses")
+read_tmx = _pairs_only(_tmx, "read_tmx")
+read_delimited = _pairs_only(_delimited, "read_delimited")
+read_jsonl = _pairs_only(_jsonl, "read_jsonl")
+read_hf_dataset = _pairs_only(_hf_dataset, "read_hf_dataset")

@@ -26,7 +26,7 @@ from pathlib import Path
 from align.data.layout import PAIR_FILE, FoundCorpus, corpora_in
 from align.data.readers import CorpusSource, detect_format
 from align.errors import AlignError
-from align.languages import ENGLISH, language
+from align.languages import ENGLISH, is_language, language
 
 logger = logging.getLogger(__name__)
 
@@ -193,3 +193,54 @@ def _with_columns(source: CorpusSource, columns: tuple[str, str] | None) -> Corp
     if columns is None or source.format == "moses":
         return source
     return replace(source, columns=columns)
+
+
+def _suffix_language(path: Path) -> str | None:
+    """``corpus.en`` (or ``corpus.en.gz``) → ``en``; None when the suffix is no language code."""
+    name = path.name.removesuffix(".gz")
+    code = Path(name).suffix.lstrip(".")
+    return code if code and is_language(code) else None
+
+
+def _named_languages(path: Path) -> tuple[str | None, str | None]:
+    """The languages a corpus file's name gives, its own side first for a Moses file."""
+    match = PAIR_FILE.fullmatch(path.name)
+    if not match or not (is_language(match["first"]) and is_language(match["second"])):
+        return None, None
+    if match["last"] == match["second"]:
+        return match["second"], match["first"]
+    return match["first"], match["second"]
+
+
+def bitext_source(
+    input: str | Path | None = None,
+    *,
+    src: str | Path | None = None,
+    tgt: str | Path | None = None,
+    source_lang: str | None = None,
+    target_lang: str | None = None,
+    format: str | None = None,
+    columns: tuple[str, str] | None = None,
+) -> CorpusSource:
+    """One bitext to filter or score: a corpus file (``input``: Moses, TSV, CSV, JSONL, TMX), or two
+    line-aligned files (``src`` and ``tgt``). Languages not given are read from the file names
+    (``NAME.en-zh.en``, ``NAME.en-zh.tsv``, ``--src x.en``) and checked against the language table."""
+    if (input is None) == (src is None and tgt is None):
+        raise AlignError("give one bitext: a corpus file, or --src and --tgt (two line-aligned files)")
+    if input is None:
+        if src is None or tgt is None:
+            raise AlignError("--src and --tgt go together: the two sides of one bitext")
+        named = _suffix_language(Path(src)), _suffix_language(Path(tgt))
+    else:
+        named = _named_languages(Path(input))
+    source_lang, target_lang = source_lang or named[0], target_lang or named[1]
+    if source_lang is None or target_lang is None:
+        raise AlignError(
+            f"cannot tell the languages of {input or src} from its name: pass --src-lang and --tgt-lang"
+        )
+    for code in (source_lang, target_lang):
+        language(code)  # an unknown code fails here, naming itself
+    if input is None:
+        return CorpusSource(str(src), source_lang, target_lang, "moses", target_path=str(tgt))
+    [source] = _single_file(Path(input), source_lang, target_lang, format, columns)
+    return source

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from align.lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from align.lid.config import NO_LID, LidConfig
     from align.lid.identifiers import (
         DEFAULT_IDENTIFIER,
         IDENTIFIERS,
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
         LanguageIdentifier,
         load_identifier,
     )
+    from align.lid.pairs import PairLanguageCheck
     from align.lid.scripts import expected_language_mask, script_decision
 
 __getattr__, __all__ = lazy_exports(__name__, __file__)

@@ -27,7 +27,7 @@ from typing import Protocol
 from align.errors import AlignError
 from align.languages import language
 
-DEFAULT_IDENTIFIER = "heliport"  # provisional: benchmarks/lid_candidates.py is to choose it (issue 17)
+DEFAULT_IDENTIFIER = "fasttext"  # chosen in docs/filtering.md: most accurate on FLORES, permissive licences
 
 
 @dataclass(frozen=True)

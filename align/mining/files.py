@@ -21,6 +21,8 @@ from align.coverage import warn_about_unknown_scripts
 from align.encode import Encoder, encode_texts, encode_to_npy, load_embeddings
 from align.errors import AlignError, InputFormatError
 from align.files import iter_lines
+from align.lid.config import LidConfig
+from align.lid.pairs import PairLanguageCheck
 from align.mining.config import MiningConfig
 from align.mining.evaluation import Calibration, calibrate_threshold
 from align.mining.margin import MinedPairs, mine
@@ -186,17 +188,20 @@ def mine_files(
     target_embeddings: str | None = None,
     skip_bad_lines: bool = False,
     force: bool = False,
+    languages: LidConfig | None = None,
 ) -> MiningReport:
     """Mine ``source_path`` × ``target_path`` into a TSV at ``output``, as ``config`` says.
 
     With ``gold_path`` the threshold that maximises F1 on those gold pairs is found and used,
     unless ``config.threshold`` is given too. ``output`` is checked (:func:`align.outputs.check_output`)
     before anything is read, so a bad path fails at once rather than after the encoding. Both
-    collections are held in memory; :mod:`align.mining.sharded` mines inputs of any size.
+    collections are held in memory; :mod:`align.mining.sharded` mines inputs of any size. With
+    ``languages`` naming a side's language, mined pairs identified as another are dropped.
     """
     config = config or MiningConfig()
     inputs = [source_path, target_path, gold_path, source_embeddings, target_embeddings]
     check_output(output, force=force, inputs=inputs)
+    check = PairLanguageCheck.from_config(languages) if languages else None  # a missing model fails now
     source = read_collection(source_path, unify=unify, skip_bad_lines=skip_bad_lines)
     target = read_collection(target_path, unify=unify, skip_bad_lines=skip_bad_lines)
     warnings = skipped_line_warnings([(c.path, c.undecodable) for c in (source, target)])
@@ -214,7 +219,7 @@ def mine_files(
         source_matrix = collection_embeddings(model, source, source_embeddings, Path(work), "source")
         target_matrix = collection_embeddings(model, target, target_embeddings, Path(work), "target")
         pairs = mine(source_matrix, target_matrix, replace(config, threshold=None))
-    return keep_and_write(pairs, sides, output, config, gold, gold_path, line_numbers, warnings)
+    return keep_and_write(pairs, sides, output, config, gold, gold_path, line_numbers, warnings, check)
 
 
 def keep_and_write(
@@ -226,8 +231,10 @@ def keep_and_write(
     gold_path: str | None,
     line_numbers: bool,
     warnings: list[str],
+    languages: PairLanguageCheck | None = None,
 ) -> MiningReport:
-    """The end of every mining run: calibrate on ``gold``, apply the threshold, write the TSV."""
+    """The end of every mining run: calibrate on ``gold``, apply the threshold, drop the pairs in
+    the wrong language (with ``languages``), write the TSV."""
     sizes = (sides[0].count, sides[1].count)
     calibration = calibrate_threshold(pairs, gold) if gold else None
     if calibration is not None and (warning := gold_warning(calibration, gold, sizes)):
@@ -236,8 +243,27 @@ def keep_and_write(
     if threshold is None and calibration is not None:
         threshold = calibration.threshold
     kept = pairs if threshold is None else pairs.above(threshold)
+    notes = []
+    if languages is not None:
+        kept = in_expected_languages(kept, sides, languages)
+        notes.append(f"Language ID: {languages.summary()}.")
     write_pairs_tsv(kept, *sides, output, line_numbers=line_numbers)
-    return MiningReport(pairs, len(kept), threshold, calibration, sizes, warnings, str(output), gold_path)
+    return MiningReport(
+        pairs, len(kept), threshold, calibration, sizes, warnings, str(output), gold_path, notes
+    )
+
+
+def in_expected_languages(
+    pairs: MinedPairs, sides: tuple[SentenceRows, SentenceRows], languages: PairLanguageCheck
+) -> MinedPairs:
+    """The pairs whose sides ``languages`` accepts, read and identified a chunk at a time."""
+    keep = np.ones(len(pairs), dtype=bool)
+    for start in range(0, len(pairs), WRITE_CHUNK):
+        stop = start + WRITE_CHUNK
+        sources = [text for text, _ in sides[0].read(pairs.source_ids[start:stop])]
+        targets = [text for text, _ in sides[1].read(pairs.target_ids[start:stop])]
+        keep[start:stop] = [reason is None for reason in languages.reasons(sources, targets)]
+    return MinedPairs(pairs.source_ids[keep], pairs.target_ids[keep], pairs.scores[keep])
 
 
 WRITE_CHUNK = 100_000  # pairs whose texts are read back at a time

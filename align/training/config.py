@@ -22,7 +22,7 @@ PairBatches = Literal["mixed", "single"]
 STUDENT_TOKENIZERS: tuple[str, ...] = get_args(StudentTokenizer)
 
 
-def _columns(text: str | None) -> tuple[str, str] | None:
+def parse_columns(text: str | None) -> tuple[str, str] | None:
     if text is None:
         return None
     parts = [part.strip() for part in text.split(",")]
@@ -65,7 +65,7 @@ class RunConfig:
         None,
         "Source,target columns (TSV/CSV: indices or header names) or keys (JSONL/hf, dotted paths allowed).",
         cli_type=str | None,
-        parse=_columns,
+        parse=parse_columns,
     )
     cleaning: CleaningConfig = field(default_factory=CleaningConfig)
     skip_bad_lines: bool = setting(

@@ -1,0 +1,77 @@
+"""The settings of ``align filter`` and ``align score``, declared once, light to import.
+
+How neighbours are found and margins computed (``k``, the margin kind, the index) is the mining
+config's (:class:`align.mining.config.MiningConfig`): a filter scores a pair against its corpus
+exactly as mining scores a candidate against its collections.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from align.data.cleaning import CleaningConfig
+from align.errors import AlignError
+from align.lid.config import LidConfig
+from align.mining.config import MarginKind
+from align.settings import setting
+
+# The default thresholds say the same thing for every encoder: a pair is kept when its two sides are
+# at least as similar to each other as each is, on average, to its k nearest sentences in the corpus.
+# A translation is usually its source's nearest neighbour, so its ratio margin is above 1; a pair of
+# unrelated sentences sits far below the neighbours each has among thousands of candidates.
+# Plain cosine has no such fixed point: its scale differs from model to model.
+DEFAULT_THRESHOLDS: dict[str, float] = {"ratio": 1.0, "distance": 0.0}
+
+
+def default_threshold(margin: MarginKind) -> float:
+    """The encoder-score threshold used when neither ``threshold`` nor ``keep_top`` is given."""
+    if margin not in DEFAULT_THRESHOLDS:
+        raise AlignError(
+            f"the {margin} margin has no default threshold (a cosine's scale depends on the model): "
+            "pass --threshold or --keep-top"
+        )
+    return DEFAULT_THRESHOLDS[margin]
+
+
+def _fraction(value: float | None) -> float | None:
+    if value is not None and not 0 < value <= 1:
+        raise AlignError(f"--keep-top {value}: give a fraction of the pairs, above 0 and at most 1")
+    return value
+
+
+@dataclass(frozen=True)
+class FilterConfig:
+    """Which stages a filter runs and how strict each one is."""
+
+    languages: LidConfig = field(default_factory=LidConfig)
+    cleaning: CleaningConfig = field(default_factory=CleaningConfig)
+    max_copied: float = setting(
+        0.8,
+        "Drop a pair as untranslated when this share of the target's words also appear in the source "
+        "(above 1: drop only copies).",
+        min=0,
+    )
+    score_threshold: float | None = setting(
+        None,
+        "Keep pairs whose encoder margin is at least this (default: 1.0 for the ratio margin, 0.0 for "
+        "distance: each pair at least as close as its sentences' average nearest neighbours).",
+        flags=("--threshold",),
+    )
+    keep_top: float | None = setting(
+        None,
+        "Instead of a threshold, keep this fraction of the pairs that pass the other stages, best "
+        "margins first (e.g. 0.8).",
+        parse=_fraction,
+    )
+    score: bool = setting(
+        True,
+        "Score each pair with the encoder (needs --model); --no-score runs only the other stages.",
+        flags=("--score/--no-score",),
+    )
+
+    def __post_init__(self) -> None:
+        _fraction(self.keep_top)
+        if self.score_threshold is not None and self.keep_top is not None:
+            raise AlignError("pass --threshold or --keep-top, not both")
+        if self.max_copied < 0:
+            raise AlignError(f"--max-copied must be at least 0, got {self.max_copied}")
