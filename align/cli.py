@@ -27,6 +27,7 @@ from align.lid.config import LidConfig
 from align.mining.config import MiningConfig
 from align.mining.sharded.config import ShardingConfig
 from align.outputs import check_output
+from align.sentalign.config import SentalignConfig
 from align.settings import help_of
 from align.training.config import DistillConfig, RunConfig, TrainConfig, parse_columns
 
@@ -474,6 +475,64 @@ def score(
     }
     rows = BitextScoring(source, str(output), model, mining, **options).run()
     typer.echo(f"Wrote {rows:,} scored pairs to {output}")
+
+
+@app.command()
+@config_options(config=SentalignConfig)
+def sentalign(
+    *,
+    src: Annotated[
+        Path, typer.Option(exists=True, help="Source document, one sentence a line; or a directory of them.")
+    ],
+    tgt: Annotated[
+        Path,
+        typer.Option(
+            exists=True, help="Its translation, one sentence a line; or a directory (same file names)."
+        ),
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Alignment to write (a directory, for directories).")
+    ],
+    model: ModelOption,
+    config: SentalignConfig,
+    format: Annotated[
+        str, typer.Option(help="vecalign: [i, j]:[k]:score a line; tsv: score, source text, target text.")
+    ] = "vecalign",
+    batch_size: BatchSizeOption = None,
+    force: ReplaceOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Align the sentences of two documents in order, with 1-n, n-1 and n-m links and sentences
+    left unaligned (Vecalign's costs on any sentence-transformers model).
+
+    \b
+    Example: align sentalign --model models/me5-small --src book.de --tgt book.fr -o book.align
+             align sentalign --model models/me5-small --src de/ --tgt fr/ -o alignments/ --format tsv
+    """
+    _setup_logging(verbose)
+    if format not in ("vecalign", "tsv"):
+        raise AlignError(f"--format {format!r}: choose vecalign or tsv")
+    if src.is_dir() != tgt.is_dir():
+        raise AlignError("--src and --tgt must both be files or both be directories")
+    from align.encode import load_encoder
+    from align.sentalign.documents import align_files, document_pairs
+
+    if src.is_dir():
+        pairs = document_pairs(src, tgt)
+        check_output(output, force=force, directory=True, inputs=[src, tgt])
+        output.mkdir(parents=True, exist_ok=True)
+        targets = [(source, target, output / source.name) for source, target in pairs]
+    else:
+        check_output(output, force=force, inputs=[src, tgt])
+        targets = [(src, tgt, output)]
+    encoder = load_encoder(model)
+    for source, target, path in targets:
+        done = align_files(
+            encoder, source, target, path, config, format=format, force=True, batch_size=batch_size
+        )
+        if done.warning:
+            typer.echo(f"warning: {done.warning}", err=True)
+        typer.echo(done.summary())
 
 
 @app.command(cls=AlignCommand)

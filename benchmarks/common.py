@@ -5,6 +5,7 @@ JSON report."""
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -82,3 +83,25 @@ def run_align(*arguments: str | Path, show_output: bool = True) -> CommandRun:
         error = (completed.stderr or "")[-4000:]
         sys.exit(f"align {arguments[0]} failed (exit {completed.returncode}):\n{error}")
     return CommandRun(seconds, completed.stdout or "")
+
+
+class MeasuredRun(NamedTuple):
+    """A finished ``align`` command run in a child process: wall time, the child's own peak resident
+    memory (from ``wait4``, so not the benchmark's), and what it printed."""
+
+    seconds: float
+    peak_rss_gb: float
+    stdout: str
+
+
+def run_align_measured(*arguments: str | Path) -> MeasuredRun:
+    """:func:`run_align`, with the child's peak memory; a failure ends the script with its output."""
+    command = [sys.executable, "-m", "align.cli", *map(str, arguments)]
+    started = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    printed = child.stdout.read() if child.stdout else ""
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    if status != 0:
+        sys.exit(f"align {arguments[0]} failed (status {status}):\n{printed[-4000:]}")
+    return MeasuredRun(seconds, usage.ru_maxrss / 1024**2, printed)

@@ -17,12 +17,9 @@ from pathlib import Path
 if not __package__:  # run as a file: make the `benchmarks` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import os
-import subprocess
 import tempfile
-import time
 
-from benchmarks.common import Report, read_lines, script_arguments
+from benchmarks.common import Report, read_lines, run_align_measured, script_arguments
 
 SHARD_SIZE = 250_000
 
@@ -42,17 +39,12 @@ def write_bitext(data: Path, size: int, folder: Path) -> tuple[Path, Path]:
 
 def run_filter(model: str, source: Path, work: Path) -> dict[str, float]:
     """One ``align filter`` in a child process: its wall time and peak memory."""
-    command = [sys.executable, "-m", "align.cli", "filter", str(source), "--model", model]
-    command += ["-o", str(work / "kept.tsv"), "--shard-size", str(SHARD_SIZE), "--work-dir", str(work / "w")]
-    started = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    output = child.stdout.read() if child.stdout else ""
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - started
-    if status != 0:
-        raise SystemExit(f"align filter failed ({status}):\n{output}")
-    print(output)
-    return {"seconds": round(seconds, 1), "peak_rss_gb": round(usage.ru_maxrss / 1024**2, 2)}
+    output, work_dir = work / "kept.tsv", work / "w"
+    run = run_align_measured(
+        "filter", source, "--model", model, "-o", output, "--shard-size", SHARD_SIZE, "--work-dir", work_dir
+    )
+    print(run.stdout)
+    return {"seconds": round(run.seconds, 1), "peak_rss_gb": round(run.peak_rss_gb, 2)}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -36,6 +36,7 @@ SCRIPTS = [
     "mine_scale",
     "multilingual",
     "retrieval_latency",
+    "sentalign_quality",
     "sharded_index",
     "side_by_side",
     "static_ablation",

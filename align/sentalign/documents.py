@@ -1,0 +1,109 @@
+"""Align documents given as files, one sentence a line: a pair of files, or two directories whose
+files of the same name are pairs. Link indices are 0-based line numbers, as Vecalign's."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from align.encode import Encoder
+from align.errors import AlignError
+from align.files import iter_lines
+from align.outputs import atomic_path, check_output
+from align.sentalign.aligner import align_sentences
+from align.sentalign.config import SentalignConfig
+from align.sentalign.links import Link, format_links, texts_of
+
+logger = logging.getLogger(__name__)
+
+OutputFormat = Literal["vecalign", "tsv"]
+LENGTH_WARNING = 10  # one document this many times longer than the other is worth a warning
+
+
+def read_document(path: str | os.PathLike) -> list[str]:
+    """Every line of a document, whitespace runs made one space (a blank line stays a sentence,
+    so that link indices are line numbers)."""
+    sentences = [" ".join((text or "").split()) for _, text in iter_lines(path)]
+    if not any(sentences):
+        raise AlignError(f"{path}: no sentences (the document is empty or blank)")
+    return sentences
+
+
+@dataclass(frozen=True)
+class DocumentAlignment:
+    """One aligned document pair: where it was written and what it holds."""
+
+    source: str
+    target: str
+    output: str
+    links: list[Link]
+    sizes: tuple[int, int]
+    warning: str | None = None
+
+    def summary(self) -> str:
+        one_to_one = sum(1 for link in self.links if len(link.source) == len(link.target) == 1)
+        unaligned = sum(1 for link in self.links if not link.source or not link.target)
+        return (
+            f"{self.output}: {len(self.links):,} links for {self.sizes[0]:,} × {self.sizes[1]:,} sentences "
+            f"({one_to_one:,} 1-1, {len(self.links) - one_to_one - unaligned:,} joining several, "
+            f"{unaligned:,} unaligned)"
+        )
+
+
+def write_alignment(
+    links: list[Link], sources: list[str], targets: list[str], output: str | os.PathLike, format: OutputFormat
+) -> None:
+    """Write ``links`` atomically: Vecalign's ``[i]:[j, k]:score`` lines, or ``score<TAB>src<TAB>tgt``."""
+    with atomic_path(output) as tmp, open(tmp, "w", encoding="utf-8") as handle:
+        if format == "vecalign":
+            handle.write(format_links(links))
+            return
+        for link in links:
+            source, target = texts_of(link, sources, targets)
+            score = "" if link.score is None else f"{link.score:.6f}"
+            handle.write(f"{score}\t{source}\t{target}\n")
+
+
+def align_files(
+    model: Encoder,
+    source: str | os.PathLike,
+    target: str | os.PathLike,
+    output: str | os.PathLike,
+    config: SentalignConfig | None = None,
+    *,
+    format: OutputFormat = "vecalign",
+    force: bool = False,
+    batch_size: int | None = None,
+) -> DocumentAlignment:
+    """Align two documents (one sentence a line) into ``output``."""
+    check_output(output, force=force, inputs=[source, target])
+    sources, targets = read_document(source), read_document(target)
+    warning = None
+    longer, shorter = max(len(sources), len(targets)), min(len(sources), len(targets))
+    if longer >= LENGTH_WARNING * shorter:
+        warning = (
+            f"{source} has {len(sources):,} sentences and {target} {len(targets):,}: documents whose "
+            "lengths differ this much are rarely translations of each other; most sentences will be unaligned"
+        )
+    links = align_sentences(model, sources, targets, config, batch_size=batch_size)
+    write_alignment(links, sources, targets, output, format)
+    return DocumentAlignment(
+        str(source), str(target), str(output), links, (len(sources), len(targets)), warning
+    )
+
+
+def document_pairs(source_dir: str | os.PathLike, target_dir: str | os.PathLike) -> list[tuple[Path, Path]]:
+    """The files of the same name in both directories, sorted; an error when they share none."""
+    sources = {path.name: path for path in Path(source_dir).iterdir() if path.is_file()}
+    targets = {path.name: path for path in Path(target_dir).iterdir() if path.is_file()}
+    shared = sorted(sources.keys() & targets.keys())
+    if not shared:
+        raise AlignError(
+            f"{source_dir} and {target_dir} have no file names in common: pair documents by name"
+        )
+    for name in sorted(sources.keys() ^ targets.keys()):
+        logger.warning("%s: no document of that name on the other side; skipped", name)
+    return [(sources[name], targets[name]) for name in shared]
