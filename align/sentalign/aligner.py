@@ -52,10 +52,9 @@ def align_sentences(
     source_runs = embed_runs(model, sources, config.max_concat, batch_size)
     target_runs = embed_runs(model, targets, config.max_concat, batch_size)
     source, target = with_norms(source_runs, target_runs, config.samples)
-    usable = min(len(source_runs), len(target_runs), config.max_concat)
     types = [
         (a, b)
-        for a, b in link_types(usable, config.max_link)
+        for a, b in link_types(config.max_concat, config.max_link)
         if a <= len(source_runs) and b <= len(target_runs)
     ]
     band = search_band(source_runs[0], target_runs[0], config.deletion, config.width, config.samples)
