@@ -61,7 +61,7 @@ def test_the_programme_finds_merges_and_deletions() -> None:
     source = [meaning[0], merged, meaning[3], meaning[7], meaning[5], meaning[6]]  # meaning 7: no partner
     target = [meaning[0], meaning[1], meaning[2], meaning[3], meaning[5], meaning[8], meaning[6]]  # 8: none
     source_runs, target_runs = with_norms(_runs(source, 3), _runs(target, 3), samples=5)
-    links = align_runs(source_runs, target_runs, link_types(3, 4), deletion=0.4)
+    links = align_runs(source_runs, target_runs, link_types(3, 4), 0.4)
     assert [(link.source, link.target) for link in links] == [
         ((0,), (0,)),
         ((1,), (1, 2)),

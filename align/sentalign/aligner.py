@@ -11,7 +11,7 @@ import numpy as np
 from align.encode import Encoder, encode_texts
 from align.errors import AlignError
 from align.sentalign.config import SentalignConfig
-from align.sentalign.dynamic import align_runs, link_types, with_norms
+from align.sentalign.dynamic import align_runs, link_types, run_lengths, with_norms
 from align.sentalign.links import Link
 from align.sentalign.search import search_band
 
@@ -51,14 +51,15 @@ def align_sentences(
         raise AlignError("both documents need at least one sentence")
     source_runs = embed_runs(model, sources, config.max_concat, batch_size)
     target_runs = embed_runs(model, targets, config.max_concat, batch_size)
-    source, target = with_norms(source_runs, target_runs, config.samples)
+    lengths = run_lengths(sources, config.max_concat), run_lengths(targets, config.max_concat)
+    source, target = with_norms(source_runs, target_runs, config.samples, lengths=lengths)
     types = [
         (a, b)
         for a, b in link_types(config.max_concat, config.max_link)
         if a <= len(source_runs) and b <= len(target_runs)
     ]
     band = search_band(source_runs[0], target_runs[0], config.deletion, config.width, config.samples)
-    links = align_runs(source, target, types, config.deletion, band)
+    links = align_runs(source, target, types, config.costs, band)
     return [_scored(link, source_runs, target_runs) for link in links]
 
 

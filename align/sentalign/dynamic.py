@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from align.sentalign.config import LinkCosts
 from align.sentalign.links import Link
 
 SOURCE_DELETION = -1  # backpointer codes beside the link types' indices
@@ -36,10 +37,20 @@ class RunEmbeddings:
 
     by_size: list[np.ndarray]
     norm: list[np.ndarray]
+    lengths: list[np.ndarray] | None = None  # characters of each run, for the length term
 
     @property
     def count(self) -> int:
         return len(self.by_size[0])
+
+
+LENGTH_SMOOTHING = 20  # characters added to both sides of a length ratio: short lines are not extreme
+
+
+def run_lengths(sentences: Sequence[str], max_run: int) -> list[np.ndarray]:
+    """``[a - 1][i]``: the characters in sentences ``i .. i + a - 1``."""
+    sums = np.concatenate([[0], np.cumsum([len(text) for text in sentences])]).astype(np.float64)
+    return [sums[size:] - sums[:-size] for size in range(1, min(max_run, len(sentences)) + 1)]
 
 
 def link_types(max_run: int, max_link: int) -> list[tuple[int, int]]:
@@ -47,18 +58,25 @@ def link_types(max_run: int, max_link: int) -> list[tuple[int, int]]:
     return [(a, b) for a in range(1, max_run + 1) for b in range(1, max_run + 1) if a + b <= max_link]
 
 
-def with_norms(source_runs: list[np.ndarray], target_runs: list[np.ndarray], samples: int, seed: int = 0):
+def with_norms(
+    source_runs: list[np.ndarray],
+    target_runs: list[np.ndarray],
+    samples: int,
+    seed: int = 0,
+    lengths: tuple[list[np.ndarray], list[np.ndarray]] | None = None,
+):
     """Both documents' :class:`RunEmbeddings`, each run normalised against ``samples`` random
-    single sentences of the other document."""
+    single sentences of the other document (with ``lengths``, the runs' character lengths)."""
     rng = np.random.default_rng(seed)
 
     def norms(runs: list[np.ndarray], others: np.ndarray) -> list[np.ndarray]:
         drawn = others[rng.choice(len(others), size=min(samples, len(others)), replace=False)]
         return [(1 - run @ drawn.T).mean(axis=1).astype(np.float32) for run in runs]
 
+    source_lengths, target_lengths = lengths if lengths is not None else (None, None)
     return (
-        RunEmbeddings(source_runs, norms(source_runs, target_runs[0])),
-        RunEmbeddings(target_runs, norms(target_runs, source_runs[0])),
+        RunEmbeddings(source_runs, norms(source_runs, target_runs[0]), source_lengths),
+        RunEmbeddings(target_runs, norms(target_runs, source_runs[0]), target_lengths),
     )
 
 
@@ -91,15 +109,21 @@ def align_runs(
     source: RunEmbeddings,
     target: RunEmbeddings,
     types: Sequence[tuple[int, int]],
-    deletion: float,
+    costs: float | LinkCosts,
     band: np.ndarray | None = None,
 ) -> list[Link]:
-    """The cheapest monotone alignment of the two documents, as links in order.
+    """The cheapest monotone alignment of the two documents, as links in order (``costs``: a
+    :class:`LinkCosts`, or a deletion cost alone for Vecalign's costs).
 
     ``band[i]`` = (first, last) target end positions computed for source end position ``i``
     (``n + 1`` rows; None: every cell). Cells outside are unreachable; the band must hold
     (0, 0) and (n, m).
     """
+    costs = costs if isinstance(costs, LinkCosts) else LinkCosts(costs)
+    deletion = costs.deletion
+    lengths = costs.length_weight and source.lengths is not None and target.lengths is not None
+    if lengths:
+        ratio = target.lengths[0].sum() / max(source.lengths[0].sum(), 1.0)
     n, m = source.count, target.count
     band = full_band(n, m) if band is None else band
     if band[0, 0] != 0 or band[n, 1] != m:
@@ -130,8 +154,15 @@ def align_runs(
             x = source.by_size[a - 1][i - a]
             y = target.by_size[b - 1][starts[reachable]]
             normaliser = (source.norm[a - 1][i - a] + target.norm[b - 1][starts[reachable]]) / 2
+            cost = (1 - y @ x) * (a * b) ** costs.size_exponent / normaliser + costs.link_penalty * (
+                a + b - 2
+            )
+            if lengths:
+                source_chars = source.lengths[a - 1][i - a] * ratio + LENGTH_SMOOTHING
+                target_chars = target.lengths[b - 1][starts[reachable]] + LENGTH_SMOOTHING
+                cost = cost + costs.length_weight * np.abs(np.log(source_chars / target_chars))
             candidate = np.full(len(ends), np.inf)
-            candidate[reachable] = previous[reachable] + (1 - y @ x) * a * b / normaliser
+            candidate[reachable] = previous[reachable] + cost
             offset = len(columns) - len(ends)
             better = candidate < best[offset:]
             best[offset:][better] = candidate[better]
