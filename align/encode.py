@@ -124,6 +124,20 @@ def encode_to_npy(
     return np.load(path, mmap_mode="r")
 
 
+IN_MEMORY_UP_TO = 200_000  # texts; more are encoded to a memory-mapped file
+PROGRESS_FROM = 10_000  # texts: fewer encode in about a second, without a bar
+
+
+def encode_to_memory_or_npy(
+    model: Encoder, texts: Sequence[str], path: str | os.PathLike, *, batch_size: int | None = None
+) -> np.ndarray:
+    """``texts`` encoded in memory when they are few, else into the ``.npy`` file ``path``
+    (:func:`encode_to_npy`, memory-mapped): what mining and filtering do with a side of any size."""
+    if len(texts) <= IN_MEMORY_UP_TO:
+        return encode_texts(model, texts, batch_size=batch_size, show_progress_bar=len(texts) > PROGRESS_FROM)
+    return encode_to_npy(model, texts, path, batch_size=batch_size)
+
+
 def load_embeddings(path: str | os.PathLike) -> np.ndarray:
     """Open a ``.npy`` matrix memory-mapped, with an error naming the file if it is not a whole one."""
     try:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from align.encode import Encoder, encode_texts, encode_to_npy
+from align.encode import Encoder, encode_to_memory_or_npy
 from align.errors import AlignError
 from align.mining.config import MiningConfig
 from align.mining.margin import margin, nearest, with_reverse_neighbours
@@ -29,9 +29,6 @@ from align.mining.sharded.engines import Engine
 from align.mining.sharded.search import ShardedSearch
 from align.mining.sharded.workdir import WorkDir
 
-IN_MEMORY_UP_TO = 200_000  # pairs; more are encoded to memory-mapped files
-PROGRESS_FROM = 10_000
-
 
 @dataclass(frozen=True)
 class PairScores:
@@ -39,12 +36,6 @@ class PairScores:
 
     cosines: np.ndarray
     margins: np.ndarray
-
-
-def _embed(model: Encoder, texts: Sequence[str], work: Path, name: str, batch_size: int | None) -> np.ndarray:
-    if len(texts) <= IN_MEMORY_UP_TO:
-        return encode_texts(model, texts, batch_size=batch_size, show_progress_bar=len(texts) > PROGRESS_FROM)
-    return encode_to_npy(model, texts, work / f"{name}.npy", batch_size=batch_size)
 
 
 def pair_cosines(sources: np.ndarray, targets: np.ndarray, chunk: int = 65_536) -> np.ndarray:
@@ -85,8 +76,12 @@ def score_pairs(
     """Encode both sides and score each pair (``sources[i]``, ``targets[i]``) within the corpus."""
     config = config or MiningConfig()
     with tempfile.TemporaryDirectory(prefix="align-score-") as work:
-        source_matrix = _embed(model, sources, Path(work), "source", batch_size)
-        target_matrix = _embed(model, targets, Path(work), "target", batch_size)
+        source_matrix = encode_to_memory_or_npy(
+            model, sources, Path(work) / "source.npy", batch_size=batch_size
+        )
+        target_matrix = encode_to_memory_or_npy(
+            model, targets, Path(work) / "target.npy", batch_size=batch_size
+        )
         return score_embeddings(source_matrix, target_matrix, config)
 
 

@@ -18,7 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from align.coverage import warn_about_unknown_scripts
-from align.encode import Encoder, encode_texts, encode_to_npy, load_embeddings
+from align.encode import Encoder, encode_to_memory_or_npy, load_embeddings
 from align.errors import AlignError, InputFormatError
 from align.files import iter_lines
 from align.lid.config import LidConfig
@@ -30,9 +30,6 @@ from align.outputs import atomic_path, check_output
 from align.sentences import Collection, read_collection
 
 logger = logging.getLogger(__name__)
-
-IN_MEMORY_UP_TO = 200_000  # larger collections are encoded to a memory-mapped file
-PROGRESS_FROM = 10_000  # sentences: smaller collections encode in about a second, without a bar
 
 
 def collection_embeddings(
@@ -51,9 +48,7 @@ def collection_embeddings(
     if model is None:
         raise AlignError(f"no model to encode {collection.path} with, and no embeddings given for it")
     warn_about_unknown_scripts(model, collection.texts, collection.path)
-    if len(collection.texts) <= IN_MEMORY_UP_TO:
-        return encode_texts(model, collection.texts, show_progress_bar=len(collection.texts) > PROGRESS_FROM)
-    return encode_to_npy(model, collection.texts, work_dir / f"{name}.npy")
+    return encode_to_memory_or_npy(model, collection.texts, work_dir / f"{name}.npy")
 
 
 class SentenceRows(Protocol):
