@@ -40,9 +40,11 @@ def test_strict_and_lax_scores() -> None:
         Link((4,), ()),
     ]
     scores = score_alignment(gold, test)
-    assert scores.strict_precision == pytest.approx(100 / 3)  # deletions count on neither side
+    # Vecalign's score.py: precision over all six test links, the deletion of sentence 4 a hit (the
+    # gold leaves it out too), the other one-sided links misses; recall over the three gold pairs.
+    assert scores.strict_precision == pytest.approx(100 * 2 / 6)
     assert scores.strict_recall == pytest.approx(100 / 3)
-    assert scores.lax_precision == 100.0  # each test link overlaps a gold link on both sides
+    assert scores.lax_precision == pytest.approx(100 * 4 / 6)  # (1)-(1) and (3)-(2) overlap gold links
     assert scores.lax_recall == 100.0
 
 
@@ -178,3 +180,25 @@ def test_long_documents_are_searched_coarse_to_fine_with_the_same_result(
     assert len(band) == len(source) + 1 and (band[:, 1] - band[:, 0]).max() < 80  # not the full table
     banded = align_runs(source_runs, target_runs, types, 0.4, band)
     assert banded == align_runs(source_runs, target_runs, types, 0.4)
+
+
+def test_split_documents_are_aligned_in_tsv_and_named_languages(tiny_model: Path, tmp_path: Path) -> None:
+    pytest.importorskip("sentencex", reason="sentence splitting needs align[split]")
+    from align.sentalign.documents import split_language
+
+    english = " ".join(en for en, _ in COMPOSED[:6])  # one paragraph, six sentences
+    chinese = "".join(zh for _, zh in COMPOSED[:6])  # no spaces: cut at 。
+    (tmp_path / "page.en").write_text(english + "\n", encoding="utf-8")
+    (tmp_path / "page.txt").write_text(chinese + "\n", encoding="utf-8")
+    assert split_language(tmp_path / "page.en", None, "--src-lang") == "en"
+    with pytest.raises(AlignError, match=r"cannot tell the language of .*page\.txt.*--tgt-lang"):
+        split_language(tmp_path / "page.txt", None, "--tgt-lang")
+    command = ["sentalign", "--model", str(tiny_model), "--src", str(tmp_path / "page.en")]
+    command += ["--tgt", str(tmp_path / "page.txt"), "--split", "--tgt-lang", "zh"]
+    refused = CliRunner().invoke(app, [*command, "-o", str(tmp_path / "page.align")])
+    assert refused.exit_code == 2 and "use --format tsv" in refused.output
+    assert not (tmp_path / "page.align").exists()
+    result = CliRunner().invoke(app, [*command, "-o", str(tmp_path / "page.tsv"), "--format", "tsv"])
+    assert result.exit_code == 0, result.output
+    rows = [line.split("\t") for line in (tmp_path / "page.tsv").read_text(encoding="utf-8").splitlines()]
+    assert [row[1:] for row in rows] == [[en, zh] for en, zh in COMPOSED[:6]]
