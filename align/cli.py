@@ -27,7 +27,7 @@ from align.lid.config import LidConfig
 from align.mining.config import MiningConfig
 from align.mining.sharded.config import ShardingConfig
 from align.outputs import check_output
-from align.sentalign.config import SentalignConfig
+from align.sentalign.config import SentalignConfig, SplitConfig
 from align.settings import help_of
 from align.training.config import DistillConfig, RunConfig, TrainConfig, parse_columns
 
@@ -478,7 +478,7 @@ def score(
 
 
 @app.command()
-@config_options(config=SentalignConfig)
+@config_options(config=SentalignConfig, splitting=SplitConfig)
 def sentalign(
     *,
     src: Annotated[
@@ -495,6 +495,7 @@ def sentalign(
     ],
     model: ModelOption,
     config: SentalignConfig,
+    splitting: SplitConfig,
     format: Annotated[
         str, typer.Option(help="vecalign: [i, j]:[k]:score a line; tsv: score, source text, target text.")
     ] = "vecalign",
@@ -505,9 +506,13 @@ def sentalign(
     """Align the sentences of two documents in order, with 1-n, n-1 and n-m links and sentences
     left unaligned (Vecalign's costs on any sentence-transformers model).
 
+    Documents not yet one sentence a line: --split (with --format tsv) splits their text first.
+
     \b
     Example: align sentalign --model models/me5-small --src book.de --tgt book.fr -o book.align
              align sentalign --model models/me5-small --src de/ --tgt fr/ -o alignments/ --format tsv
+             align sentalign --model models/me5-small --src page.en --tgt page.zh -o page.tsv \\
+                 --format tsv --split
     """
     _setup_logging(verbose)
     if format not in ("vecalign", "tsv"):
@@ -515,7 +520,7 @@ def sentalign(
     if src.is_dir() != tgt.is_dir():
         raise AlignError("--src and --tgt must both be files or both be directories")
     from align.encode import load_encoder
-    from align.sentalign.documents import align_files, document_pairs
+    from align.sentalign.documents import align_files, document_pairs, split_language
 
     if src.is_dir():
         pairs = document_pairs(src, tgt)
@@ -527,9 +532,14 @@ def sentalign(
         targets = [(src, tgt, output)]
     encoder = load_encoder(model)
     for source, target, path in targets:
-        done = align_files(
-            encoder, source, target, path, config, format=format, force=True, batch_size=batch_size
-        )
+        languages = None
+        if splitting.split:
+            languages = (
+                split_language(source, splitting.src_lang, "--src-lang"),
+                split_language(target, splitting.tgt_lang, "--tgt-lang"),
+            )
+        options = {"format": format, "force": True, "batch_size": batch_size, "split_languages": languages}
+        done = align_files(encoder, source, target, path, config, **options)
         if done.warning:
             typer.echo(f"warning: {done.warning}", err=True)
         typer.echo(done.summary())
@@ -726,6 +736,44 @@ def bench_retrieval(
     from align.bench.retrieval import RetrievalTask
 
     _bench(lambda: RetrievalTask(data, langs), settings)
+
+
+@bench_app.command("sentalign")
+@config_options(settings=BenchSettings, config=SentalignConfig, exclude={"plot"})
+def bench_sentalign(
+    data: Annotated[
+        Path,
+        _directory(
+            "Document pairs with gold alignments: Vecalign's layout (dev.de, dev.fr and the gold "
+            "dev.defr side by side) or Bertalign's (folders de/, fr/ and gold/, one file a document)."
+        ),
+    ],
+    config: SentalignConfig,
+    src_lang: Annotated[
+        str | None,
+        typer.Option(
+            help="Source language, as in the file or folder names (default: what the gold's name says, "
+            "dev.defr; with Bertalign's folders, the order the gold's sentence numbers fit)."
+        ),
+    ] = None,
+    tgt_lang: Annotated[
+        str | None,
+        typer.Option(help="Target language, as in the file or folder names (default: as for --src-lang)."),
+    ] = None,
+    *,
+    settings: BenchSettings,
+) -> None:
+    """Sentence alignment: strict precision, recall and F1 and lax F1 per document, and over every
+    document's links pooled (the main score), as Bleualign and Vecalign score.
+
+    The alignment options are those of align sentalign.
+
+    \b
+    Example: align bench sentalign --model models/me5-small --data text+berg/ --src-lang de --tgt-lang fr
+    """
+    from align.bench.sentalign import SentalignTask
+
+    _bench(lambda: SentalignTask(data, src_lang, tgt_lang, config), settings)
 
 
 if __name__ == "__main__":

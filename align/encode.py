@@ -6,7 +6,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +57,23 @@ def encode_texts(
         prompt_name=prompt_name,
     )
     return np.ascontiguousarray(embeddings, dtype=np.float32)
+
+
+TextEmbedder = Callable[[list[str]], np.ndarray]
+"""Texts to unit rows: what an alignment needs of a model (a benchmark's embedder is one)."""
+
+
+def text_embedder(model: Encoder | TextEmbedder, batch_size: int | None = None) -> TextEmbedder:
+    """``model`` as a :data:`TextEmbedder`: a sentence-transformers model encodes through
+    :func:`encode_texts` (a progress bar past 10,000 texts); anything else is called as it is."""
+    if not hasattr(model, "encode"):
+        return model
+    encoder: Encoder = model
+
+    def embed(texts: list[str]) -> np.ndarray:
+        return encode_texts(encoder, texts, batch_size=batch_size, show_progress_bar=len(texts) > 10_000)
+
+    return embed
 
 
 FINGERPRINT_PROBE = "align fingerprint: 我热爱自然语言处理 / I love natural language processing."

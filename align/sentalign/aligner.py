@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from align.encode import Encoder, encode_texts
+from align.encode import Encoder, TextEmbedder, text_embedder
 from align.errors import AlignError
 from align.sentalign.config import SentalignConfig
 from align.sentalign.dynamic import align_runs, link_types, run_lengths, with_norms
@@ -21,13 +21,11 @@ def run_texts(sentences: Sequence[str], size: int) -> list[str]:
     return [" ".join(sentences[i : i + size]) for i in range(len(sentences) - size + 1)]
 
 
-def embed_runs(
-    model: Encoder, sentences: Sequence[str], max_run: int, batch_size: int | None = None
-) -> list[np.ndarray]:
+def embed_runs(embed: TextEmbedder, sentences: Sequence[str], max_run: int) -> list[np.ndarray]:
     """``[a - 1]``: the embeddings of every run of ``a`` sentences, for a = 1 .. max_run (those that fit)."""
     sizes = [size for size in range(1, max_run + 1) if size <= len(sentences)]
     texts = [text for size in sizes for text in run_texts(sentences, size)]
-    matrix = encode_texts(model, texts, batch_size=batch_size, show_progress_bar=len(texts) > 10_000)
+    matrix = embed(texts)
     runs, start = [], 0
     for size in sizes:
         count = len(sentences) - size + 1
@@ -37,7 +35,7 @@ def embed_runs(
 
 
 def align_sentences(
-    model: Encoder,
+    model: Encoder | TextEmbedder,
     sources: Sequence[str],
     targets: Sequence[str],
     config: SentalignConfig | None = None,
@@ -45,12 +43,14 @@ def align_sentences(
     batch_size: int | None = None,
 ) -> list[Link]:
     """The links between two documents' sentences, in order, each scored with the cosine of its
-    two sides (deletions unscored)."""
+    two sides (deletions unscored). ``model`` is a sentence-transformers model or any function
+    from texts to unit rows (:func:`text_embedder`)."""
     config = config or SentalignConfig()
     if not sources or not targets:
         raise AlignError("both documents need at least one sentence")
-    source_runs = embed_runs(model, sources, config.max_concat, batch_size)
-    target_runs = embed_runs(model, targets, config.max_concat, batch_size)
+    embed = text_embedder(model, batch_size)
+    source_runs = embed_runs(embed, sources, config.max_concat)
+    target_runs = embed_runs(embed, targets, config.max_concat)
     lengths = run_lengths(sources, config.max_concat), run_lengths(targets, config.max_concat)
     source, target = with_norms(source_runs, target_runs, config.samples, lengths=lengths)
     types = [

@@ -61,3 +61,20 @@ class SentalignConfig:
     def __post_init__(self) -> None:
         if self.max_concat < 1 or self.max_link < 2:
             raise AlignError("--max-concat must be at least 1 and --max-link at least 2")
+
+
+@dataclass(frozen=True)
+class SplitConfig:
+    """Whether documents are split into sentences first, and in which languages (the splitter's
+    rules depend on the language; :mod:`align.splitting`)."""
+
+    split: bool = setting(
+        False,
+        "Split each document's text into sentences first (pip install 'align[split]'); without it, "
+        "each line is a sentence.",
+        flags=("--split",),
+    )
+    src_lang: str | None = setting(
+        None, "Source language for --split (zh, deu, fra_Latn, ...; default: the file's suffix, book.de)."
+    )
+    tgt_lang: str | None = setting(None, "Target language for --split (default: the file's suffix).")

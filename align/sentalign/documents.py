@@ -12,6 +12,7 @@ from typing import Literal
 from align.encode import Encoder
 from align.errors import AlignError
 from align.files import iter_lines
+from align.languages import is_language
 from align.outputs import atomic_path, check_output
 from align.sentalign.aligner import align_sentences
 from align.sentalign.config import SentalignConfig
@@ -23,13 +24,34 @@ OutputFormat = Literal["vecalign", "tsv"]
 LENGTH_WARNING = 10  # one document this many times longer than the other is worth a warning
 
 
-def read_document(path: str | os.PathLike) -> list[str]:
+def read_document(path: str | os.PathLike, split_language: str | None = None) -> list[str]:
     """Every line of a document, whitespace runs made one space (a blank line stays a sentence,
-    so that link indices are line numbers)."""
-    sentences = [" ".join((text or "").split()) for _, text in iter_lines(path)]
+    so that link indices are line numbers); with ``split_language``, the sentences the splitter
+    finds in its text (:func:`align.splitting.split_text`)."""
+    lines = [text or "" for _, text in iter_lines(path)]
+    if split_language is not None:
+        from align.splitting import split_text
+
+        sentences = split_text("\n".join(lines), split_language)
+    else:
+        sentences = [" ".join(line.split()) for line in lines]
     if not any(sentences):
         raise AlignError(f"{path}: no sentences (the document is empty or blank)")
     return sentences
+
+
+def split_language(path: str | os.PathLike, given: str | None, option: str) -> str:
+    """The language to split ``path`` in: ``given``, else the file name's suffix when it is a
+    two-letter or FLORES-style code (``book.de``, ``dev.zho_Hans``; three letters are too often a
+    file type that is also a code, like ``txt``); an error naming ``option`` when neither says."""
+    if given is not None:
+        if not is_language(given):
+            raise AlignError(f"{option} {given!r}: not a language code the language table knows")
+        return given
+    suffix = Path(path).suffix.lstrip(".")
+    if (len(suffix) == 2 or "_" in suffix) and is_language(suffix):
+        return suffix
+    raise AlignError(f"--split: cannot tell the language of {path} from its name; pass {option}")
 
 
 @dataclass(frozen=True)
@@ -77,10 +99,17 @@ def align_files(
     format: OutputFormat = "vecalign",
     force: bool = False,
     batch_size: int | None = None,
+    split_languages: tuple[str, str] | None = None,
 ) -> DocumentAlignment:
-    """Align two documents (one sentence a line) into ``output``."""
+    """Align two documents (one sentence a line, or split in ``split_languages``) into ``output``."""
     check_output(output, force=force, inputs=[source, target])
-    sources, targets = read_document(source), read_document(target)
+    if split_languages is not None and format == "vecalign":
+        raise AlignError(
+            "--split: Vecalign's format gives sentence numbers, which split text does not have; "
+            "use --format tsv"
+        )
+    languages = split_languages or (None, None)
+    sources, targets = read_document(source, languages[0]), read_document(target, languages[1])
     warning = None
     longer, shorter = max(len(sources), len(targets)), min(len(sources), len(targets))
     if longer >= LENGTH_WARNING * shorter:
