@@ -20,6 +20,7 @@ import typer
 from align.bench.settings import BenchSettings
 from align.cli_errors import AlignCommand, AlignGroup, install_signal_handlers
 from align.cli_options import config_options
+from align.docalign.config import DocalignConfig
 from align.errors import AlignError
 from align.filtering.config import FilterConfig
 from align.index.settings import DEFAULT_NPROBE
@@ -543,6 +544,71 @@ def sentalign(
         if done.warning:
             typer.echo(f"warning: {done.warning}", err=True)
         typer.echo(done.summary())
+
+
+@app.command()
+@config_options(config=DocalignConfig, mining=MiningConfig, splitting=SplitConfig, alignment=SentalignConfig)
+def docalign(
+    *,
+    src: Annotated[
+        Path,
+        typer.Option(
+            exists=True, help="Source documents: a directory (one document a file), or JSONL of id/text."
+        ),
+    ],
+    tgt: Annotated[Path, typer.Option(exists=True, help="Target documents, the same way.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="TSV to write: score, source document, target document.")
+    ],
+    model: ModelOption,
+    config: DocalignConfig,
+    mining: MiningConfig,
+    splitting: SplitConfig,
+    alignment: SentalignConfig,
+    sentalign: Annotated[
+        Path | None,
+        typer.Option(
+            "--sentalign",
+            help="Also align the sentences of each pair found, one TSV a pair in this directory.",
+        ),
+    ] = None,
+    batch_size: BatchSizeOption = None,
+    force: ReplaceOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Pair the documents of two collections that translate each other: each document one vector
+    made from its sentences' embeddings (in windows over its length, so order counts: Thompson &
+    Koehn 2020), then k-NN and margin as in align mine, each document in one pair at most.
+
+    The sentence-alignment options (--max-concat, --deletion, ...) apply with --sentalign.
+
+    \b
+    Example: align docalign --model models/me5-small --src pages-en/ --tgt pages-zh/ -o pairs.tsv
+             align docalign --model models/me5-small --src en.jsonl --tgt zh.jsonl -o pairs.tsv \\
+                 --split --src-lang en --tgt-lang zh --sentalign aligned/ --threshold 1.05
+    """
+    _setup_logging(verbose)
+    check_output(output, force=force, inputs=[src, tgt])
+    if sentalign is not None:
+        check_output(sentalign, force=force, directory=True, inputs=[src, tgt])
+    from align.docalign import align_pairs, pair_documents, read_documents, write_pairs
+    from align.encode import load_encoder
+
+    languages = (None, None)
+    if splitting.split:
+        if splitting.src_lang is None or splitting.tgt_lang is None:
+            raise AlignError("--split: pass --src-lang and --tgt-lang (a collection has no one file name)")
+        languages = (splitting.src_lang, splitting.tgt_lang)
+    sources, targets = read_documents(src, languages[0]), read_documents(tgt, languages[1])
+    encoder = load_encoder(model)
+    pairs = pair_documents(encoder, sources, targets, config, mining, batch_size=batch_size)
+    write_pairs(pairs, output)
+    typer.echo(
+        f"Wrote {len(pairs):,} document pairs to {output} ({len(sources):,} × {len(targets):,} documents)"
+    )
+    if sentalign is not None:
+        written = align_pairs(encoder, pairs, sources, targets, sentalign, alignment, batch_size=batch_size)
+        typer.echo(f"Aligned the sentences of {len(written):,} pairs into {sentalign}/")
 
 
 @app.command(cls=AlignCommand)
