@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from align.data import CleaningConfig, CorpusSource, SentencePair, read_source, resolve_sources
+    from align.docalign import DocalignConfig, pair_documents, read_documents
     from align.encode import embed_file, encode_texts, load_encoder
     from align.encoders import build_static_encoder, train_tokenizer
     from align.errors import AlignError, InputFormatError
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from align.mining.margin import mine
     from align.neighbours import nearest_neighbours
     from align.retriever import Retriever
+    from align.sentalign import SentalignConfig, align_sentences
+    from align.splitting import split_text
     from align.training import (
         CachedTranslationRankingLoss,
         DistillationLoss,

@@ -7,9 +7,15 @@ read in place, never copied): for each `--model`, `align_sentences` with its def
 (`SentalignConfig()`), scored with the Bleualign/Vecalign protocol (`align.sentalign.evaluation`:
 strict = exactly the gold link, lax = sharing a sentence on both sides; unaligned sentences count
 on neither side). Beside them, in the same run, the Gale–Church length-based baseline
-(`pip install galechurch`, its defaults). Published test-set figures (Vecalign 90.2 strict F1
-with LASER, Bertalign 93.6 with LaBSE) are theirs, on the test documents, which are not here.
-Bertalign is not on PyPI, so it is not run.
+(`pip install galechurch`, its defaults) and, with `--bertalign-python PYTHON`, Bertalign with the
+first `--model` (PyPI `bertalign` 2.0.1, a packaged fork of bfsujason/bertalign; it needs Python
+>= 3.12, so it runs in its own environment through benchmarks/external/bertalign_links.py:
+
+    ~/.pyenv/versions/3.12.1/bin/python -m venv /work/bertalign-venv
+    /work/bertalign-venv/bin/pip install torch==2.13.0 bertalign==2.0.1
+
+). Published test-set figures (Vecalign 90.2 strict F1 with LASER, Bertalign 93.6 with LaBSE) are
+theirs, on the test documents, which are not here.
 
 Speed (`--speed-model MODEL`, default the first `--model`): a synthetic pair of 10,000-sentence
 documents from `train/en-zh` (English lines in order; on the Chinese side every 20th line joined to
@@ -29,6 +35,7 @@ if not __package__:  # run as a file: make the `benchmarks` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import ast
+import subprocess
 import tempfile
 import time
 
@@ -40,6 +47,21 @@ from align.sentalign.links import Link, read_links
 from benchmarks.common import Report, read_lines, run_align_measured, script_arguments
 
 TARGET_STRICT_F1 = 90.2  # Vecalign with LASER on the Text+Berg test set
+
+
+BERTALIGN_SCRIPT = Path(__file__).resolve().parent / "external" / "bertalign_links.py"
+
+
+def bertalign(python: str, model: str, source: Path, target: Path) -> list[Link]:
+    """Bertalign's alignment of two sentence files with ``model``, run by ``python`` (its own venv)."""
+    command = [python, str(BERTALIGN_SCRIPT), model, str(source), str(target)]
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise SystemExit(f"bertalign failed:\n{completed.stderr[-2000:]}")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bertalign.align"
+        path.write_text(completed.stdout, encoding="utf-8")
+        return read_links(path)
 
 
 def gale_church(sources: list[str], targets: list[str]) -> list[Link] | None:
@@ -116,6 +138,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", action="append", required=True, help="Encoder(s) to align with.")
     parser.add_argument("--speed-model", help="Encoder for the 10k-sentence speed run (default: the first).")
     parser.add_argument("--no-speed", action="store_true", help="Skip the speed run.")
+    parser.add_argument("--bertalign-python", help="Python of an environment with bertalign installed.")
     args = parser.parse_args(argv)
     report = Report("sentalign_quality", args.data, args.output)
     folder = args.data / "dev/text+berg"
@@ -142,6 +165,13 @@ def main(argv: list[str] | None = None) -> None:
         scores = score_alignment(gold, baseline)
         results["gale-church"] = {**scores.to_json(), "seconds": round(seconds, 2)}
         table.append(row("Gale–Church (galechurch)", scores, seconds))
+    if args.bertalign_python:
+        started = time.perf_counter()
+        links = bertalign(args.bertalign_python, args.model[0], folder / "dev.de", folder / "dev.fr")
+        seconds = time.perf_counter() - started
+        scores = score_alignment(gold, links)
+        results["bertalign"] = {"model": args.model[0], **scores.to_json(), "seconds": round(seconds, 1)}
+        table.append(row(f"Bertalign 2.0.1, {Path(args.model[0]).name}", scores, seconds))
     print("\n".join(table))
     timing = None if args.no_speed else speed(args.speed_model or args.model[0], args.data)
     if timing:

@@ -26,6 +26,7 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 SCRIPTS = [
     "approximate_mining",
     "distill_static",
+    "docalign_quality",
     "filter_downstream",
     "filter_quality",
     "filter_scale",
@@ -37,6 +38,7 @@ SCRIPTS = [
     "multilingual",
     "retrieval_latency",
     "sentalign_quality",
+    "sentence_split",
     "sharded_index",
     "side_by_side",
     "static_ablation",
@@ -408,3 +410,28 @@ def test_filter_scale_numbers_every_copy_of_a_pair(data: Path, tmp_path: Path) -
     source, target = write_bitext(data, 250, tmp_path)
     english, chinese = common.read_lines(source), common.read_lines(target)
     assert len(english) == len(chinese) == 250 and len(set(zip(english, chinese, strict=True))) == 250
+
+
+def test_docalign_task_hides_true_pairs_among_each_kind_of_distractor() -> None:
+    from benchmarks.docalign_quality import build_task
+
+    english = [f"English sentence {i}." for i in range(200)]
+    other = [f"Autre phrase {i}." for i in range(200)]
+    tasks = {
+        c: build_task(english, other, c, seed=1) for c in ("clean", "unrelated", "overlapping", "boilerplate")
+    }
+    clean = tasks["clean"]
+    assert len(clean.sources) == len(clean.targets) == len(clean.gold)
+    targets = {document.id: document for document in clean.targets}
+    for source in clean.sources:  # a partner translates its source, some sentences joined or left out
+        partner = " ".join(targets[clean.gold[source.id]].sentences)
+        assert set(re.findall(r"\d+", partner)) <= set(re.findall(r"\d+", " ".join(source.sentences)))
+    unrelated = tasks["unrelated"]
+    assert len(unrelated.sources) > len(unrelated.gold) and len(unrelated.targets) > len(unrelated.gold)
+    overlapping = tasks["overlapping"]
+    overlaps = [d for d in overlapping.targets if "overlap" in d.id]
+    assert len(overlaps) == len(overlapping.gold) - 1
+    assert all(
+        d.sentences[0] == other[0] and d.sentences[-1] == other[1] for d in tasks["boilerplate"].targets
+    )
+    assert all(d.sentences[0] == english[0] for d in tasks["boilerplate"].sources)
