@@ -28,7 +28,8 @@ class BenchSettings:
     plot: Path | None = setting(None, "Write the benchmark's figure here (PNG; the command says which).")
     cache_dir: Path | None = setting(
         None,
-        "Where per-language results are kept, so an interrupted run resumes (default: ~/.cache/align/bench).",
+        "Where per-item results (a language, a document) are kept, so an interrupted run resumes "
+        "(default: ~/.cache/align/bench).",
     )
     use_cache: bool = setting(True, "Reuse the results kept in the cache.", flags=("--cache/--no-cache",))
     batch_size: int | None = setting(
