@@ -39,9 +39,8 @@ class DocumentPair:
 
 def embed_documents(embed: TextEmbedder, documents: Sequence[Document], config: DocalignConfig) -> np.ndarray:
     """One unit row per document; each distinct sentence of the collection is embedded once."""
-    rows = {sentence: 0 for document in documents for sentence in document.sentences}
-    for row, sentence in enumerate(rows):
-        rows[sentence] = row
+    distinct = dict.fromkeys(sentence for document in documents for sentence in document.sentences)
+    rows = {sentence: row for row, sentence in enumerate(distinct)}
     matrix = embed(list(rows))
     per_document = [matrix[[rows[sentence] for sentence in document.sentences]] for document in documents]
     return document_embeddings(per_document, [document.sentences for document in documents], config)
