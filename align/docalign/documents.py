@@ -16,6 +16,7 @@ from pathlib import Path
 
 from align.errors import AlignError, InputFormatError
 from align.files import iter_lines
+from align.splitting import paragraphs, split_text
 
 logger = logging.getLogger(__name__)
 
@@ -29,11 +30,8 @@ class Document:
 
 
 def _sentences(text: str, split_language: str | None) -> tuple[str, ...]:
-    if split_language is not None:
-        from align.splitting import split_text
-
-        return tuple(split_text(text, split_language))
-    return tuple(" ".join(line.split()) for line in text.splitlines() if line.strip())
+    """The non-blank lines (whitespace runs made one space), or the splitter's sentences."""
+    return tuple(paragraphs(text) if split_language is None else split_text(text, split_language))
 
 
 def _read_file(path: Path) -> str:
