@@ -309,13 +309,14 @@ class SentalignTask(Task):
 
     def align(self, embed: Embedder, document: DocumentPair, cache: ResultCache | None = None) -> list[Link]:
         """The aligner's links for one document: from the cache when its text is unchanged."""
+        digest = document.digest()
         cached = cache.get(self.cache_key, document.name) if cache else None
-        if cached is not None and cached.get("digest") == document.digest():
+        if cached is not None and cached.get("digest") == digest:
             return [Link(tuple(source), tuple(target)) for source, target in cached["links"]]
         links = align_sentences(embed, document.sources, document.targets, self.config)
         if cache:
             entry = {
-                "digest": document.digest(),
+                "digest": digest,
                 "links": [[list(link.source), list(link.target)] for link in links],
             }
             cache.put(self.cache_key, document.name, entry)

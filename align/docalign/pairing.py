@@ -94,12 +94,13 @@ def align_pairs(
     """Align the sentences of each pair into ``directory`` (one file a pair, :func:`alignment_name`);
     ``tsv`` by default, since split documents have no line numbers to point to."""
     embed = text_embedder(model, batch_size)
-    by_id = {document.id: document for document in sources}, {document.id: document for document in targets}
+    source_by_id = {document.id: document.sentences for document in sources}
+    target_by_id = {document.id: document.sentences for document in targets}
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for pair in pairs:
-        source, target = by_id[0][pair.source].sentences, by_id[1][pair.target].sentences
+        source, target = source_by_id[pair.source], target_by_id[pair.target]
         links = align_sentences(embed, source, target, config)
         path = directory / alignment_name(pair)
         write_alignment(links, list(source), list(target), path, format)
