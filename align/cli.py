@@ -130,10 +130,11 @@ def train(config: TrainConfig, verbose: VerboseOption = False) -> None:
 def distill(config: DistillConfig, verbose: VerboseOption = False) -> None:
     """Distil a transformer encoder into a static one that encodes ~100× faster on a CPU.
 
-    The student has a tokenizer trained on the corpus (one token per Han character), each token
-    starting at the teacher's embedding of it. It learns to put a sentence and its translation on
-    the teacher's embedding of the sentence (Reimers & Gurevych 2020), with the translation ranking
-    loss beside. The saved student loads with plain SentenceTransformer(OUTPUT).
+    The student learns to put a sentence and its translation on the teacher's embedding of the
+    sentence (Reimers & Gurevych 2020), with the translation ranking loss beside. The default
+    student is static: a tokenizer trained on the corpus (one token per Han character), each token
+    starting at the teacher's embedding of it. --student transformer keeps --student-layers of the
+    teacher's layers instead. The saved student loads with plain SentenceTransformer(OUTPUT).
 
     \b
     Example: align distill --teacher models/e5 --pairs en-zh --data corpora/en-zh --output models/student

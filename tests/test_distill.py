@@ -12,6 +12,7 @@ from sentence_transformers.sentence_transformer.modules import StaticEmbedding
 from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
 from align.encode import encode_texts
+from align.encoders.layer_reduction import kept_layers, layer_reduced_copy
 from align.encoders.student import (
     build_corpus_student,
     build_static_student,
@@ -150,6 +151,67 @@ def test_a_second_student_of_the_same_teacher_and_corpus_reuses_the_teachers_emb
     assert (
         encoded[0] == len({english for english, _ in COMPOSED}) - 12
     )  # distinct sources, less the dev pairs
+
+
+@pytest.mark.slow
+def test_transformer_student_keeps_some_of_the_teachers_layers_and_reloads(
+    tmp_path: Path, minilm_path: str
+) -> None:
+    data = write_moses(tmp_path / "corpus", COMPOSED)
+    result = distill(
+        DistillConfig(
+            teacher=minilm_path, pairs="en-zh", data=str(data), output=str(tmp_path / "student"),
+            student="transformer", student_layers=2, epochs=2, batch_size=16, dev_size=12, seed=1,
+        )
+    )  # fmt: skip
+    assert result.losses and result.losses[-1] < result.losses[0]
+    student = SentenceTransformer(str(tmp_path / "student"), device="cpu")
+    assert student[0].auto_model.config.num_hidden_layers == 2
+    assert student.max_seq_length == 128  # the fine-tuning defaults, not the static ones
+    embeddings = encode_texts(student, ["I like tea.", "我喜欢茶。"])
+    assert embeddings.shape == (2, 384)
+    # The word embeddings stayed frozen: every language's tokens keep the teacher's vectors.
+    teacher = SentenceTransformer(minilm_path, device="cpu")
+    student_words, teacher_words = (m[0].auto_model.get_input_embeddings().weight for m in (student, teacher))
+    assert torch.equal(student_words, teacher_words)
+
+
+def test_kept_layers_spread_evenly_and_keep_the_last() -> None:
+    assert kept_layers(12, 4) == [0, 4, 7, 11]
+    assert kept_layers(6, 2) == [0, 5]
+    assert kept_layers(6, 1) == [5]
+    assert kept_layers(6, 6) == list(range(6))
+    with pytest.raises(AlignError, match="cannot keep 7 of 6 layers"):
+        kept_layers(6, 7)
+
+
+def test_layer_reduced_copy_keeps_the_chosen_layers_weights(minilm_path: str, tmp_path: Path) -> None:
+    teacher = SentenceTransformer(minilm_path, device="cpu")
+    reduced = layer_reduced_copy(teacher, 3)
+    layers = [name for name, _ in reduced[0].auto_model.named_children()]
+    assert "encoder" in layers
+    teacher_layers = teacher[0].auto_model.encoder.layer
+    reduced_layers = reduced[0].auto_model.encoder.layer
+    assert len(reduced_layers) == 3 and len(teacher_layers) == 6  # the teacher is left whole
+    for kept, original in zip(reduced_layers, (teacher_layers[i] for i in kept_layers(6, 3)), strict=True):
+        for (name, weight), (_, expected) in zip(
+            kept.state_dict().items(), original.state_dict().items(), strict=True
+        ):
+            assert torch.equal(weight, expected), name
+    reduced.save(str(tmp_path / "reduced"))
+    reloaded = SentenceTransformer(str(tmp_path / "reduced"), device="cpu")
+    sentences = ["I like tea.", "Cats sleep."]
+    np.testing.assert_allclose(encode_texts(reloaded, sentences), encode_texts(reduced, sentences), atol=1e-5)
+
+
+def test_layer_reduction_refuses_a_static_model(tiny_model: Path) -> None:
+    with pytest.raises(AlignError, match="not a transformer"):
+        layer_reduced_copy(SentenceTransformer(str(tiny_model), device="cpu"), 2)
+
+
+def test_distillation_rejects_an_unknown_student(tmp_path: Path) -> None:
+    with pytest.raises(AlignError, match="unknown student 'lstm'"):
+        DistillConfig(teacher="t", pairs="en-zh", output=str(tmp_path / "s"), student="lstm")
 
 
 def test_distillation_rejects_an_unknown_student_tokenizer(tmp_path: Path) -> None:

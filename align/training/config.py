@@ -18,8 +18,10 @@ from align.settings import setting
 
 STATIC = "static"  # what the command line's --model says for "a static encoder from scratch"
 StudentTokenizer = Literal["corpus", "teacher", "teacher-full"]
+StudentKind = Literal["static", "transformer"]
 PairBatches = Literal["mixed", "single"]
 STUDENT_TOKENIZERS: tuple[str, ...] = get_args(StudentTokenizer)
+STUDENT_KINDS: tuple[str, ...] = get_args(StudentKind)
 
 
 def parse_columns(text: str | None) -> tuple[str, str] | None:
@@ -117,7 +119,7 @@ class RunConfig:
         "language; 'mixed' batches draw from every pair.",
     )
     max_seq_length: int | None = setting(
-        None, "Truncate inputs to this many tokens (transformers; default 128 when fine-tuning)."
+        None, "Truncate inputs to this many tokens (transformers; default 128 when training one)."
     )
     prompt: str | None = setting(
         None,
@@ -154,6 +156,9 @@ class RunConfig:
         flags=("--force",),
     )
 
+    # What the help calls a run whose model is not static (see help_note).
+    transformer_kind = "fine-tuning"
+
     @property
     def is_static(self) -> bool:
         """Whether the model trained is a static encoder (from scratch, or a distilled student)."""
@@ -172,7 +177,7 @@ class RunConfig:
             return None
         if static == other:
             return f"(default: {_shown(static[name])})"
-        return f"(default: {_shown(static[name])} static, {_shown(other[name])} fine-tuning)"
+        return f"(default: {_shown(static[name])} static, {_shown(other[name])} {cls.transformer_kind})"
 
 
 def _shown(value: object) -> str:
@@ -247,22 +252,40 @@ class TrainConfig(RunConfig):
 
 @dataclass(kw_only=True)
 class DistillConfig(RunConfig):
-    """``align distill``: a static student of a pretrained teacher."""
+    """``align distill``: a student of a pretrained teacher, static or a smaller transformer.
+
+    A transformer student trains with the fine-tuning defaults (it is a pretrained model, cut
+    down), a static one with :data:`DISTILL_DEFAULTS`.
+    """
+
+    transformer_kind = "transformer student"
 
     teacher: str = setting(help="The sentence-transformers model to distil (a path, or a hub name online).")
+    student: StudentKind = setting(
+        "static",
+        "'static': one vector per token, mean-pooled; tens of thousands of sentences a second on a "
+        "CPU. 'transformer': the teacher cut to --student-layers of its layers; slower, nearer the "
+        "teacher.",
+    )
+    student_layers: int = setting(
+        4,
+        "Transformer student: how many of the teacher's layers it keeps (evenly spread, the last kept).",
+        min=1,
+    )
     ranking_weight: float = setting(
         1.0, "Weight of the translation ranking loss beside distillation (0: distillation only)."
     )
     student_tokenizer: StudentTokenizer = setting(
         "corpus",
-        "'corpus': align's own tokenizer trained on the corpus (one token per Han character, "
+        "Static student: 'corpus': align's own tokenizer trained on the corpus (one token per Han character, "
         "Traditional folded onto Simplified); 'teacher': the teacher's, trimmed to the pieces "
         "the corpus uses; 'teacher-full': trained like 'teacher', then widened to the teacher's "
         "whole vocabulary, so words of languages without training pairs keep the teacher's vectors.",
     )
     initialise_from_teacher: bool = setting(
         True,
-        "Start each token vector at the teacher's embedding of that token alone (model2vec); off: random.",
+        "Static student: start each token vector at the teacher's embedding of that token alone "
+        "(model2vec); off: random.",
         flags=("--init-from-teacher/--no-init-from-teacher",),
     )
     teacher_batch_size: int = 128
@@ -270,6 +293,8 @@ class DistillConfig(RunConfig):
     def __post_init__(self) -> None:
         if not self.teacher:
             raise AlignError("distillation needs a teacher model (--teacher)")
+        if self.student not in STUDENT_KINDS:
+            raise AlignError(f"unknown student {self.student!r}; choose one of {', '.join(STUDENT_KINDS)}")
         if self.student_tokenizer not in STUDENT_TOKENIZERS:
             raise AlignError(
                 f"unknown student tokenizer {self.student_tokenizer!r}; "
@@ -278,11 +303,11 @@ class DistillConfig(RunConfig):
 
     @property
     def is_static(self) -> bool:
-        return True
+        return self.student == "static"
 
     @classmethod
     def defaults(cls, static: bool) -> dict[str, object]:
-        return DISTILL_DEFAULTS
+        return DISTILL_DEFAULTS if static else TRANSFORMER_DEFAULTS
 
 
 Config = TypeVar("Config", bound=RunConfig)
