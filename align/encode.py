@@ -109,7 +109,7 @@ def encode_to_npy(
     path: str | os.PathLike,
     *,
     batch_size: int | None = None,
-    chunk_size: int = 65_536,
+    chunk_size: int = 16_384,
     prompt_name: str | None = None,
     show_progress_bar: bool = True,
     dtype: str = "float32",
@@ -118,7 +118,8 @@ def encode_to_npy(
 
     Only one chunk of embeddings is in memory at a time, so a million sentences need no more RAM
     than a few thousand; the file is written atomically. ``dtype="float16"`` halves the file, for
-    the shards of a large mining run; cosines then move by about 1e-3.
+    the shards of a large mining run; cosines then move by about 1e-3. The bar moves a chunk at a
+    time: 16,384 sentences are about a minute of a small transformer on two CPU cores.
     """
     from tqdm.auto import tqdm
 
