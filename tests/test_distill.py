@@ -214,6 +214,14 @@ def test_distillation_rejects_an_unknown_student(tmp_path: Path) -> None:
         DistillConfig(teacher="t", pairs="en-zh", output=str(tmp_path / "s"), student="lstm")
 
 
+@pytest.mark.parametrize("setting", [{"student_tokenizer": "teacher"}, {"initialise_from_teacher": False}])
+def test_a_transformer_student_refuses_the_static_students_settings(tmp_path: Path, setting: dict) -> None:
+    with pytest.raises(AlignError, match="are for a static student"):
+        DistillConfig(
+            teacher="t", pairs="en-zh", output=str(tmp_path / "s"), student="transformer", **setting
+        )
+
+
 def test_distillation_rejects_an_unknown_student_tokenizer(tmp_path: Path) -> None:
     with pytest.raises(AlignError, match="unknown student tokenizer 'bpe'"):
         DistillConfig(teacher="t", pairs="en-zh", output=str(tmp_path / "s"), student_tokenizer="bpe")
