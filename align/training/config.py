@@ -300,9 +300,7 @@ class DistillConfig(RunConfig):
                 f"unknown student tokenizer {self.student_tokenizer!r}; "
                 f"choose one of {', '.join(STUDENT_TOKENIZERS)}"
             )
-        if self.student == "transformer" and (
-            self.student_tokenizer != "corpus" or not self.initialise_from_teacher
-        ):
+        if not self.is_static and (self.student_tokenizer != "corpus" or not self.initialise_from_teacher):
             raise AlignError(
                 "--student-tokenizer and --no-init-from-teacher are for a static student; "
                 "a transformer student keeps the teacher's tokenizer and weights"

@@ -78,7 +78,7 @@ def distill(config: DistillConfig) -> TrainResult:
         )
         name = f"align {config.student} student of {config.teacher} for {config.pairs}"
         evaluator, losses = fit(config, student, loss, corpus, work_dir, name, train_set=labelled)
-        if config.is_static and config.student_tokenizer == "teacher-full":
+        if config.student_tokenizer == "teacher-full":  # only a static student has one (DistillConfig)
             student = widen_to_teacher_vocabulary(student, _load_teacher(config))
         return finish(config, student, evaluator, corpus, work_dir, started, losses)
 
