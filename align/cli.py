@@ -27,9 +27,12 @@ from align.index.settings import DEFAULT_NPROBE
 from align.lid.config import LidConfig
 from align.mining.config import MiningConfig
 from align.mining.sharded.config import ShardingConfig
+from align.model_source import check_model_source
 from align.outputs import check_output
 from align.sentalign.config import SentalignConfig, SplitConfig
+from align.sentences import MAX_CHARS_HELP, MAX_LINE_CHARS
 from align.settings import help_of
+from align.threads import THREADS_ENV, set_threads
 from align.training.config import DistillConfig, RunConfig, TrainConfig, parse_columns
 
 if TYPE_CHECKING:
@@ -57,8 +60,21 @@ def _main(
             help="Show the full traceback of an unexpected error instead of writing it to a file.",
         ),
     ] = False,
+    threads: Annotated[
+        str | None,
+        typer.Option(
+            "--threads",
+            envvar=THREADS_ENV,
+            metavar="N",
+            help="Threads for torch, FAISS and the tokenizers: a number, or auto (the cores other "
+            "processes leave idle). Default: auto, or OMP_NUM_THREADS where set. Lower it when other "
+            "jobs share the machine.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     install_signal_handlers()
+    set_threads(threads)
 
 
 SkipBadLinesOption = Annotated[
@@ -69,6 +85,7 @@ ReplaceOption = Annotated[
     typer.Option("--force", help="Replace the outputs if they exist (a file, or a directory align wrote)."),
 ]
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Log more detail.")]
+MaxCharsOption = Annotated[int, typer.Option("--max-chars", min=1, help=MAX_CHARS_HELP)]
 BatchSizeOption = Annotated[int | None, typer.Option(min=1, help=help_of(BenchSettings, "batch_size"))]
 ModelOption = Annotated[
     str, typer.Option(help="A model saved by align train, or any sentence-transformers model (path or name).")
@@ -154,6 +171,7 @@ def embed(
     model: ModelOption,
     batch_size: BatchSizeOption = None,
     skip_bad_lines: SkipBadLinesOption = False,
+    max_chars: MaxCharsOption = MAX_LINE_CHARS,
     force: ReplaceOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -164,11 +182,15 @@ def embed(
     """
     _setup_logging(verbose)
     check_output(output, force=force, inputs=[input])
-    from align.encode import embed_file, load_encoder
+    from align.encode import embed_file
 
-    embeddings = embed_file(
-        load_encoder(model), input, output, batch_size=batch_size, force=force, skip_bad_lines=skip_bad_lines
-    )
+    options = {
+        "batch_size": batch_size,
+        "force": force,
+        "skip_bad_lines": skip_bad_lines,
+        "max_chars": max_chars,
+    }
+    embeddings = embed_file(model, input, output, **options)
     typer.echo(f"Wrote {output}: {embeddings.shape[0]:,} × {embeddings.shape[1]} float32")
 
 
@@ -179,23 +201,23 @@ def neighbours(
     model: ModelOption,
     top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, help="Neighbours to show per query.")] = 1,
     skip_bad_lines: SkipBadLinesOption = False,
+    max_chars: MaxCharsOption = MAX_LINE_CHARS,
 ) -> None:
     """Print each query's nearest candidates by cosine similarity: a quick look at what a model learned.
 
     \b
     Example: align neighbours --model models/en-zh queries.en sentences.zh --top-k 3
     """
-    from align.encode import load_encoder
-    from align.neighbours import nearest_neighbours
-    from align.sentences import read_collection
+    from align.neighbours import file_neighbours
 
-    query_texts = read_collection(queries, skip_bad_lines=skip_bad_lines).texts
-    candidate_texts = read_collection(candidates, skip_bad_lines=skip_bad_lines).texts
-    results = nearest_neighbours(load_encoder(model), query_texts, candidate_texts, top_k=top_k)
-    for query, hits in zip(query_texts, results, strict=True):
+    reading = {"top_k": top_k, "skip_bad_lines": skip_bad_lines, "max_chars": max_chars}
+    found = file_neighbours(model, queries, candidates, **reading)
+    for warning in found.warnings():
+        typer.echo(f"warning: {warning}", err=True)
+    for query, hits in zip(found.queries.texts, found.hits, strict=True):
         typer.echo(query)
         for index, score in hits:
-            typer.echo(f"    {score:.3f}  {candidate_texts[index]}")
+            typer.echo(f"    {score:.3f}  {found.candidates.texts[index]}")
 
 
 @app.command()
@@ -229,6 +251,7 @@ def mine(
         bool, typer.Option("--line-numbers", help="Append the source and target line numbers.")
     ] = False,
     skip_bad_lines: SkipBadLinesOption = False,
+    max_chars: MaxCharsOption = MAX_LINE_CHARS,
     force: ReplaceOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -249,82 +272,38 @@ def mine(
     if model is None and (src_embeddings is None or tgt_embeddings is None):
         raise AlignError("pass --model, or embeddings for both sides (--src-embeddings, --tgt-embeddings)")
     check_output(output, force=force, inputs=[src, tgt, gold, src_embeddings, tgt_embeddings])
+    reading = {"line_numbers": line_numbers, "skip_bad_lines": skip_bad_lines, "max_chars": max_chars}
     if sharding.sharded:
-        report = _mine_in_shards(
-            src,
-            tgt,
-            output,
-            mining,
-            sharding,
-            model,
-            gold,
-            unify,
-            line_numbers,
-            skip_bad_lines,
-            force,
-            embeddings=src_embeddings or tgt_embeddings,
-            languages=languages,
-        )
+        if unify:
+            raise AlignError("--unify needs both files in memory; it cannot be used with sharded mining")
+        if src_embeddings or tgt_embeddings or model is None:
+            raise AlignError(
+                "sharded mining encodes its own shards: pass --model, not --src-embeddings/--tgt-embeddings"
+            )
+        from align.mining.sharded import ShardedMining
+
+        gold_path = str(gold) if gold else None
+        options = {"gold": gold_path, "force": force, "languages": languages, **reading}
+        report = ShardedMining(model, str(src), str(tgt), str(output), mining, sharding, **options).run()
     else:
-        from align.encode import load_encoder
         from align.mining.files import mine_files
 
         report = mine_files(
-            load_encoder(model) if model else None,
+            model,
             str(src),
             str(tgt),
             output,
             mining,
             gold_path=str(gold) if gold else None,
             unify=unify,
-            line_numbers=line_numbers,
             source_embeddings=str(src_embeddings) if src_embeddings else None,
             target_embeddings=str(tgt_embeddings) if tgt_embeddings else None,
-            skip_bad_lines=skip_bad_lines,
             force=force,
             languages=languages,
+            **reading,
         )
     for line in report.summary_lines():
         typer.echo(line, err=line.startswith("warning:"))
-
-
-def _mine_in_shards(
-    src: Path,
-    tgt: Path,
-    output: Path,
-    mining: MiningConfig,
-    sharding: ShardingConfig,
-    model: str | None,
-    gold: Path | None,
-    unify: bool,
-    line_numbers: bool,
-    skip_bad_lines: bool,
-    force: bool,
-    *,
-    embeddings: Path | None,
-    languages: LidConfig,
-):
-    """``align mine`` in shards: the options the sharded pipeline cannot take are refused by name."""
-    if unify:
-        raise AlignError("--unify needs both files in memory; it cannot be used with sharded mining")
-    if embeddings is not None or model is None:
-        raise AlignError(
-            "sharded mining encodes its own shards: pass --model, not --src-embeddings/--tgt-embeddings"
-        )
-    from align.mining.sharded import ShardedMining
-
-    return ShardedMining(
-        model,
-        str(src),
-        str(tgt),
-        str(output),
-        mining,
-        sharding,
-        gold=str(gold) if gold else None,
-        line_numbers=line_numbers,
-        skip_bad_lines=skip_bad_lines,
-        force=force,
-    ).run()
 
 
 BitextInput = Annotated[
@@ -502,6 +481,7 @@ def sentalign(
         str, typer.Option(help="vecalign: [i, j]:[k]:score a line; tsv: score, source text, target text.")
     ] = "vecalign",
     batch_size: BatchSizeOption = None,
+    max_chars: MaxCharsOption = MAX_LINE_CHARS,
     force: ReplaceOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -517,33 +497,12 @@ def sentalign(
                  --format tsv --split
     """
     _setup_logging(verbose)
-    if format not in ("vecalign", "tsv"):
-        raise AlignError(f"--format {format!r}: choose vecalign or tsv")
-    if src.is_dir() != tgt.is_dir():
-        raise AlignError("--src and --tgt must both be files or both be directories")
-    from align.encode import load_encoder
-    from align.sentalign.documents import align_files, document_pairs, split_language
+    from align.sentalign.documents import align_paths
 
-    if src.is_dir():
-        pairs = document_pairs(src, tgt)
-        check_output(output, force=force, directory=True, inputs=[src, tgt])
-        output.mkdir(parents=True, exist_ok=True)
-        targets = [(source, target, output / source.name) for source, target in pairs]
-    else:
-        check_output(output, force=force, inputs=[src, tgt])
-        targets = [(src, tgt, output)]
-    encoder = load_encoder(model)
-    for source, target, path in targets:
-        languages = None
-        if splitting.split:
-            languages = (
-                split_language(source, splitting.src_lang, "--src-lang"),
-                split_language(target, splitting.tgt_lang, "--tgt-lang"),
-            )
-        options = {"format": format, "force": True, "batch_size": batch_size, "split_languages": languages}
-        done = align_files(encoder, source, target, path, config, **options)
-        if done.warning:
-            typer.echo(f"warning: {done.warning}", err=True)
+    options = {"format": format, "force": force, "batch_size": batch_size, "max_chars": max_chars}
+    for done in align_paths(model, src, tgt, output, config, splitting, **options):
+        for warning in done.warnings:
+            typer.echo(f"warning: {warning}", err=True)
         typer.echo(done.summary())
 
 
@@ -600,6 +559,7 @@ def docalign(
         if splitting.src_lang is None or splitting.tgt_lang is None:
             raise AlignError("--split: pass --src-lang and --tgt-lang (a collection has no one file name)")
         languages = (splitting.src_lang, splitting.tgt_lang)
+    check_model_source(model)
     sources, targets = read_documents(src, languages[0]), read_documents(tgt, languages[1])
     encoder = load_encoder(model)
     pairs = pair_documents(encoder, sources, targets, config, mining, batch_size=batch_size)

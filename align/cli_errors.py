@@ -1,6 +1,7 @@
 """How the ``align`` command reports failure: one line, never a bare traceback.
 
-- An :class:`~align.errors.AlignError` (bad input or settings) prints ``error: ...`` and exits 2.
+- An :class:`~align.errors.AlignError` (bad input or settings) prints ``error: ...`` and exits 2,
+  with the keyword arguments it names (``force=True``) given as the command's options (``--force``).
 - An ``OSError`` (permissions, a full disk, a missing directory) prints one line naming the path
   and exits 2: it is the machine's state, not a bug.
 - Anything else is a bug: one line says what it was and where the full traceback was written, and
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -30,8 +32,31 @@ EXIT_USER_ERROR = 2
 EXIT_BUG = 1
 
 
+# The package's messages are written for the Python API, where a choice is a keyword argument
+# ("pass force=True to replace it"); the commands offer the same choices as options. Rather than
+# word each message twice, or let Python callers read options they cannot pass, :func:`fail`
+# translates each keyword argument that a command offers as an option. A message that names a
+# keyword argument no command offers keeps its Python spelling.
+OPTION_OF_KEYWORD = {
+    "force=True": "--force",
+    "resume=True": "--resume",
+    "skip_bad_lines=True": "--skip-bad-lines",
+}
+_KEYWORD = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, OPTION_OF_KEYWORD)) + r")(?!\w)")
+
+
+def as_options(message: str) -> str:
+    """``message`` as the command line says it: ``force=True`` becomes ``--force``, and so on."""
+    return _KEYWORD.sub(lambda match: OPTION_OF_KEYWORD[match[1]], message)
+
+
 def fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
+    """Print ``error: MESSAGE`` with the options of :data:`OPTION_OF_KEYWORD`, exit with code 2.
+
+    The message comes from the package, which names keyword arguments for its Python callers;
+    the user of a command can only pass options, so it is translated here, where it is printed.
+    """
+    typer.echo(f"error: {as_options(message)}", err=True)
     raise typer.Exit(code=EXIT_USER_ERROR)
 
 

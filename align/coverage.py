@@ -22,6 +22,9 @@ logger = logging.getLogger(__name__)
 _NAME_PREFIXES = {"CJK": "Han", "HANGUL": "Hangul", "IDEOGRAPHIC": "Han", "KANGXI": "Han"}
 # A script is reported as unreadable past this share of unknown tokens (in %).
 WARN_FROM = 20.0
+# ... and, when a file is read, only if at least this share of its lines (in %) holds that script: a
+# few English lines quoting α and β are not worth a warning that reads as if the file were Greek.
+WARN_FROM_LINES = 1.0
 SAMPLE = 10_000
 
 
@@ -39,10 +42,12 @@ def script_of(character: str) -> str | None:
 
 @dataclass(frozen=True)
 class ScriptCoverage:
-    """Tokens of one script in a sample, and how many of them the vocabulary could not read."""
+    """Tokens of one script in a sample, how many of them the vocabulary could not read, and how
+    many texts of the sample hold the script."""
 
     tokens: int
     unknown: int
+    lines: int = 0
 
     @property
     def unknown_rate(self) -> float:
@@ -81,13 +86,16 @@ def unknown_by_script(
     texts = list(texts)
     counts: dict[str, list[int]] = {}
     for text, encoding in zip(texts, tokenizer.encode_batch(texts, add_special_tokens=False), strict=True):
+        seen: set[str] = set()
         for token_id, (start, end) in zip(encoding.ids, encoding.offsets, strict=True):
             script = next(filter(None, map(script_of, text[start:end])), None)
             if script is None:
                 continue
-            entry = counts.setdefault(script, [0, 0])
+            entry = counts.setdefault(script, [0, 0, 0])
             entry[0] += 1
             entry[1] += token_id == unknown_id
+            entry[2] += script not in seen
+            seen.add(script)
     return {script: ScriptCoverage(*entry) for script, entry in sorted(counts.items())}
 
 
@@ -105,15 +113,30 @@ def unreadable_scripts(model: object, texts: Sequence[str], threshold: float = W
 
 
 def warn_about_unknown_scripts(model: object, texts: Sequence[str], source: str) -> dict[str, float]:
-    """Log a warning naming each script of ``texts`` that ``model`` mostly cannot read; return them."""
-    unreadable = unreadable_scripts(model, texts)
+    """Log a warning naming each script of ``texts`` that ``model`` mostly cannot read, with how
+    many lines hold it, when they are at least :data:`WARN_FROM_LINES` % of them; return those."""
+    found = model_tokenizer(model)
+    if found is None or not texts:
+        return {}
+    sample = texts[:SAMPLE]
+    unreadable = {
+        script: entry
+        for script, entry in unknown_by_script(*found, sample).items()
+        if entry.unknown_rate >= WARN_FROM and 100 * entry.lines / len(sample) >= WARN_FROM_LINES
+    }
     if unreadable:
-        listed = ", ".join(f"{script} ({rate:g} % unknown)" for script, rate in unreadable.items())
+        sampled = "" if len(sample) == len(texts) else f" of the first {len(sample):,}"
+        listed = ", ".join(
+            f"{script} in {entry.lines:,}{sampled} line{'' if entry.lines == 1 else 's'} "
+            f"({100 * entry.lines / len(sample):.3g} %; "
+            f"{entry.unknown_rate:.3g} % of its tokens unknown)"
+            for script, entry in unreadable.items()
+        )
         logger.warning(
-            "%s: the model's vocabulary cannot read %s; those sentences embed alike and will not be "
+            "%s: the model's vocabulary cannot read %s; those lines embed alike and will not be "
             "matched by meaning. Train on pairs in these scripts, or distil with "
             "--student-tokenizer teacher-full.",
             source,
             listed,
         )
-    return unreadable
+    return {script: round(entry.unknown_rate, 1) for script, entry in unreadable.items()}

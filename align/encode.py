@@ -8,18 +8,26 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
-from sentence_transformers import SentenceTransformer
 
 from align.coverage import warn_about_unknown_scripts
 from align.errors import AlignError, InputFormatError
 from align.files import iter_lines
+from align.model_source import check_model_source
 from align.outputs import atomic_path, check_output
+from align.sentences import MAX_LINE_CHARS, LineGuard
 
 logger = logging.getLogger(__name__)
 
-Encoder = SentenceTransformer
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+# A loaded sentence-transformers model. Named as a string so that importing this module (and every
+# module that annotates with it) loads neither torch nor sentence-transformers: the commands check
+# their inputs first, and only :func:`load_encoder` pays for the import.
+Encoder: TypeAlias = "SentenceTransformer"
 
 # Sentences per encoding batch. A transformer's cost is the forward pass, and 256 keeps padding and
 # memory in check. A static encoder's forward pass is a lookup and a mean, so the per-batch overhead
@@ -174,49 +182,54 @@ def load_embeddings(path: str | os.PathLike) -> np.ndarray:
 
 
 def embed_file(
-    model: Encoder,
+    model: Encoder | str,
     input_path: str | os.PathLike,
     output_path: str | os.PathLike,
     *,
     batch_size: int | None = None,
     force: bool = False,
     skip_bad_lines: bool = False,
+    max_chars: int = MAX_LINE_CHARS,
     show_progress_bar: bool = True,
 ) -> np.ndarray:
     """Encode each line of a UTF-8 text file to ``output_path`` (``.npy``), written atomically.
 
     Row i of the matrix is line i of the file, blank lines included (as the embedding of an empty
     text), so line numbers stay valid downstream; with ``skip_bad_lines`` an undecodable line is
-    embedded as a blank one, and counted in the log. The matrix is written chunk by chunk and
-    returned memory-mapped, so a file of millions of lines needs no more memory than one chunk.
+    embedded as a blank one, and a line over ``max_chars`` is cut to that length; both are counted
+    in the log. ``model`` may be a name or path, loaded once the input has been read and checked.
+    The matrix is written chunk by chunk and returned memory-mapped, so a file of millions of lines
+    needs no more memory than one chunk.
     """
     check_output(output_path, force=force, inputs=[input_path])
+    if not hasattr(model, "encode"):
+        check_model_source(model)
+    guard = LineGuard(max_chars)
     lines = [text for _, text in iter_lines(input_path, skip_undecodable=skip_bad_lines)]
-    if not lines:
-        raise AlignError(f"{input_path}: the file is empty; nothing to encode")
+    texts = [guard.cut(text or "") for text in lines]
+    if not any(texts):
+        empty = "empty" if not lines else f"blank ({len(lines):,} blank lines)"
+        raise AlignError(f"{input_path}: the file is {empty}; nothing to encode")
     if bad := lines.count(None):
         logger.warning("%s: %d lines are not UTF-8; embedded as blank lines", input_path, bad)
-    texts = [text or "" for text in lines]
-    warn_about_unknown_scripts(model, texts, str(input_path))
+    for warning in guard.warnings(input_path, cut=True):
+        logger.warning(warning)
+    encoder = as_encoder(model)
+    warn_about_unknown_scripts(encoder, texts, str(input_path))
     return encode_to_npy(
-        model, texts, output_path, batch_size=batch_size, show_progress_bar=show_progress_bar
+        encoder, texts, output_path, batch_size=batch_size, show_progress_bar=show_progress_bar
     )
-
-
-def looks_like_path(name: str | os.PathLike) -> bool:
-    """Whether ``name`` can only be a local path: a hub id is ``NAME`` or ``ORG/NAME``, without
-    backslashes, and never starts with a slash, a dot or a tilde."""
-    text = str(name)
-    return text.startswith(("/", ".", "~")) or text.count("/") > 1 or "\\" in text
 
 
 def load_encoder(name_or_path: str | Path, device: str | None = None) -> Encoder:
     """Load any sentence-transformers model (a local directory, or a hub name when online).
 
-    A name that can only be a path and is missing fails at once, not after the hub's retries.
+    A name that is neither a directory nor reachable fails at once (:func:`check_model_source`),
+    not after the hub's retries.
     """
-    if looks_like_path(name_or_path) and not Path(name_or_path).expanduser().exists():
-        raise AlignError(f"could not load the model {str(name_or_path)!r}: no such directory")
+    check_model_source(name_or_path)
+    from sentence_transformers import SentenceTransformer
+
     try:
         return SentenceTransformer(str(name_or_path), device=device)
     except Exception as error:  # the hub, transformers and torch raise many different types
@@ -225,3 +238,8 @@ def load_encoder(name_or_path: str | Path, device: str | None = None) -> Encoder
         raise AlignError(
             f"could not load the model {name_or_path!r}: {type(error).__name__}: {error}.{hint}"
         ) from None
+
+
+def as_encoder(model: Encoder | str | os.PathLike) -> Encoder:
+    """``model`` itself if it is loaded, else the model it names (:func:`load_encoder`)."""
+    return load_encoder(model) if isinstance(model, str | os.PathLike) else model

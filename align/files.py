@@ -40,7 +40,8 @@ def _read_errors(path: str | os.PathLike) -> Iterator[None]:
         raise InputFormatError(path, f"cannot read it: {error}") from None
 
 
-SKIP_HINT = "pass --skip-bad-lines to drop such lines"
+# The Python spelling; the command line prints it as --skip-bad-lines (align.cli_errors.fail).
+SKIP_HINT = "pass skip_bad_lines=True to drop such lines"
 
 
 def iter_lines(

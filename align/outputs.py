@@ -95,13 +95,26 @@ def check_output(
         if entries and not is_align_output(target):
             raise AlignError(
                 f"{path} is a directory of {entries} entries that align did not write; refusing to "
-                "replace it, even with --force: choose a new path"
+                "replace it, even with force=True: choose a new path"
             )
         if entries and not force:
-            raise AlignError(f"{path} already exists; pass --force to replace it")
+            raise AlignError(f"{path} already exists; pass force=True to replace it")
     elif os.path.lexists(target) and not force:
-        raise AlignError(f"{path} already exists; pass --force to replace it")
+        raise AlignError(f"{path} already exists; pass force=True to replace it")
     _check_writable(target)
+    return target
+
+
+def check_writable_directory(path: str | os.PathLike) -> Path:
+    """Fail now if files cannot be written in the directory ``path`` (made later if missing), such as
+    a cache directory that a long run fills as it goes."""
+    target = Path(path)
+    if target.is_dir():
+        _check_writable(target / "probe")
+    elif target.exists():
+        raise AlignError(f"{target}: a file, not a directory")
+    else:
+        _check_writable(target)
     return target
 
 

@@ -25,10 +25,11 @@ import numpy as np
 from align.encode import Encoder, encode_texts, load_encoder, model_fingerprint
 from align.errors import AlignError, InputFormatError
 from align.files import iter_lines
-from align.index.settings import DEFAULT_NPROBE
+from align.index.settings import DEFAULT_NPROBE, check_factory
 from align.index.vectors import VectorIndex
+from align.model_source import check_model_source
 from align.outputs import atomic_path, check_output, verify_manifest
-from align.sentences import read_collection
+from align.sentences import MAX_LINE_CHARS, read_collection
 
 DOCUMENTS_FILE = "documents.jsonl"
 
@@ -63,6 +64,62 @@ def read_documents(path: Path, expected: int) -> list[dict[str, Any]]:
             path, f"holds {len(records):,} documents but the index holds {expected:,}: it was edited"
         )
     return records
+
+
+JSON_TYPES = "use str, int, float, bool, None, lists and dicts"
+
+
+def _a(value: Any) -> str:
+    """``value``'s type with its article, as a message names it: "a set", "an int", "a datetime.date"."""
+    if value is None:
+        return "None"
+    kind = type(value)
+    name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
+
+def _json_problem(value: Any) -> str | None:
+    """Why ``json.dumps`` (as :meth:`Retriever.save` calls it) cannot write ``value``, or ``None``."""
+    culprits: list[Any] = []
+
+    def refuse(item: Any) -> Any:  # called by json.dumps for each value it has no JSON form for
+        culprits.append(item)
+        raise TypeError
+
+    try:
+        json.dumps(value, ensure_ascii=False, default=refuse)
+    except (TypeError, ValueError, RecursionError) as error:
+        if culprits:
+            held = "is" if culprits[0] is value else "holds"
+            return f"{held} {_a(culprits[0])}, which JSON cannot hold; {JSON_TYPES}"
+        if isinstance(error, RecursionError):
+            return "is nested too deeply to be written as JSON"
+        return f"cannot be written as JSON ({error})"  # a circular reference, a tuple as a key
+    return None
+
+
+def check_metadata(ids: Sequence[str], metadata: Sequence[Any]) -> None:
+    """Raise :class:`AlignError` naming the first entry that :meth:`Retriever.save` could not write.
+
+    Each entry must be a dict with string keys (JSON would turn ``1`` into ``"1"``, so a hit's
+    metadata would change on save and load) whose values ``json.dumps`` can write.
+    """
+    for number, (doc_id, entry) in enumerate(zip(ids, metadata, strict=True), start=1):
+        where = f"metadata of document {number} (id {doc_id!r})"
+        if not isinstance(entry, dict):
+            raise AlignError(f"{where}: {_a(entry)}, not a dict (metadata is one dict a document)")
+        if not entry or (_json_problem(entry) is None and all(isinstance(key, str) for key in entry)):
+            continue
+        for key, value in entry.items():  # the first key to blame: cheap, as the dict is small
+            if not isinstance(key, str):
+                written = (
+                    "" if _json_problem({key: None}) else f" (save() would write it as {json.dumps(key)!r})"
+                )
+                raise AlignError(f"{where}: the key {key!r} is {_a(key)}; JSON keys are strings{written}")
+            problem = _json_problem(value)
+            if problem is not None:
+                raise AlignError(f"{where}: the value of {key!r} {problem}")
+        raise AlignError(f"{where}: {_json_problem(entry)}")  # e.g. the dict holds itself
 
 
 class Retriever:
@@ -102,7 +159,10 @@ class Retriever:
         ids: Sequence[str] | None = None,
         metadata: Sequence[dict[str, Any]] | None = None,
     ) -> None:
-        """Encode and add ``documents``; ids default to their running numbers ("0", "1", ...)."""
+        """Encode and add ``documents``; ids default to their running numbers ("0", "1", ...).
+
+        Each metadata entry is a dict that JSON can hold (:meth:`save` writes it so); one that is
+        not is refused here, naming the document and key, before anything is added."""
         if isinstance(documents, str):
             raise AlignError("add() takes a list of documents, not a single string")
         ids = (
@@ -115,6 +175,7 @@ class Retriever:
             )
         if not documents:
             return
+        check_metadata(ids, metadata)
         self._pending.append(
             encode_texts(
                 self.model, documents, batch_size=self.batch_size, show_progress_bar=len(documents) > 10_000
@@ -212,15 +273,19 @@ def index_file(
     factory: str | None = None,
     nprobe: int = DEFAULT_NPROBE,
     skip_bad_lines: bool = False,
+    max_chars: int = MAX_LINE_CHARS,
     force: bool = False,
 ) -> str:
-    """Index a file of documents, one a line (ids are line numbers), into ``output``; say what was done."""
+    """Index a file of documents, one a line (ids are line numbers), into ``output``; say what was done.
+
+    The documents are read and checked before the model loads."""
     check_output(output, force=force, directory=True, inputs=[documents])
-    collection = read_collection(documents, skip_bad_lines=skip_bad_lines)
+    check_model_source(model)
+    if factory is not None:
+        check_factory(factory)
+    collection = read_collection(documents, skip_bad_lines=skip_bad_lines, max_chars=max_chars)
     retriever = Retriever(model, factory=factory, nprobe=nprobe)
     retriever.add(collection.texts, ids=[str(number) for number in collection.line_numbers])
     retriever.save(output, force=force)
-    skipped = (
-        f" ({collection.undecodable:,} lines that are not UTF-8 skipped)" if collection.undecodable else ""
-    )
-    return f"Indexed {len(collection.texts):,} documents into {output}{skipped}"
+    warnings = "".join(f"\nwarning: {warning}" for warning in collection.warnings())
+    return f"Indexed {len(collection.texts):,} documents into {output}{warnings}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import re
 from pathlib import Path
 
 import faiss
@@ -12,7 +14,7 @@ from sentence_transformers import SentenceTransformer
 from align.encode import model_fingerprint
 from align.errors import AlignError
 from align.index import VectorIndex, approximate_factory, choose_factory
-from align.retriever import Retriever
+from align.retriever import Retriever, index_file
 from tests.conftest import COMPOSED
 
 
@@ -168,6 +170,81 @@ def test_retriever_input_errors(tiny_model: Path) -> None:
         retriever.add("我喜欢茶。")  # type: ignore[arg-type]
     with pytest.raises(AlignError, match="2 documents, 1 ids"):
         retriever.add(["a", "b"], ids=["x"])
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (
+            {"when": datetime.date(2024, 5, 1)},
+            "the value of 'when' is a datetime.date, which JSON cannot hold; "
+            "use str, int, float, bool, None, lists and dicts",
+        ),
+        ({"lang": "zh", "tags": {"a", "b"}}, "the value of 'tags' is a set, which JSON cannot hold"),
+        ({"nested": [1, {"score": np.int64(3)}]}, "the value of 'nested' holds a numpy.int64"),
+        ({("a", "b"): 1}, "the key ('a', 'b') is a tuple; JSON keys are strings"),
+        ({7: "x"}, "the key 7 is an int; JSON keys are strings (save() would write it as '7')"),
+        (["not", "a", "dict"], "a list, not a dict"),
+        (None, "None, not a dict"),
+    ],
+)
+def test_add_refuses_metadata_that_json_cannot_hold_and_changes_nothing(
+    tiny_model: Path, bad: object, message: str
+) -> None:
+    retriever = Retriever(str(tiny_model))
+    retriever.add(["我喜欢茶。", "他们买书。"], ids=["t", "b"], metadata=[{"n": 1}, {"n": 2}])
+    before = (list(retriever.ids), list(retriever.texts), list(retriever.metadata), len(retriever._pending))
+    documents = ["我头疼。", "火车站在哪里？", "新的文件。"]
+    with pytest.raises(AlignError, match=re.escape(f"metadata of document 3 (id 'a7'): {message}")):
+        retriever.add(documents, ids=["a5", "a6", "a7"], metadata=[{}, {"ok": [1, None]}, bad])  # type: ignore[list-item]
+    after = (list(retriever.ids), list(retriever.texts), list(retriever.metadata), len(retriever._pending))
+    assert after == before  # nothing encoded, nothing added
+    assert [hit.id for hit in retriever.search("tea", k=5)] in (["t", "b"], ["b", "t"])
+
+
+def test_metadata_json_can_hold_survives_save_and_load(tiny_model: Path, tmp_path: Path) -> None:
+    metadata = [
+        {"source": "新闻", "year": 2024, "score": 0.5, "checked": True, "note": None},
+        {"tags": ["a", "b"], "where": {"city": "北京", "lines": [1, 2]}},
+        {},
+    ]
+    retriever = Retriever(str(tiny_model))
+    retriever.add(["我喜欢茶。", "他们买书。", "我头疼。"], ids=["x", "y", "z"], metadata=metadata)
+    retriever.save(tmp_path / "idx")
+    loaded = Retriever.load(tmp_path / "idx")
+    assert loaded.metadata == metadata
+    assert {hit.id: hit.metadata for hit in loaded.search("tea", k=3)} == dict(
+        zip("xyz", metadata, strict=True)
+    )
+
+
+def test_the_api_names_keyword_arguments_and_the_command_line_options(
+    tiny_model: Path, tmp_path: Path
+) -> None:
+    """One message, two spellings: ``force=True`` for a Python caller, ``--force`` for a command."""
+    from typer.testing import CliRunner
+
+    from align.cli import app
+
+    documents = tmp_path / "docs.zh"
+    documents.write_text("我喜欢茶。\n他们买书。\n", encoding="utf-8")
+    retriever = Retriever(str(tiny_model))
+    retriever.add(["我喜欢茶。"])
+    retriever.save(tmp_path / "idx")
+    with pytest.raises(AlignError, match=r"idx already exists; pass force=True to replace it$"):
+        retriever.save(tmp_path / "idx")
+    command = ["index", str(documents), str(tmp_path / "idx"), "--model", str(tiny_model)]
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 2 and "idx already exists; pass --force to replace it" in result.output
+    assert "force=True" not in result.output
+
+    bad = tmp_path / "bad.zh"
+    bad.write_bytes("我喜欢茶。\n".encode() + b"\xff\xfe\n")
+    with pytest.raises(AlignError, match=r"bad.zh:2: not valid UTF-8.*pass skip_bad_lines=True to drop"):
+        index_file(bad, tmp_path / "other", str(tiny_model))
+    result = CliRunner().invoke(app, ["index", str(bad), str(tmp_path / "other"), "--model", str(tiny_model)])
+    assert result.exit_code == 2 and "pass --skip-bad-lines to drop such lines" in result.output
+    assert "skip_bad_lines=True" not in result.output
 
 
 def test_nprobe_survives_save_load_of_an_ivf_index_and_can_be_changed(tmp_path: Path) -> None:

@@ -121,7 +121,7 @@ def test_bad_inputs(tiny_model: Path, comparable, tmp_path: Path) -> None:
     with pytest.raises(InputFormatError, match="blank or out of range"):
         mine_files(model, str(src), str(tgt), tmp_path / "o.tsv", gold_path=str(bad_gold))
     (tmp_path / "exists.tsv").write_text("mine\n", encoding="utf-8")
-    with pytest.raises(AlignError, match="pass --force"):
+    with pytest.raises(AlignError, match="pass force=True"):
         mine_files(model, str(src), str(tgt), tmp_path / "exists.tsv")
 
 

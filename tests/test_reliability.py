@@ -373,21 +373,23 @@ def test_an_unwritable_output_fails_before_the_model_loads(sentences, tmp_path) 
 
 
 def test_an_os_error_is_one_line_and_a_bug_names_its_traceback_file(tmp_path, monkeypatch) -> None:
-    import align.sentences
+    import align.neighbours
 
     def broken(*args, **kwargs):
         raise PermissionError(13, "Permission denied", "/data/secret.txt")
 
-    monkeypatch.setattr(align.sentences, "read_collection", broken)
+    monkeypatch.setattr(align.neighbours, "read_collection", broken)
     queries = tmp_path / "q.txt"
     queries.write_text("hi\n", encoding="utf-8")
+    (tmp_path / "m").mkdir()  # a model directory, so that the model's name passes its check
+    monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["neighbours", str(queries), str(queries), "--model", "m"])
     refused(result, "error: /data/secret.txt: Permission denied")
 
     def bug(*args, **kwargs):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(align.sentences, "read_collection", bug)
+    monkeypatch.setattr(align.neighbours, "read_collection", bug)
     result = runner.invoke(app, ["neighbours", str(queries), str(queries), "--model", "m"])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "unexpected ZeroDivisionError: division by zero" in result.output

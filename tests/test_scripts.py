@@ -86,7 +86,20 @@ def test_a_script_the_vocabulary_lacks_is_named_in_a_warning(caplog: pytest.LogC
         assert warn_about_unknown_scripts(model, ["Καλημέρα κόσμε", "I like tea."], "input.txt") == {
             "Greek": 100.0
         }
-    assert "input.txt" in caplog.text and "Greek (100 % unknown)" in caplog.text
+    assert "input.txt" in caplog.text and "Greek in 1 line (50 %; 100 % of its tokens unknown)" in caplog.text
+
+
+def test_a_handful_of_lines_in_an_unreadable_script_gives_no_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    model = _static(["I like tea.", "我喜欢茶。"] * 5)
+    english = ["I like tea."] * 996 + ["The angles α, β and γ are equal."] * 4
+    with caplog.at_level(logging.WARNING):
+        assert warn_about_unknown_scripts(model, english, "notes.txt") == {}
+        assert "notes.txt" not in caplog.text
+        greek = english + ["Καλημέρα κόσμε"] * 20  # 24 of 1,020 lines: 2.4 %
+        assert warn_about_unknown_scripts(model, greek, "mixed.txt") == {"Greek": 100.0}
+    assert "Greek in 24 lines (2.35 %" in caplog.text
     assert unreadable_scripts(model, ["我喜欢茶。", "I like tea."]) == {}
 
 

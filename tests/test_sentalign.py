@@ -116,7 +116,7 @@ def test_bad_documents_get_clear_messages_and_no_output(tiny_model: Path, tmp_pa
     assert not (tmp_path / "out.align").exists()
     (tmp_path / "long.zh").write_text("".join(f"{zh}\n" for _, zh in COMPOSED[:10]), encoding="utf-8")
     done = align_files(model, tmp_path / "one.en", tmp_path / "long.zh", tmp_path / "out.align")
-    assert done.warning is not None and "rarely translations" in done.warning
+    assert len(done.warnings) == 1 and "rarely translations" in done.warnings[0]
     assert _covers_in_order(done.links, 1, 10)
     runner = CliRunner()
     result = runner.invoke(

@@ -101,7 +101,7 @@ def test_existing_output_needs_force_and_only_a_model_is_ever_replaced(
     (tmp_path / "model" / "thesis.tex").write_text("months of work", encoding="utf-8")
     for force in (False, True):
         with pytest.raises(
-            AlignError, match="align did not write; refusing to replace it, even with --force"
+            AlignError, match="align did not write; refusing to replace it, even with force=True"
         ):
             train(small_config(composed_dir, tmp_path / "model", force=force))
     assert not (tmp_path / "model.work").exists()
@@ -132,7 +132,7 @@ def test_interrupted_run_resumes_from_its_checkpoint(
     with pytest.raises(KeyboardInterrupt):
         train(config)
     assert not (tmp_path / "model").exists()
-    with pytest.raises(AlignError, match="unfinished run; pass --resume"):
+    with pytest.raises(AlignError, match="unfinished run; pass resume=True"):
         train(config)
 
     monkeypatch.setattr(SentenceTransformerTrainer, "_save_checkpoint", original_save)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from align.errors import AlignError, InputFormatError
 from align.files import iter_lines
+from align.sentences import MAX_LINE_CHARS, LineGuard
 from align.splitting import paragraphs, split_text
 
 logger = logging.getLogger(__name__)
@@ -29,9 +30,11 @@ class Document:
     sentences: tuple[str, ...]
 
 
-def _sentences(text: str, split_language: str | None) -> tuple[str, ...]:
-    """The non-blank lines (whitespace runs made one space), or the splitter's sentences."""
-    return tuple(paragraphs(text) if split_language is None else split_text(text, split_language))
+def _sentences(text: str, split_language: str | None, guard: LineGuard) -> tuple[str, ...]:
+    """The non-blank lines (whitespace runs made one space), or the splitter's sentences; those
+    longer than the guard's limit are left out, and counted there."""
+    found = paragraphs(text) if split_language is None else split_text(text, split_language)
+    return tuple(sentence for sentence in map(guard.sentence, found) if sentence)
 
 
 def _read_file(path: Path) -> str:
@@ -63,9 +66,12 @@ def _from_jsonl(path: Path) -> list[tuple[str, str]]:
     return records
 
 
-def read_documents(path: str | os.PathLike, split_language: str | None = None) -> list[Document]:
+def read_documents(
+    path: str | os.PathLike, split_language: str | None = None, max_chars: int = MAX_LINE_CHARS
+) -> list[Document]:
     """The documents of a directory or a JSONL file, in a stable order; documents without a
-    sentence are left out with a warning, and a collection without any is an error."""
+    sentence are left out with a warning, and a collection without any is an error. Sentences over
+    ``max_chars`` are left out too (:class:`align.sentences.LineGuard`), with a warning."""
     path = Path(path)
     if path.is_dir():
         records = _from_directory(path)
@@ -73,7 +79,12 @@ def read_documents(path: str | os.PathLike, split_language: str | None = None) -
         records = _from_jsonl(path)
     else:
         raise AlignError(f"{path}: no such file or directory")
-    documents = [Document(identifier, _sentences(text, split_language)) for identifier, text in records]
+    guard = LineGuard(max_chars)
+    documents = [
+        Document(identifier, _sentences(text, split_language, guard)) for identifier, text in records
+    ]
+    for warning in guard.warnings(path):
+        logger.warning(warning)
     empty = [document.id for document in documents if not document.sentences]
     if empty:
         logger.warning("%s: %d empty document(s) left out (%s)", path, len(empty), ", ".join(empty[:5]))

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from align.data.readers import CorpusSource, ReadStats
-from align.encode import Encoder, load_encoder
+from align.encode import Encoder, as_encoder
 from align.errors import AlignError
 from align.filtering.config import FilterConfig, default_threshold
 from align.filtering.scores import PairScores, score_in_shards, score_pairs
@@ -41,6 +41,7 @@ from align.mining.config import MiningConfig
 from align.mining.sharded.config import ShardingConfig
 from align.mining.sharded.engines import make_engine
 from align.mining.sharded.workdir import WorkDir, cache_key, input_fingerprint
+from align.model_source import check_model_source
 from align.outputs import atomic_path, check_output
 
 logger = logging.getLogger(__name__)
@@ -79,10 +80,6 @@ class FilterReport:
                 f"Wrote the {self.read - self.kept:,} dropped pairs, each with its reason, to {self.rejected}"
             )
         return lines
-
-
-def _model(model: str | Encoder) -> Encoder:
-    return load_encoder(model) if isinstance(model, str | os.PathLike) else model
 
 
 @dataclass
@@ -135,6 +132,8 @@ class BitextFilter:
             raise AlignError("scoring pairs needs an encoder: pass --model, or --no-score")
         if self.config.score and self.sharding.sharded and not isinstance(self.model, str | os.PathLike):
             raise AlignError("filtering in shards loads the model in each worker: pass its path or name")
+        if self.config.score and isinstance(self.model, str | os.PathLike):
+            check_model_source(self.model)
         inputs = [self.source.path, self.source.target_path]
         for path in filter(None, (self.output, self.rejected)):
             check_output(path, force=self.force, inputs=inputs)
@@ -188,7 +187,7 @@ class BitextFilter:
                 engine.close()
         pairs = list(survivors.pairs())
         sources, targets = [p.source for p in pairs], [p.target for p in pairs]
-        return score_pairs(_model(self.model), sources, targets, self.mining, batch_size=self.batch_size)
+        return score_pairs(as_encoder(self.model), sources, targets, self.mining, batch_size=self.batch_size)
 
     def _threshold(self, margins: np.ndarray) -> float:
         if self.config.keep_top is not None:
@@ -262,6 +261,8 @@ class BitextScoring:
     def run(self) -> int:
         """Write the scores; return how many rows were written."""
         check_output(self.output, force=self.force, inputs=[self.source.path, self.source.target_path])
+        if isinstance(self.model, str | os.PathLike):
+            check_model_source(self.model)
         identifier = load_identifier(self.lid) if self.lid != NO_LID else None
         lines, sources, targets = [], [], []
         for line, pair in numbered_pairs(self.source, self.skip_bad_lines, ReadStats()):
@@ -275,7 +276,7 @@ class BitextScoring:
         margins = cosines.copy()
         if full:
             scores = score_pairs(
-                _model(self.model),
+                as_encoder(self.model),
                 [sources[r] for r in full],
                 [targets[r] for r in full],
                 self.mining,

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 
+from align.errors import AlignError
+
 EXACT_UP_TO = 50_000  # below this, exact search is fast enough and needs no training
 SCAN_UP_TO = 500_000  # up to this, scan every compressed code (quadratic: 2 × 500k² codes take ~5 min on
 # 2 cores, what exact search takes at 200k); beyond, only the codes in the nprobe nearest IVF lists
@@ -54,3 +56,30 @@ def ivf_lists(count: int) -> int:
 def pq_subquantizers(dimension: int) -> int:
     """The most sub-quantisers up to ``dimension / 8`` that divide ``dimension`` (PQ needs a divisor)."""
     return next(m for m in range(max(1, dimension // 8), 0, -1) if dimension % m == 0)
+
+
+# Usual embedding widths: a factory string that FAISS builds for none of them is misspelt, not
+# merely unsuited to the model (whose width is known only once it loads).
+PROBE_DIMENSIONS = (384, 768, 1024, 512, 256, 1536)
+
+
+def faiss_reason(error: Exception) -> str:
+    """FAISS's own words from one of its errors, without the C++ location before them."""
+    return str(error).rsplit(": ", 1)[-1] if " at /" in str(error) else str(error)
+
+
+def check_factory(factory: str) -> None:
+    """Fail now, before any model loads, if FAISS cannot build ``factory`` at any usual width."""
+    import faiss
+
+    errors = []
+    for dimension in PROBE_DIMENSIONS:
+        try:
+            faiss.index_factory(dimension, factory, faiss.METRIC_INNER_PRODUCT)
+            return
+        except RuntimeError as error:
+            errors.append(error)
+    raise AlignError(
+        f"FAISS cannot build the index {factory!r}: {faiss_reason(errors[0])} (see FAISS's index_factory "
+        "strings: Flat, HNSW32, IVF1024,Flat, PQ48x4fs,Refine(SQfp16), ...)"
+    )

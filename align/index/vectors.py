@@ -23,7 +23,7 @@ import faiss
 import numpy as np
 
 from align.errors import AlignError, InputFormatError
-from align.index.settings import DEFAULT_NPROBE, DEFAULT_REFINE_FACTOR, choose_factory
+from align.index.settings import DEFAULT_NPROBE, DEFAULT_REFINE_FACTOR, choose_factory, faiss_reason
 from align.outputs import atomic_path, check_output, verify_manifest
 
 TRAINING_SAMPLE_PER_LIST = 40  # FAISS wants 39-256 training points per IVF list
@@ -112,7 +112,7 @@ class VectorIndex:
         try:
             index = faiss.index_factory(dimension, factory, faiss.METRIC_INNER_PRODUCT)
         except RuntimeError as error:
-            raise AlignError(f"FAISS cannot build index {factory!r}: {error}") from None
+            raise AlignError(f"FAISS cannot build index {factory!r}: {faiss_reason(error)}") from None
         with contextlib.suppress(RuntimeError):  # IVF needs a usable partition, not a converged k-means
             faiss.extract_index_ivf(index).cp.niter = KMEANS_ITERATIONS
         info = IndexInfo(

@@ -37,6 +37,13 @@ class LidConfig:
         flags=("--script-rules/--no-script-rules",),
     )
 
+    def __post_init__(self) -> None:
+        from align.languages import language
+
+        for code in (self.src_lang, self.tgt_lang):
+            if code is not None:
+                language(code)  # an unknown code fails here, before any file or model is read
+
     @property
     def identifies(self) -> bool:
         return self.lid != NO_LID

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 from align.errors import AlignError
-from align.index.settings import DEFAULT_NPROBE
+from align.index.settings import DEFAULT_NPROBE, check_factory
 from align.settings import setting
 
 MarginKind = Literal["ratio", "distance", "absolute"]
@@ -58,3 +58,5 @@ class MiningConfig:
             raise AlignError(f"unknown margin {self.margin!r}; choose one of {', '.join(MARGINS)}")
         if self.mode not in MODES:
             raise AlignError(f"unknown candidate mode {self.mode!r}; choose one of {', '.join(MODES)}")
+        if self.factory is not None:
+            check_factory(self.factory)  # imports FAISS, only when a factory is given

@@ -18,7 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from align.coverage import warn_about_unknown_scripts
-from align.encode import Encoder, encode_to_memory_or_npy, load_embeddings
+from align.encode import Encoder, as_encoder, encode_to_memory_or_npy, load_embeddings
 from align.errors import AlignError, InputFormatError
 from align.files import iter_lines
 from align.lid.config import LidConfig
@@ -26,8 +26,9 @@ from align.lid.pairs import PairLanguageCheck
 from align.mining.config import MiningConfig
 from align.mining.evaluation import Calibration, calibrate_threshold
 from align.mining.margin import MinedPairs, mine
+from align.model_source import check_model_source
 from align.outputs import atomic_path, check_output
-from align.sentences import Collection, read_collection
+from align.sentences import MAX_LINE_CHARS, Collection, LineGuard, read_collection
 
 logger = logging.getLogger(__name__)
 
@@ -92,28 +93,62 @@ class CollectionRows:
         return ((texts[row], lines[row]) for row in rows.tolist())
 
 
-def read_gold(path: str | os.PathLike, source: SentenceRows, target: SentenceRows) -> set[tuple[int, int]]:
-    """Gold pairs as ``source_line<TAB>target_line`` (1-based), mapped to collection rows."""
-    gold = set()
-    source_rows, target_rows = source.row_of_line, target.row_of_line
+def read_gold_lines(path: str | os.PathLike) -> list[tuple[int, int, int]]:
+    """Gold pairs as written, ``source_line<TAB>target_line`` (1-based): (gold line, source line,
+    target line) each, checked for form alone, so that it can be done before anything loads."""
+    pairs = []
     for number, text in iter_lines(path, hint=None):
         if not text or not text.strip():
             continue
         parts = text.split("\t")
         if len(parts) != 2 or not all(part.strip().isdigit() for part in parts):
             raise InputFormatError(path, "expected two line numbers separated by a tab", number)
-        source_line, target_line = int(parts[0]), int(parts[1])
-        if source_line not in source_rows or target_line not in target_rows:
-            raise InputFormatError(
-                path,
-                f"line {source_line} of {source.path} or line {target_line} of "
-                f"{target.path} is blank or out of range",
-                number,
-            )
-        gold.add((source_rows[source_line], target_rows[target_line]))
-    if not gold:
+        pairs.append((number, int(parts[0]), int(parts[1])))
+    if not pairs:
         raise AlignError(f"{path}: no gold pairs")
+    return pairs
+
+
+def _missing_line_error(
+    path: str | os.PathLike, number: int, source: str, target: str, lines: tuple[int, int]
+):
+    return InputFormatError(
+        path, f"line {lines[0]} of {source} or line {lines[1]} of {target} is blank or out of range", number
+    )
+
+
+def read_gold(path: str | os.PathLike, source: SentenceRows, target: SentenceRows) -> set[tuple[int, int]]:
+    """Gold pairs (:func:`read_gold_lines`) mapped to collection rows."""
+    gold = set()
+    source_rows, target_rows = source.row_of_line, target.row_of_line
+    for number, source_line, target_line in read_gold_lines(path):
+        if source_line not in source_rows or target_line not in target_rows:
+            raise _missing_line_error(path, number, source.path, target.path, (source_line, target_line))
+        gold.add((source_rows[source_line], target_rows[target_line]))
     return gold
+
+
+def check_gold(
+    path: str | os.PathLike,
+    source_path: str,
+    target_path: str,
+    *,
+    skip_bad_lines: bool = False,
+    max_chars: int = MAX_LINE_CHARS,
+) -> None:
+    """Fail now if :func:`read_gold` would fail once the inputs are mined: for a run that reads its
+    inputs only shard by shard, after hours of encoding. Reads the two inputs once, line by line."""
+    pairs = read_gold_lines(path)
+    sentences = []
+    for side, input_path in ((1, source_path), (2, target_path)):
+        wanted, found, guard = {pair[side] for pair in pairs}, set(), LineGuard(max_chars)
+        for number, text in iter_lines(input_path, skip_undecodable=skip_bad_lines):
+            if number in wanted and text is not None and guard.sentence(text):
+                found.add(number)
+        sentences.append(found)
+    for number, source_line, target_line in pairs:
+        if source_line not in sentences[0] or target_line not in sentences[1]:
+            raise _missing_line_error(path, number, source_path, target_path, (source_line, target_line))
 
 
 @dataclass
@@ -164,13 +199,8 @@ def gold_warning(calibration: Calibration, gold: set[tuple[int, int]], sizes: tu
     )
 
 
-def skipped_line_warnings(sides: list[tuple[str, int]]) -> list[str]:
-    """Warnings for the lines each input lost as not UTF-8: (path, count) per side."""
-    return [f"{path}: skipped {count:,} lines that are not UTF-8" for path, count in sides if count]
-
-
 def mine_files(
-    model: Encoder | None,
+    model: Encoder | str | None,
     source_path: str,
     target_path: str,
     output: str | os.PathLike,
@@ -182,6 +212,7 @@ def mine_files(
     source_embeddings: str | None = None,
     target_embeddings: str | None = None,
     skip_bad_lines: bool = False,
+    max_chars: int = MAX_LINE_CHARS,
     force: bool = False,
     languages: LidConfig | None = None,
 ) -> MiningReport:
@@ -192,14 +223,19 @@ def mine_files(
     before anything is read, so a bad path fails at once rather than after the encoding. Both
     collections are held in memory; :mod:`align.mining.sharded` mines inputs of any size. With
     ``languages`` naming a side's language, mined pairs identified as another are dropped.
+    ``model`` may be a name or path: it loads once the inputs and the gold pairs have been read and
+    checked, so a mistake in them is reported at once.
     """
     config = config or MiningConfig()
     inputs = [source_path, target_path, gold_path, source_embeddings, target_embeddings]
     check_output(output, force=force, inputs=inputs)
+    if isinstance(model, str | os.PathLike):
+        check_model_source(model)
     check = PairLanguageCheck.from_config(languages) if languages else None  # a missing model fails now
-    source = read_collection(source_path, unify=unify, skip_bad_lines=skip_bad_lines)
-    target = read_collection(target_path, unify=unify, skip_bad_lines=skip_bad_lines)
-    warnings = skipped_line_warnings([(c.path, c.undecodable) for c in (source, target)])
+    reading = {"unify": unify, "skip_bad_lines": skip_bad_lines, "max_chars": max_chars}
+    source = read_collection(source_path, **reading)
+    target = read_collection(target_path, **reading)
+    warnings = [*source.warnings(), *target.warnings()]
     for collection in (source, target):
         logger.info(
             "%s: %d sentences (%d blank lines skipped, %d repeats unified)",
@@ -210,6 +246,8 @@ def mine_files(
         )
     sides = CollectionRows(source), CollectionRows(target)
     gold = read_gold(gold_path, *sides) if gold_path else None
+    if model is not None and (source_embeddings is None or target_embeddings is None):
+        model = as_encoder(model)
     with tempfile.TemporaryDirectory(prefix="align-mine-") as work:
         source_matrix = collection_embeddings(model, source, source_embeddings, Path(work), "source")
         target_matrix = collection_embeddings(model, target, target_embeddings, Path(work), "target")

@@ -111,7 +111,7 @@ def prepare_work_dir(output: Path, *, resume: bool, force: bool, record: dict[st
     must match the one recorded there.
     """
     if resume and output.exists():
-        raise AlignError(f"--resume: {output} already holds a finished model; there is nothing to resume")
+        raise AlignError(f"resume=True: {output} already holds a finished model; there is nothing to resume")
     inputs = [item["path"] for item in record["inputs"] if "path" in item]
     check_output(output, force=force, directory=True, inputs=inputs)
     work_dir = output.with_name(output.name + ".work")
@@ -124,13 +124,14 @@ def prepare_work_dir(output: Path, *, resume: bool, force: bool, record: dict[st
             return work_dir
         if started and not force:
             raise AlignError(
-                f"{work_dir} holds an unfinished run; pass --resume to continue it or --force to start again"
+                f"{work_dir} holds an unfinished run; "
+                "pass resume=True to continue it or force=True to start again"
             )
         if resume:
             logger.warning("No checkpoint in %s yet; training from the start", work_dir)
         shutil.rmtree(work_dir)
     elif resume:
-        raise AlignError(f"--resume: there is no unfinished run in {work_dir}")
+        raise AlignError(f"resume=True: there is no unfinished run in {work_dir}")
     work_dir.mkdir(parents=True)
     (work_dir / RUN_FILE).write_text(
         json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
@@ -146,13 +147,13 @@ def _check_resumable(work_dir: Path, record: dict[str, Any]) -> None:
     try:
         recorded = json.loads(path.read_text(encoding="utf-8"))
     except ValueError:
-        raise AlignError(f"{path} is damaged; start again with --force") from None
+        raise AlignError(f"{path} is damaged; start again with force=True") from None
     changes = _differences(recorded, record)
     if changes:
         raise AlignError(
-            f"--resume: the run in {work_dir} was started with other settings or inputs: "
+            f"resume=True: the run in {work_dir} was started with other settings or inputs: "
             + "; ".join(changes)
-            + ". Resume with the original ones, or start again with --force."
+            + ". Resume with the original ones, or start again with force=True."
         )
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from align.lid.config import LidConfig
 from align.lid.pairs import PairLanguageCheck
 from align.mining.config import MiningConfig
-from align.mining.files import MiningReport, keep_and_write, read_gold, skipped_line_warnings
+from align.mining.files import MiningReport, check_gold, keep_and_write, read_gold
 from align.mining.sharded.config import ShardingConfig
 from align.mining.sharded.engines import Engine, make_engine
 from align.mining.sharded.search import DIRECTIONS, OTHER, ShardedSearch, Side, run_missing
@@ -38,7 +38,9 @@ from align.mining.sharded.selection import select_pairs
 from align.mining.sharded.shards import ShardRows
 from align.mining.sharded.stages import ScoreTask, score_shard
 from align.mining.sharded.workdir import Stage, WorkDir, cache_key
+from align.model_source import check_model_source
 from align.outputs import check_output
+from align.sentences import MAX_LINE_CHARS
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +65,7 @@ class ShardedMining:
     skip_bad_lines: bool = False
     force: bool = False
     languages: LidConfig | None = None  # check the mined pairs' languages (align.lid)
+    max_chars: int = MAX_LINE_CHARS  # longer lines are skipped (align.sentences.LineGuard)
 
     @property
     def work_dir(self) -> Path:
@@ -71,14 +74,28 @@ class ShardedMining:
     def run(self) -> MiningReport:
         """Run every stage not already finished in the work directory, and write the TSV.
 
-        Without an explicit ``work_dir`` the default one is removed once the TSV is written.
+        Without an explicit ``work_dir`` the default one is removed once the TSV is written; a run
+        that fails keeps it, and says so, since running the same command again resumes from it.
+        Everything that can be checked before the model loads is: the output, the model's name, the
+        gold pairs against the inputs.
         """
         check_output(self.output, force=self.force, inputs=[self.source, self.target, self.gold])
+        check_model_source(self.model)
+        if self.gold:
+            reading = {"skip_bad_lines": self.skip_bad_lines, "max_chars": self.max_chars}
+            check_gold(self.gold, self.source, self.target, **reading)
         check = PairLanguageCheck.from_config(self.languages) if self.languages else None
         work = WorkDir.open(self.work_dir, self.source, self.target)
         engine = make_engine(self.sharding)
         try:
             report = self._run(work, engine, check)
+        except BaseException:
+            logger.warning(
+                "the finished stages are kept in %s: running the same command again resumes from them "
+                "(remove the directory to start afresh)",
+                self.work_dir,
+            )
+            raise
         finally:
             engine.close()
         if self.sharding.work_dir is None:
@@ -87,7 +104,13 @@ class ShardedMining:
 
     def _run(self, work: WorkDir, engine: Engine, check: PairLanguageCheck | None) -> MiningReport:
         search = ShardedSearch(
-            self.model, self.source, self.target, self.mining, self.sharding, self.skip_bad_lines
+            self.model,
+            self.source,
+            self.target,
+            self.mining,
+            self.sharding,
+            self.skip_bad_lines,
+            self.max_chars,
         )
         found = search.run(work, engine)
         sides, lists = found.sides, found.lists
@@ -109,7 +132,7 @@ class ShardedMining:
         )
         rows = ShardRows(sides["source"].shards), ShardRows(sides["target"].shards)
         gold = read_gold(self.gold, *rows) if self.gold else None
-        warnings = skipped_line_warnings([(s.path, s.shards.undecodable) for s in sides.values()])
+        warnings = [warning for side in sides.values() for warning in side.shards.warnings()]
         report = keep_and_write(
             pairs, rows, self.output, self.mining, gold, self.gold, self.line_numbers, warnings, check
         )

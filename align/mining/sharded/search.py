@@ -19,7 +19,7 @@ from typing import Protocol, TypeVar
 import numpy as np
 
 from align.coverage import warn_about_unknown_scripts
-from align.encode import Encoder, load_encoder, looks_like_path, model_digest
+from align.encode import Encoder, load_encoder, model_digest
 from align.errors import AlignError
 from align.mining.config import MiningConfig
 from align.mining.sharded.config import ShardingConfig
@@ -39,7 +39,9 @@ from align.mining.sharded.stages import (
     search_shard,
 )
 from align.mining.sharded.workdir import Stage, WorkDir, cache_key, input_fingerprint
+from align.model_source import looks_like_path
 from align.outputs import atomic_path
+from align.sentences import MAX_LINE_CHARS
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +96,7 @@ class ShardedSearch:
     mining: MiningConfig = field(default_factory=MiningConfig)
     sharding: ShardingConfig = field(default_factory=ShardingConfig)
     skip_bad_lines: bool = False
+    max_chars: int = MAX_LINE_CHARS
 
     def run(self, work: WorkDir, engine: Engine) -> Neighbourhoods:
         """Run every neighbour stage not already finished under ``work``."""
@@ -129,12 +132,15 @@ class ShardedSearch:
         model_name: str,
         digest: str,
     ) -> Side:
-        shard_key = cache_key(input_fingerprint(path), self.sharding.lines_per_shard, self.skip_bad_lines)
+        shard_key = cache_key(
+            input_fingerprint(path), self.sharding.lines_per_shard, self.skip_bad_lines, self.max_chars
+        )
         shards = write_shards(
             path,
             work.stage(f"{side}/shards", shard_key),
             self.sharding.lines_per_shard,
             skip_bad_lines=self.skip_bad_lines,
+            max_chars=self.max_chars,
         )
         logger.info(
             "%s: %s sentences in %d shards (%s blank lines skipped)",

@@ -23,6 +23,7 @@ from align.errors import AlignError
 from align.files import iter_lines
 from align.mining.sharded.workdir import Stage, write_json
 from align.outputs import atomic_path
+from align.sentences import MAX_LINE_CHARS, LineGuard
 
 SHARDS_FILE = "shards.json"
 
@@ -41,6 +42,15 @@ class ShardSet:
     total_lines: int
     blank: int
     undecodable: int
+    too_long: int = 0  # lines over max_chars, skipped (align.sentences.LineGuard)
+    carriage_returns: int = 0  # lines with a carriage return inside, read as a space
+    max_chars: int = MAX_LINE_CHARS
+
+    def warnings(self) -> list[str]:
+        """What reading the input skipped or changed, beyond blank lines: one warning a kind."""
+        guard = LineGuard(self.max_chars, self.too_long, self.carriage_returns)
+        undecodable = [f"{self.input}: skipped {self.undecodable:,} lines that are not UTF-8"]
+        return (undecodable if self.undecodable else []) + guard.warnings(self.input)
 
     @property
     def names(self) -> list[str]:
@@ -70,14 +80,23 @@ class ShardSet:
         return cls(**json.loads(stage.path(SHARDS_FILE).read_text(encoding="utf-8")))
 
 
-def write_shards(path: str, stage: Stage, shard_size: int, *, skip_bad_lines: bool = False) -> ShardSet:
-    """Cut ``path`` into shards of ``shard_size`` sentences under ``stage`` (or reuse them)."""
+def write_shards(
+    path: str,
+    stage: Stage,
+    shard_size: int,
+    *,
+    skip_bad_lines: bool = False,
+    max_chars: int = MAX_LINE_CHARS,
+) -> ShardSet:
+    """Cut ``path`` into shards of ``shard_size`` sentences under ``stage`` (or reuse them), each
+    line read as :func:`align.sentences.read_collection` reads it."""
     if stage.done(SHARDS_FILE):
         shards = ShardSet.load(stage)
         stage.reused += len(shards.counts)
         return shards
     counts: list[int] = []
     blank = undecodable = total_lines = 0
+    guard = LineGuard(max_chars)
     texts: list[str] = []
     lines: list[int] = []
 
@@ -92,7 +111,9 @@ def write_shards(path: str, stage: Stage, shard_size: int, *, skip_bad_lines: bo
         if text is None:
             undecodable += 1
             continue
-        sentence = " ".join(text.split())
+        sentence = guard.sentence(text)
+        if sentence is None:
+            continue
         if not sentence:
             blank += 1
             continue
@@ -104,7 +125,17 @@ def write_shards(path: str, stage: Stage, shard_size: int, *, skip_bad_lines: bo
         flush()
     if not counts:
         raise AlignError(f"{path}: no sentences (the file is empty or blank)")
-    shards = ShardSet(str(path), str(stage.directory), counts, total_lines, blank, undecodable)
+    shards = ShardSet(
+        str(path),
+        str(stage.directory),
+        counts,
+        total_lines,
+        blank,
+        undecodable,
+        guard.too_long,
+        guard.carriage_returns,
+        max_chars,
+    )
     write_json(stage.path(SHARDS_FILE), asdict(shards))
     stage.made += len(counts)
     return shards
