@@ -9,6 +9,7 @@ a mistake is reported in well under a second. Errors reach the user as one line
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Callable
@@ -28,7 +29,7 @@ from align.lid.config import LidConfig
 from align.mining.config import MiningConfig
 from align.mining.sharded.config import ShardingConfig
 from align.model_source import check_model_source
-from align.outputs import check_output
+from align.outputs import check_output, check_writable_directory
 from align.sentalign.config import SentalignConfig, SplitConfig
 from align.sentences import MAX_CHARS_HELP, MAX_LINE_CHARS
 from align.settings import help_of
@@ -311,7 +312,7 @@ BitextInput = Annotated[
     typer.Argument(
         exists=True,
         dir_okay=False,
-        metavar="[BITEXT]",
+        metavar="BITEXT",
         help="A parallel corpus file: NAME.en-zh.en (its partner beside it), TSV, CSV, JSONL or TMX. "
         "Or give --src and --tgt.",
     ),
@@ -344,7 +345,7 @@ def _bitext(
     )
 
 
-@app.command("filter")
+@app.command("filter", cls=AlignCommand)
 @config_options(
     config=FilterConfig, mining=MiningConfig, sharding=ShardingConfig, exclude={"mode", "threshold"}
 )
@@ -417,7 +418,7 @@ def filter_(
         typer.echo(line, err=line.startswith("warning:"))
 
 
-@app.command()
+@app.command(cls=AlignCommand)
 @config_options(mining=MiningConfig, languages=LidConfig, exclude={"mode", "threshold", "script_rules"})
 def score(
     input: BitextInput = None,
@@ -619,16 +620,30 @@ def search(
         int | None,
         typer.Option(min=1, help="IVF lists to scan per query (default: the one saved with the index)."),
     ] = None,
+    json_output: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help='Print JSON for a script to read: [{"query": ..., "hits": [{"id", "text", "score", '
+            '"metadata"}, ...]}, ...], one entry per query, best hit first.',
+        ),
+    ] = False,
 ) -> None:
     """Search an index: print each query's best documents with their line numbers and cosines.
 
     \b
     Example: align search docs-index "Where is the train station?" -k 5
+             align search docs-index "火车站在哪里？" --json | jq '.[0].hits[0].text'
     """
     from align.retriever import Retriever
 
     retriever = Retriever.load(index_dir, model=model, nprobe=nprobe)
-    for query, hits in zip(queries, retriever.search(list(queries), k=top_k), strict=True):
+    results = list(zip(queries, retriever.search(list(queries), k=top_k), strict=True))
+    if json_output:
+        found = [{"query": query, "hits": [hit.to_json() for hit in hits]} for query, hits in results]
+        typer.echo(json.dumps(found, ensure_ascii=False, indent=1))
+        return
+    for query, hits in results:
         typer.echo(query)
         for hit in hits:
             typer.echo(f"    {hit.score:.3f}  [{hit.id}] {hit.text}")
@@ -643,11 +658,18 @@ app.add_typer(bench_app, name="bench")
 
 
 def _bench(make_task: Callable[[], Task], settings: BenchSettings) -> None:
-    """What every bench command does: check the outputs, read the task's data, run, report."""
+    """What every bench command does: check the outputs, the cache and the models, read the task's
+    data, run, report."""
     for path in (settings.output, settings.plot):
         if path is not None:
             check_output(path, force=settings.force)
+    from align.bench.cache import default_cache_dir
     from align.bench.runner import run_benchmarks
+
+    if settings.use_cache:
+        check_writable_directory(settings.cache_dir or default_cache_dir())
+    for model in settings.models:
+        check_model_source(model)
 
     task = make_task()
     if settings.plot is not None and not task.has_plot:

@@ -8,7 +8,8 @@
   the exit code is 1. ``align --debug`` (or ``ALIGN_DEBUG=1``) raises it instead.
 
 SIGTERM and SIGHUP are turned into ``KeyboardInterrupt``, so a killed run still removes its
-temporary files as Ctrl-C does (:func:`align.outputs.atomic_path`).
+temporary files as Ctrl-C does (:func:`align.outputs.atomic_path`); either says in one line that it
+stopped, and exits with 130.
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from align import __version__
+from align.cli_options import plain_placeholders
 from align.errors import AlignError
 
 EXIT_USER_ERROR = 2
 EXIT_BUG = 1
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 
 
 # The package's messages are written for the Python API, where a choice is a keyword argument
@@ -81,7 +84,14 @@ def write_traceback(error: BaseException) -> str | None:
 
 
 class AlignGroup(TyperGroup):
-    """The root command group: runs a subcommand and turns its exceptions into the messages above."""
+    """The root command group: runs a subcommand and turns its exceptions into the messages above;
+    its commands' help shows plain placeholders (:func:`align.cli_options.plain_placeholders`)."""
+
+    def get_command(self, ctx: Any, name: str) -> Any:
+        command = super().get_command(ctx, name)
+        if command is not None:
+            plain_placeholders(command, ctx)
+        return command
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -90,6 +100,14 @@ class AlignGroup(TyperGroup):
             fail(str(error))
         except OSError as error:
             fail(describe_os_error(error))
+        except KeyboardInterrupt as stop:
+            cause = str(stop) or "stopped by Ctrl-C"
+            typer.echo(
+                f"{cause}. No output was left half-written; align train --resume and sharded mining continue "
+                "from their work directory.",
+                err=True,
+            )
+            raise typer.Exit(code=EXIT_INTERRUPTED) from None
         except (typer.Exit, typer.Abort):
             raise
         except Exception as error:

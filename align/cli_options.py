@@ -109,3 +109,31 @@ def _build(cls: type, path: tuple[str, ...], fields: list[_Field], values: dict[
         if dataclasses.is_dataclass(hints[field.name]):
             kwargs[field.name] = _build(hints[field.name], (*path, field.name), fields, values)
     return cls(**kwargs)
+
+
+# typer shows each option's Python type (``<int range>``, ``<list[str]>``); align's help shows a
+# plain placeholder instead, as Unix tools do.
+_PLAIN_TYPES = {"int": "INTEGER", "float": "NUMBER", "file": "FILE", "dir": "DIR", "path": "PATH"}
+
+
+def plain_placeholders(command: Any, ctx: Any) -> None:
+    """Give each option of ``command`` (and of its subcommands) a plain placeholder, and its
+    arguments none beside their names: ``--batch-size INTEGER``, ``--model MODEL``,
+    ``--margin [ratio|distance|absolute]``, ``QUERY...``."""
+    for param in getattr(command, "params", ()):
+        if not hasattr(param, "display_type"):
+            continue
+        if param.param_type_name == "argument":
+            param.display_type_rich = lambda ctx: None
+            continue
+        if param.metavar is not None or getattr(param, "is_flag", False):
+            continue
+        label = param.display_type(ctx).strip("<>").replace(" range", "")
+        label = label.removeprefix("list[").removesuffix("]")
+        if "|" in label:
+            param.metavar = f"[{label}]"
+        else:
+            long_name = next((opt for opt in param.opts if opt.startswith("--")), param.name)
+            param.metavar = _PLAIN_TYPES.get(label) or long_name.lstrip("-").replace("-", "_").upper()
+    for name in getattr(command, "commands", {}):
+        plain_placeholders(command.commands[name], ctx)

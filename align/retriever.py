@@ -41,6 +41,10 @@ class Hit:
     score: float  # cosine similarity
     metadata: dict[str, Any] = field(default_factory=dict)
 
+    def to_json(self) -> dict[str, Any]:
+        """The hit as a JSON object (``align search --json``)."""
+        return {"id": self.id, "text": self.text, "score": round(self.score, 6), "metadata": self.metadata}
+
 
 def recorded_model_name(model: str) -> str:
     """The name to store for ``model``: a local path made absolute, a hub name as given."""

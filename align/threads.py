@@ -4,8 +4,8 @@ Each of those libraries starts one thread per core. On a machine that other jobs
 oversubscribes the cores, and OpenMP threads that spin while they wait for each other make it far
 worse: ``align train --pairs en-zh`` on 55k pairs took 848 s with the libraries' defaults beside
 another job, and 258 s with one thread. :func:`set_threads` limits them all; by default to the
-cores that other processes leave idle (the cores this process may use, less the load average), so
-an idle machine is used whole and a busy one is not fought over.
+cores that other processes leave idle (the cores this process may use, less the processes running
+on them now), so an idle machine is used whole and a busy one is not fought over.
 
 The count reaches the libraries through the environment variables they read when they start
 (``OMP_NUM_THREADS`` and friends), and through their own setters for those already imported.
@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 
 from align.errors import AlignError
 
@@ -34,13 +35,29 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+def running_elsewhere(samples: int = 5, interval: float = 0.005) -> int:
+    """Processes and threads running on the machine now, besides this one: the median of a few
+    readings of the kernel's count of runnable tasks (Linux; 0 elsewhere).
+
+    Unlike the load average, which takes minutes to rise and fall, this sees a job that started a
+    second ago, and not one that ended then (such as the previous run of the same command).
+    """
+    readings = []
+    for number in range(samples):
+        try:
+            with open("/proc/loadavg", encoding="ascii") as handle:
+                runnable = int(handle.read().split()[3].split("/")[0])
+        except (OSError, IndexError, ValueError):
+            return 0
+        readings.append(runnable - 1)  # the reading process itself is runnable
+        if number < samples - 1:
+            time.sleep(interval)
+    return max(0, sorted(readings)[len(readings) // 2])
+
+
 def idle_cores() -> int:
-    """The available cores less the one-minute load average of the machine: at least one."""
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):
-        load = 0.0
-    return max(1, min(available_cores(), round(available_cores() - load)))
+    """The available cores less the tasks running elsewhere: at least one."""
+    return max(1, available_cores() - running_elsewhere())
 
 
 def parse_threads(value: str | int) -> int:

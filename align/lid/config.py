@@ -20,9 +20,9 @@ class LidConfig:
 
     src_lang: str | None = setting(
         None,
-        "Language of the source side, in any form (en, eng, eng_Latn): filter and mine drop pairs whose "
-        "source is identified as another. Default: from the file names for filter and score "
-        "(NAME.en-zh.en, --src x.en); not checked for mine.",
+        "Language of the source side, in any form (en, eng, eng_Latn): pairs whose source is identified "
+        "as another language are dropped. Default: not checked, unless the input's file names say it "
+        "(a bitext NAME.en-zh.en, or --src x.en, where the command reads a bitext).",
     )
     tgt_lang: str | None = setting(None, "Language of the target side, checked the same way.")
     lid: str = setting(
