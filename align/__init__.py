@@ -24,10 +24,13 @@ if TYPE_CHECKING:
     from align.mining.config import MiningConfig
     from align.mining.files import mine_files
     from align.mining.margin import mine
-    from align.neighbours import nearest_neighbours
+    from align.model_source import check_model_source
+    from align.neighbours import file_neighbours, nearest_neighbours
     from align.retriever import Retriever
     from align.sentalign import SentalignConfig, align_sentences
+    from align.sentalign.documents import align_paths
     from align.splitting import split_text
+    from align.threads import set_threads
     from align.training import (
         CachedTranslationRankingLoss,
         DistillationLoss,

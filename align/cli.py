@@ -23,6 +23,7 @@ from align.cli_errors import AlignCommand, AlignGroup, install_signal_handlers
 from align.cli_options import config_options
 from align.docalign.config import DocalignConfig
 from align.errors import AlignError
+from align.files import MAX_CHARS_HELP, MAX_LINE_CHARS
 from align.filtering.config import FilterConfig
 from align.index.settings import DEFAULT_NPROBE
 from align.lid.config import LidConfig
@@ -31,7 +32,6 @@ from align.mining.sharded.config import ShardingConfig
 from align.model_source import check_model_source
 from align.outputs import check_output, check_writable_directory
 from align.sentalign.config import SentalignConfig, SplitConfig
-from align.sentences import MAX_CHARS_HELP, MAX_LINE_CHARS
 from align.settings import help_of
 from align.threads import THREADS_ENV, set_threads
 from align.training.config import DistillConfig, RunConfig, TrainConfig, parse_columns
@@ -155,7 +155,8 @@ def distill(config: DistillConfig, verbose: VerboseOption = False) -> None:
     teacher's layers instead. The saved student loads with plain SentenceTransformer(OUTPUT).
 
     \b
-    Example: align distill --teacher models/e5 --pairs en-zh --data corpora/en-zh --output models/student
+    Example: align distill --teacher intfloat/multilingual-e5-small --pairs en-zh --data corpora/en-zh \\
+                 --output models/student
     """
     _check_training_output(config, verbose)
     from align.training.distillation import distill as run_distillation
@@ -492,9 +493,10 @@ def sentalign(
     Documents not yet one sentence a line: --split (with --format tsv) splits their text first.
 
     \b
-    Example: align sentalign --model models/me5-small --src book.de --tgt book.fr -o book.align
-             align sentalign --model models/me5-small --src de/ --tgt fr/ -o alignments/ --format tsv
-             align sentalign --model models/me5-small --src page.en --tgt page.zh -o page.tsv \\
+    Example: align sentalign --model intfloat/multilingual-e5-small --src book.de --tgt book.fr -o book.align
+             align sentalign --model intfloat/multilingual-e5-small --src de/ --tgt fr/ -o alignments/ \\
+                 --format tsv
+             align sentalign --model intfloat/multilingual-e5-small --src page.en --tgt page.zh -o page.tsv \\
                  --format tsv --split
     """
     _setup_logging(verbose)
@@ -544,9 +546,10 @@ def docalign(
     The sentence-alignment options (--max-concat, --deletion, ...) apply with --sentalign.
 
     \b
-    Example: align docalign --model models/me5-small --src pages-en/ --tgt pages-zh/ -o pairs.tsv
-             align docalign --model models/me5-small --src en.jsonl --tgt zh.jsonl -o pairs.tsv \\
-                 --split --src-lang en --tgt-lang zh --sentalign aligned/ --threshold 1.05
+    Example: align docalign --model intfloat/multilingual-e5-small --src pages-en/ --tgt pages-zh/ \\
+                 -o pairs.tsv
+             align docalign --model intfloat/multilingual-e5-small --src en.jsonl --tgt zh.jsonl \\
+                 -o pairs.tsv --split --src-lang en --tgt-lang zh --sentalign aligned/ --threshold 1.05
     """
     _setup_logging(verbose)
     check_output(output, force=force, inputs=[src, tgt])
@@ -624,8 +627,8 @@ def search(
         bool,
         typer.Option(
             "--json",
-            help='Print JSON for a script to read: [{"query": ..., "hits": [{"id", "text", "score", '
-            '"metadata"}, ...]}, ...], one entry per query, best hit first.',
+            help='Print JSON for a script to read: a list with an entry per query, each with its "query" '
+            'and its "hits" (id, text, score, metadata), best first.',
         ),
     ] = False,
 ) -> None:
@@ -818,7 +821,8 @@ def bench_sentalign(
     The alignment options are those of align sentalign.
 
     \b
-    Example: align bench sentalign --model models/me5-small --data text+berg/ --src-lang de --tgt-lang fr
+    Example: align bench sentalign --model intfloat/multilingual-e5-small --data text+berg/ \\
+                 --src-lang de --tgt-lang fr
     """
     from align.bench.sentalign import SentalignTask
 

@@ -14,10 +14,9 @@ import numpy as np
 
 from align.coverage import warn_about_unknown_scripts
 from align.errors import AlignError, InputFormatError
-from align.files import iter_lines
+from align.files import MAX_LINE_CHARS, LineGuard, iter_lines
 from align.model_source import check_model_source
 from align.outputs import atomic_path, check_output
-from align.sentences import MAX_LINE_CHARS, LineGuard
 
 logger = logging.getLogger(__name__)
 

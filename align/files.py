@@ -1,4 +1,5 @@
-"""Reading input files line by line (plain or gzip), so that errors can name the file and line.
+"""Reading input files line by line (plain or gzip), so that errors can name the file and line, and
+the rules every command applies to a line of text (:class:`LineGuard`).
 
 Writing is :mod:`align.outputs`'s job; the errors themselves are :mod:`align.errors`.
 """
@@ -10,10 +11,11 @@ import gzip
 import os
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from align.errors import InputFormatError
+from align.errors import AlignError, InputFormatError
 
 
 def open_binary(path: str | os.PathLike) -> BinaryIO:
@@ -73,3 +75,74 @@ def count_lines(path: str | os.PathLike) -> int:
     """Count the lines of a plain or gzip file without decoding them."""
     with open_binary(path) as handle, _read_errors(path):
         return sum(1 for _ in handle)
+
+
+# Characters a line may hold. Far past any encoder's window (512 tokens is ~2,000 characters of
+# English), so no sentence an encoder reads whole is lost; a longer line is a whole file on one line
+# (a 4.7 MB one took 106 s and 3.8 GB to align, and was mined as the "translation" of a short line).
+MAX_LINE_CHARS = 10_000
+MAX_CHARS_HELP = (
+    "Longest line read, in characters: a longer one is skipped (mine, neighbours, index, docalign) or "
+    "cut to this length (embed and sentalign, whose rows are line numbers), and counted."
+)
+
+
+@dataclass
+class LineGuard:
+    """The rules every command that reads text applies to a line, and the count of lines each changed.
+
+    - Whitespace runs become one space; a carriage return inside a line (a line break of old Mac
+      files, or a stray one) is read as a space, not as a line break, so that line numbers agree
+      with ``wc -l`` and with the other side's file.
+    - A line longer than ``max_chars`` is skipped (:meth:`sentence`) or cut (:meth:`cut`).
+    """
+
+    max_chars: int = MAX_LINE_CHARS
+    too_long: int = 0
+    carriage_returns: int = 0
+
+    def __post_init__(self) -> None:
+        if self.max_chars < 1:
+            raise AlignError(f"max_chars must be at least 1, got {self.max_chars}")
+
+    def _normalise(self, text: str) -> str:
+        if "\r" in text:
+            self.carriage_returns += 1
+        return " ".join(text.split())
+
+    def sentence(self, text: str) -> str | None:
+        """``text`` normalised, or None when it is longer than ``max_chars`` (counted)."""
+        sentence = self._normalise(text)
+        if len(sentence) > self.max_chars:
+            self.too_long += 1
+            return None
+        return sentence
+
+    def cut(self, text: str) -> str:
+        """``text`` normalised and cut to ``max_chars`` (counted), for readers that keep every line."""
+        sentence = self._normalise(text)
+        if len(sentence) > self.max_chars:
+            self.too_long += 1
+            return sentence[: self.max_chars]
+        return sentence
+
+    def warnings(self, path: str | os.PathLike, *, cut: bool = False) -> list[str]:
+        """What the rules changed in ``path``, one line each (empty when nothing was changed)."""
+        found = []
+        lines = {
+            count: f"{count:,} line{'' if count == 1 else 's'}"
+            for count in (self.too_long, self.carriage_returns)
+        }
+        if self.too_long:
+            done = f"cut to their first {self.max_chars:,}" if cut else "skipped"
+            found.append(
+                f"{path}: {lines[self.too_long]} longer than {self.max_chars:,} characters {done}; "
+                "raise max_chars (--max-chars) to keep them whole"
+            )
+        if self.carriage_returns:
+            found.append(
+                f"{path}: {lines[self.carriage_returns]} with a carriage return (\\r) inside, read as "
+                "a space: align breaks lines at \\n only. If the file has old Mac line ends, convert "
+                "them first: tr '\\r' '\\n'"
+            )
+        return found

@@ -13,8 +13,9 @@ import numpy as np
 
 from align.encode import Encoder, as_encoder, encode_texts
 from align.errors import AlignError
+from align.files import MAX_LINE_CHARS
 from align.model_source import check_model_source
-from align.sentences import MAX_LINE_CHARS, Collection, read_collection
+from align.sentences import Collection, read_collection
 
 
 def nearest_neighbours(

@@ -24,12 +24,12 @@ import numpy as np
 
 from align.encode import Encoder, encode_texts, load_encoder, model_fingerprint
 from align.errors import AlignError, InputFormatError
-from align.files import iter_lines
+from align.files import MAX_LINE_CHARS, iter_lines
 from align.index.settings import DEFAULT_NPROBE, check_factory
 from align.index.vectors import VectorIndex
 from align.model_source import check_model_source
 from align.outputs import atomic_path, check_output, verify_manifest
-from align.sentences import MAX_LINE_CHARS, read_collection
+from align.sentences import read_collection
 
 DOCUMENTS_FILE = "documents.jsonl"
 

@@ -155,11 +155,19 @@ def main(argv: list[str] | None = None) -> None:
     dev = build_pool(args.data, folds["captions"] + folds["microblog"], DISTRACTORS, seed=1)
     print("dev pool", flush=True)
     figures["dev"] = compare(
-        encode_texts(model, dev.source_texts), encode_texts(model, dev.target_texts), dev.gold, settings
+        encode_texts(model, dev.source_texts, show_progress_bar=True),
+        encode_texts(model, dev.target_texts, show_progress_bar=True),
+        dev.gold,
+        settings,
     )
     source, target, gold = joined_pool(args.data, args.size, seed=11)
     print(f"joined pool of {args.size:,}", flush=True)
-    figures["joined"] = compare(encode_texts(model, source), encode_texts(model, target), gold, settings)
+    figures["joined"] = compare(
+        encode_texts(model, source, show_progress_bar=True),
+        encode_texts(model, target, show_progress_bar=True),
+        gold,
+        settings,
+    )
     print(markdown("Dev pool", figures["dev"]))
     print(markdown("Joined pool", figures["joined"]))
     report.write({"model": args.model, "size": args.size, "settings": settings, "k": K}, **figures)

@@ -52,7 +52,8 @@ def flores(model: Encoder, data: Path) -> dict[str, dict[str, float]]:
 def mining(model: Encoder, data: Path, seed: int = 1) -> dict[str, float]:
     pool = build_pool(data, [pair for pairs in dev_pairs(data).values() for pair in pairs], DISTRACTORS, seed)
     started = time.perf_counter()
-    source, target = encode_texts(model, pool.source_texts), encode_texts(model, pool.target_texts)
+    source = encode_texts(model, pool.source_texts, show_progress_bar=True)
+    target = encode_texts(model, pool.target_texts, show_progress_bar=True)
     encode_seconds = time.perf_counter() - started
     result = score_pool(source, target, pool.gold, EXACT_MINING)
     return {

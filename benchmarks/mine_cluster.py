@@ -213,7 +213,8 @@ def st_recipe(model_path: str, source: list[str], target: list[str]) -> tuple[Mi
 
     started = time.perf_counter()
     model = load_encoder(model_path)
-    x, y = encode_texts(model, source), encode_texts(model, target)
+    x = encode_texts(model, source, show_progress_bar=True)
+    y = encode_texts(model, target, show_progress_bar=True)
 
     def knn(queries: np.ndarray, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         lists = recipe_lists(len(base))

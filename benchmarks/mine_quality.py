@@ -73,7 +73,7 @@ def two_fold(embed: Embedder, pools: dict[str, BuccSplit]) -> dict[str, dict[str
     embed = EmbedOnce(embed)
     results = {}
     for tune, test in (("captions", "microblog"), ("microblog", "captions")):
-        result = evaluate_bucc(embed, pools[tune], pools[test], EXACT_MINING)
+        result = evaluate_bucc(embed, pools[tune], pools[test], EXACT_MINING, split_names=(tune, test))
         results[f"{tune}->{test}"] = {
             "threshold": result.threshold,
             "precision": result.precision,
@@ -104,7 +104,8 @@ def main(argv: list[str] | None = None) -> None:
         folds = dev_pairs(args.data)
         pool = build_pool(args.data, folds["captions"] + folds["microblog"], DISTRACTORS, args.seed)
         started = time.perf_counter()
-        source, target = encode_texts(model, pool.source_texts), encode_texts(model, pool.target_texts)
+        source = encode_texts(model, pool.source_texts, show_progress_bar=True)
+        target = encode_texts(model, pool.target_texts, show_progress_bar=True)
         encode_seconds = time.perf_counter() - started
         rows = mode_rows(source, target, pool.gold)
         pools = {

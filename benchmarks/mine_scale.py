@@ -42,7 +42,8 @@ def _pair_set(pairs: MinedPairs) -> set[tuple[int, int]]:
 def recall_against_exact(model_path: str, data: Path, size: int, nprobes: list[int]) -> dict:
     model = load_encoder(model_path)
     source_texts, target_texts, gold = joined_pool(data, size, seed=11)
-    source, target = encode_texts(model, source_texts), encode_texts(model, target_texts)
+    source = encode_texts(model, source_texts, show_progress_bar=True)
+    target = encode_texts(model, target_texts, show_progress_bar=True)
     started = time.perf_counter()
     exact = mine(source, target, EXACT_MINING)
     exact_seconds = time.perf_counter() - started

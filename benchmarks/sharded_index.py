@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> None:
     report = Report("sharded_index", args.data, args.output)
     source, target, _ = joined_pool(args.data, args.size, seed=12)
     model = load_encoder(args.model)
-    base = encode_texts(model, target)
+    base = encode_texts(model, target, show_progress_bar=True)
     queries = encode_texts(model, source[: args.queries])
     exact = exact_ids(base, queries)
     count, dimension = base.shape

@@ -12,14 +12,18 @@ ratio to ``--threads 1`` measured in the same phase.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+if not __package__:  # run as a file: make the `benchmarks` package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import multiprocessing
 import tempfile
 import time
-from pathlib import Path
-
-from common import Report, run_align_measured, script_arguments
 
 from align.threads import available_cores
+from benchmarks.common import Report, run_align_measured, script_arguments
 
 SETTINGS = {"default (auto)": [], "--threads 1": ["--threads", "1"]}
 
@@ -56,7 +60,7 @@ def phase(name: str, data: Path, epochs: float | None, repeats: int, work: Path)
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = script_arguments(__doc__, report="threads")
     parser.add_argument("--epochs", type=float, default=None, help="Passes (default: align train's).")
     parser.add_argument("--repeats", type=int, default=1, help="Runs of each setting per phase.")
@@ -65,7 +69,7 @@ def main() -> None:
     parser.add_argument(
         "--limit", type=float, default=3600.0, help="The busy job stops by itself after this."
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     data = args.data / "train" / "en-zh"
     cores = available_cores()
     SETTINGS[f"--threads {cores} (one a core)"] = ["--threads", str(cores)]

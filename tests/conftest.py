@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -36,6 +39,28 @@ def write_moses(
     (directory / f"{name}.{order}.en").write_text("".join(f"{en}\n" for en, _ in pairs), encoding="utf-8")
     (directory / f"{name}.{order}.zh").write_text("".join(f"{zh}\n" for _, zh in pairs), encoding="utf-8")
     return directory
+
+
+_TEMP_ROOT = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Everything the tests write in a temporary directory goes under one of the session's own,
+    removed at the end: pytest's own folders, models, indexes, the traceback files of tests that
+    fail on purpose, Ray's session files. A suite run leaves nothing in the system's temp directory."""
+    if config.option.basetemp is not None:
+        return  # the user chose where; keep what pytest keeps there
+    root = tempfile.mkdtemp(prefix="align-tests-")
+    config.stash[_TEMP_ROOT] = root
+    config.option.basetemp = os.path.join(root, "pytest")
+    os.environ["TMPDIR"] = root  # subprocesses (align commands, Ray workers) inherit it
+    tempfile.tempdir = root
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    root = config.stash.get(_TEMP_ROOT, None)
+    if root is not None:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

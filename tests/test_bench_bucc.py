@@ -6,15 +6,16 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from align.bench.bucc import BuccTask, evaluate_bucc, read_bucc_split, write_bucc_split
+from align.bench.bucc import BuccSplit, BuccTask, evaluate_bucc, mine_split, read_bucc_split, write_bucc_split
 from align.bench.embedders import as_embedder
 from align.cli import app
 from align.encode import load_encoder
 from align.errors import InputFormatError
-from align.mining import MiningConfig
+from align.mining import MiningConfig, mine
 from tests.conftest import COMPOSED, write_moses
 
 runner = CliRunner()
@@ -45,7 +46,9 @@ def test_malformed_files_are_named(tmp_path: Path) -> None:
         read_bucc_split(tmp_path, "de-en", "test")
 
 
-def test_threshold_from_one_split_applied_to_another(tiny_model: Path, tmp_path: Path) -> None:
+def test_threshold_from_one_split_applied_to_another(
+    tiny_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write_bucc_split(
         tmp_path,
         "en-zh",
@@ -72,7 +75,10 @@ def test_threshold_from_one_split_applied_to_another(tiny_model: Path, tmp_path:
     )
     assert 0 < result.f1 <= result.oracle_f1 <= 100
     # The task is an evaluator too: model in, a dict with its main score out.
+    capsys.readouterr()
     scores = BuccTask(tmp_path, "en-zh", mining=MiningConfig(factory="Flat"))(model)
+    err = capsys.readouterr().err  # a bar over each split's steps, named by the task's split names
+    assert "BUCC en-zh training: 5/5 steps" in err and "BUCC en-zh test: 5/5 steps" in err
     assert scores["main_score"] == scores["result"]["f1"] == pytest.approx(result.f1)
 
 
@@ -147,3 +153,37 @@ def test_cli_build_then_bench_two_models(tiny_model: Path, tmp_path: Path) -> No
         ["bench", "bucc", "--model", str(tiny_model), "--data", str(tmp_path / "bucc"), "--pair", "de-en"],
     )
     assert missing.exit_code == 2 and "de-en.training.de: no such file" in missing.output
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        MiningConfig(),
+        MiningConfig(k=2, margin="distance", mode="intersect", reverse_neighbours=False),
+        MiningConfig(k=3, margin="absolute", mode="forward", factory="Flat"),
+        MiningConfig(mode="backward", threshold=1.0),
+    ],
+)
+def test_mining_step_by_step_gives_what_mine_gives(
+    config: MiningConfig, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rng = np.random.default_rng(0)
+    vectors = {}
+    for text in [f"s{i}" for i in range(300)] + [f"t{i}" for i in range(250)]:
+        row = rng.standard_normal(16).astype(np.float32)
+        vectors[text] = row / np.linalg.norm(row)
+    split = BuccSplit([], [f"s{i}" for i in range(300)], [], [f"t{i}" for i in range(250)], set())
+    source, target = (
+        np.stack([vectors[t] for t in texts]) for texts in (split.source_texts, split.target_texts)
+    )
+    expected = mine(source, target, config)
+    pairs = mine_split(
+        lambda texts: np.stack([vectors[t] for t in texts]), split, config, ("de", "en"), "BUCC x"
+    )
+    for name in ("source_ids", "target_ids", "scores"):
+        assert np.array_equal(getattr(pairs, name), getattr(expected, name))
+    err = capsys.readouterr().err
+    assert "BUCC x: 5/5 steps" in err
+    steps = ("encoding 300 de sentences", "encoding 250 en", "k-NN search source→target", "margin scoring")
+    for step in steps:
+        assert step in err

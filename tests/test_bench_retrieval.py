@@ -87,10 +87,15 @@ def test_tsv_task_and_its_errors(tmp_path: Path) -> None:
         read_tsv_retrieval(tmp_path)
 
 
-def test_cross_lingual_retrieval_with_the_tiny_model(tiny_model: Path, tmp_path: Path) -> None:
+def test_cross_lingual_retrieval_with_the_tiny_model(
+    tiny_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write_xquad(tmp_path, "en", [(en, en) for en, _ in COMPOSED[:20]])
     write_xquad(tmp_path, "zh", [(zh, zh) for _, zh in COMPOSED[:20]])
     results = evaluate_retrieval(as_embedder(load_encoder(str(tiny_model))), read_xquad_r(tmp_path))
+    err = capsys.readouterr().err  # a bar over the languages for each step, naming the language
+    assert "Retrieval: encoding" in err and "zh: 20 queries" in err
+    assert "Retrieval: ranking" in err and "2/2" in err
     assert set(results["separate"]) == {"en→en", "en→zh", "zh→en", "zh→zh"}
     assert set(results["pooled"]) == {"en→all", "zh→all"}
     assert results["separate"]["en→en"]["recall@1"] == 100.0  # a query is its own answer sentence

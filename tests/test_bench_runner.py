@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from align.bench.embedders import Embedder, PrecomputedEmbeddings
+from align.bench.embedders import Embedder, EncoderEmbedder, PrecomputedEmbeddings
 from align.bench.runner import model_labels, run_benchmarks
 from align.bench.task import Task, TaskMetadata
 from align.encode import encode_texts, load_encoder
@@ -54,7 +54,9 @@ class TranslationCosine(Task):
         return SelfSimilarity(float(np.mean(np.sum(source * target, axis=1))))
 
 
-def test_a_new_task_runs_over_a_model_and_precomputed_embeddings(tiny_model: Path, tmp_path: Path) -> None:
+def test_a_new_task_runs_over_a_model_and_precomputed_embeddings(
+    tiny_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     pairs = COMPOSED[:20]
     texts = [s for s, _ in pairs] + [t for _, t in pairs]
     model = load_encoder(str(tiny_model))
@@ -64,6 +66,7 @@ def test_a_new_task_runs_over_a_model_and_precomputed_embeddings(tiny_model: Pat
         [(tmp_path / "texts.txt", tmp_path / "vectors.npy")], "laser"
     )
     [run] = run_benchmarks([TranslationCosine(pairs)], [str(tiny_model), precomputed], use_cache=False)
+    assert "Model 1/2: " in (err := capsys.readouterr().err) and "Model 2/2: laser" in err
     scores = [result.main_score for result in run.results.values()]
     assert scores[0] == pytest.approx(scores[1], abs=1e-5) and scores[0] > 0.5
     table = run.markdown().splitlines()
@@ -84,3 +87,19 @@ def test_model_labels_are_short_unless_they_collide(tmp_path: Path) -> None:
     second.mkdir(parents=True)
     assert model_labels([str(first), "hub/name"]) == ["a/m", "hub/name"]
     assert model_labels([str(first), str(second)]) == [str(first), str(second)]
+
+
+def test_a_long_encoding_shows_a_bar_and_the_same_vectors(
+    tiny_model: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import align.bench.embedders as embedders
+
+    model = load_encoder(str(tiny_model))
+    texts = [text for pair in COMPOSED for text in pair]  # 240
+    embed = EncoderEmbedder(model, "tiny", batch_size=16)
+    embed(texts[:20])
+    assert "Batches" not in capsys.readouterr().err  # under the threshold: no bar
+    monkeypatch.setattr(embedders, "PROGRESS_FROM", 100)
+    vectors = embed(texts)
+    assert "Batches: 100%" in capsys.readouterr().err  # sentence-transformers' own bar
+    assert np.array_equal(vectors, encode_texts(model, texts, batch_size=16))

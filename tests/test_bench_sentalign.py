@@ -121,10 +121,14 @@ def test_the_vecalign_layout_is_found_and_a_perfect_alignment_scores_100(tmp_pat
     assert task(MeaningEmbedder())["main_score"] == 100.0  # sentence-transformers' evaluator shape
 
 
-def test_a_wrong_link_gives_the_exact_figures_and_documents_are_pooled(tmp_path: Path) -> None:
+def test_a_wrong_link_gives_the_exact_figures_and_documents_are_pooled(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write_bleualign(tmp_path, "a", ONE_TO_ONE)
     write_bleualign(tmp_path, "b", ONE_TO_ONE, gold=JOINED_GOLD)
     result = SentalignTask(tmp_path, "de", "fr").evaluate(MeaningEmbedder())
+    err = capsys.readouterr().err  # a bar over the documents, naming the one being aligned
+    assert "Sentence alignment" in err and ", a]" in err and "2/2" in err and ", b]" in err
     perfect, joined = result.documents
     assert perfect.scores.strict_f1 == 100.0
     # b: 6 links found, 5 gold; 4 found exactly: P 4/6, R 4/5; laxly every link overlaps one of the other

@@ -82,7 +82,7 @@ def test_misaligned_files_name_both(tmp_path: Path) -> None:
 
 
 def test_cached_results_resume_a_run_and_retrained_models_get_a_new_key(
-    tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write_tatoeba(tmp_path / "data", "cmn", COMPOSED[:30])
     write_tatoeba(tmp_path / "data", "xyz", COMPOSED[30:60])
@@ -98,8 +98,10 @@ def test_cached_results_resume_a_run_and_retrained_models_get_a_new_key(
     monkeypatch.setattr(
         tatoeba, "score_tatoeba", lambda e, d, language: scored.append(language) or original(e, d, language)
     )
+    capsys.readouterr()
     again = TatoebaTask(tmp_path / "data", "all").evaluate(embed, cache)
     assert scored == ["xyz"]  # cmn came from the cache
+    assert "Tatoeba" in (err := capsys.readouterr().err) and "2/2" in err and ", xyz]" in err  # named
     assert again.scores[0] == first.scores[0]
 
     import torch

@@ -43,6 +43,7 @@ SCRIPTS = [
     "side_by_side",
     "static_ablation",
     "tatoeba_bench",
+    "threads",
     "throughput",
     "train_static",
     "unspaced_scripts",

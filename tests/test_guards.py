@@ -17,9 +17,10 @@ import align.model_source
 import align.threads
 from align.cli import app
 from align.errors import AlignError
+from align.files import LineGuard
 from align.mining.files import check_gold
 from align.model_source import check_model_source
-from align.sentences import LineGuard, read_collection
+from align.sentences import read_collection
 from tests.conftest import COMPOSED
 
 runner = CliRunner()

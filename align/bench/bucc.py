@@ -31,7 +31,7 @@ from align.mining.evaluation import (
     precision_recall_curve,
     precision_recall_f1,
 )
-from align.mining.margin import mine
+from align.mining.margin import MinedPairs, mine
 from align.outputs import atomic_path, check_output
 
 
@@ -126,23 +126,63 @@ class BuccResult:
 
 
 def evaluate_bucc(
-    embed: Embedder, tune: BuccSplit, test: BuccSplit, config: MiningConfig | None = None, pair: str = ""
+    embed: Embedder,
+    tune: BuccSplit,
+    test: BuccSplit,
+    config: MiningConfig | None = None,
+    pair: str = "",
+    *,
+    split_names: tuple[str, str] = ("tune", "test"),
 ) -> BuccResult:
     """Calibrate a threshold on ``tune``, apply it to ``test``; also the oracle F1 on ``test``.
 
     ``config`` sets how pairs are mined; its ``threshold`` is ignored (the split calibrates one).
+    Each split shows a bar over its steps (:func:`mine_split`), named by ``split_names``.
     """
     config = replace(config or MiningConfig(), threshold=None)
-
-    def mined(split: BuccSplit):
-        return mine(embed(split.source_texts), embed(split.target_texts), config)
-
-    threshold = calibrate_threshold(mined(tune), tune.gold).threshold
-    test_pairs = mined(test)
+    named = pair.split("-")
+    languages = (named[0], named[1]) if len(named) == 2 and all(named) else ("source", "target")
+    label = f"BUCC {pair} " if pair else "BUCC "
+    threshold = calibrate_threshold(
+        mine_split(embed, tune, config, languages, f"{label}{split_names[0]}"), tune.gold
+    ).threshold
+    test_pairs = mine_split(embed, test, config, languages, f"{label}{split_names[1]}")
     precision, recall, f1 = precision_recall_f1(test_pairs.above(threshold), test.gold)
     oracle = calibrate_threshold(test_pairs, test.gold)
     curve = precision_recall_curve(test_pairs, test.gold)
     return BuccResult(pair, threshold, precision, recall, f1, oracle.threshold, oracle.f1, curve)
+
+
+# A bar over steps of unequal length: the step being done, no rate and no estimate of the time left.
+STEP_BAR = "{desc}: {n_fmt}/{total_fmt} steps [{elapsed}{postfix}]"
+
+
+def mine_split(
+    embed: Embedder,
+    split: BuccSplit,
+    config: MiningConfig,
+    languages: tuple[str, str] = ("source", "target"),
+    description: str = "BUCC",
+) -> MinedPairs:
+    """:func:`align.mining.margin.mine` of the split's two sides under a bar naming each step as it
+    starts: encoding either side, the k-NN search either way, the margin scoring."""
+    from tqdm.auto import tqdm
+
+    with tqdm(total=5, desc=description, bar_format=STEP_BAR) as bar:
+
+        def step(name: str) -> None:  # a step starts, so the one before it is done
+            if bar.postfix:
+                bar.update()
+            bar.set_postfix_str(name)
+
+        step(f"encoding {len(split.source_texts):,} {languages[0]} sentences")
+        source = embed(split.source_texts)
+        step(f"encoding {len(split.target_texts):,} {languages[1]} sentences")
+        target = embed(split.target_texts)
+        pairs = mine(source, target, config, on_step=step)
+        bar.update()
+        bar.set_postfix_str(f"{len(pairs):,} candidate pairs")
+    return pairs
 
 
 class BuccTask(Task):
@@ -159,6 +199,7 @@ class BuccTask(Task):
     ) -> None:
         self.mining = mining or MiningConfig()  # evaluate_bucc ignores its threshold: a split calibrates one
         self.pair = pair
+        self.tune_split, self.test_split = tune_split, test_split
         self.tune = read_bucc_split(data_dir, pair, tune_split)
         self.test = read_bucc_split(data_dir, pair, test_split)
         mining_settings = {key: value for key, value in asdict(self.mining).items() if key != "threshold"}
@@ -174,7 +215,14 @@ class BuccTask(Task):
         )
 
     def evaluate(self, embed: Embedder, cache: ResultCache | None = None) -> BuccResult:
-        return evaluate_bucc(embed, self.tune, self.test, self.mining, self.pair)
+        return evaluate_bucc(
+            embed,
+            self.tune,
+            self.test,
+            self.mining,
+            self.pair,
+            split_names=(self.tune_split, self.test_split),
+        )
 
     def plot(self, results: Mapping[str, TaskResult], path: str | os.PathLike) -> None:
         """The test split's precision/recall curve, one line per model."""

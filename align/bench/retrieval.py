@@ -147,37 +147,51 @@ def _mean(per_query: list[dict[str, float]]) -> dict[str, float]:
 def evaluate_retrieval(
     embed: Embedder, data: RetrievalData, languages: list[str] | None = None
 ) -> dict[str, dict[str, dict[str, float]]]:
-    """``{"separate": {"X→Y": metrics}, "pooled": {"X→all": metrics}}``, metrics in %."""
+    """``{"separate": {"X→Y": metrics}, "pooled": {"X→all": metrics}}``, metrics in %.
+
+    Two bars, over the languages: encoding each one's queries and documents, then ranking each
+    one's queries against every language's documents and the pool of all of them.
+    """
+    from tqdm.auto import tqdm
+
     languages = languages or data.languages
     missing = [lang for lang in languages if lang not in data.queries or lang not in data.documents]
     if missing:
         raise AlignError(f"the data has no queries or documents in {', '.join(missing)}")
-    query_vectors = {lang: embed([t for _, t in data.queries[lang]]) for lang in languages}
-    doc_vectors = {lang: embed([t for _, t in data.documents[lang]]) for lang in languages}
+    query_vectors, doc_vectors = {}, {}
+    with tqdm(languages, desc="Retrieval: encoding", unit=" languages") as bar:
+        for lang in bar:
+            bar.set_postfix_str(
+                f"{lang}: {len(data.queries[lang]):,} queries, {len(data.documents[lang]):,} documents"
+            )
+            query_vectors[lang] = embed([t for _, t in data.queries[lang]])
+            doc_vectors[lang] = embed([t for _, t in data.documents[lang]])
     doc_ids = {lang: [d for d, _ in data.documents[lang]] for lang in languages}
     results: dict[str, dict[str, dict[str, float]]] = {"separate": {}, "pooled": {}}
-    for query_lang in languages:
-        query_ids = [q for q, _ in data.queries[query_lang]]
-        for doc_lang in languages:
-            ranked = _rank(query_vectors[query_lang], doc_vectors[doc_lang], doc_ids[doc_lang])
-            in_lang = set(doc_ids[doc_lang])
+    with tqdm(languages, desc="Retrieval: ranking", unit=" query languages") as ranking:
+        for query_lang in ranking:
+            ranking.set_postfix_str(query_lang)
+            query_ids = [q for q, _ in data.queries[query_lang]]
+            for doc_lang in languages:
+                ranked = _rank(query_vectors[query_lang], doc_vectors[doc_lang], doc_ids[doc_lang])
+                in_lang = set(doc_ids[doc_lang])
+                per_query = [
+                    query_metrics(r, data.relevant[q] & in_lang)
+                    for q, r in zip(query_ids, ranked, strict=True)
+                    if data.relevant.get(q, set()) & in_lang
+                ]
+                results["separate"][f"{query_lang}→{doc_lang}"] = _mean(per_query)
+            pool_ids = [d for lang in languages for d in doc_ids[lang]]
+            pool_set = set(pool_ids)
+            ranked = _rank(
+                query_vectors[query_lang], np.concatenate([doc_vectors[lang] for lang in languages]), pool_ids
+            )
             per_query = [
-                query_metrics(r, data.relevant[q] & in_lang)
+                query_metrics(r, data.relevant[q] & pool_set)
                 for q, r in zip(query_ids, ranked, strict=True)
-                if data.relevant.get(q, set()) & in_lang
+                if data.relevant.get(q, set()) & pool_set
             ]
-            results["separate"][f"{query_lang}→{doc_lang}"] = _mean(per_query)
-        pool_ids = [d for lang in languages for d in doc_ids[lang]]
-        pool_set = set(pool_ids)
-        ranked = _rank(
-            query_vectors[query_lang], np.concatenate([doc_vectors[lang] for lang in languages]), pool_ids
-        )
-        per_query = [
-            query_metrics(r, data.relevant[q] & pool_set)
-            for q, r in zip(query_ids, ranked, strict=True)
-            if data.relevant.get(q, set()) & pool_set
-        ]
-        results["pooled"][f"{query_lang}→all"] = _mean(per_query)
+            results["pooled"][f"{query_lang}→all"] = _mean(per_query)
     return results
 
 

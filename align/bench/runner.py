@@ -11,6 +11,7 @@ Each model is loaded once and scored on every task before the next one loads.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -103,7 +104,9 @@ def run_benchmarks(
         for i, model in enumerate(models)
     ]
     runs = [BenchmarkRun(task, list(names), batch_size=batch_size) for task in tasks]
-    for label, name, model in zip(model_labels(names), names, models, strict=True):
+    for number, (label, name, model) in enumerate(zip(model_labels(names), names, models, strict=True), 1):
+        if len(models) > 1:  # which model the bars below (loading, encoding, each task's) are for
+            print(f"Model {number}/{len(models)}: {label}", file=sys.stderr, flush=True)
         started = time.perf_counter()
         embed = _embedder(model, name, batch_size)
         cache = ResultCache(cache_dir or default_cache_dir(), embed) if use_cache else None

@@ -327,10 +327,12 @@ class SentalignTask(Task):
 
         scored = []
         pooled = []
-        for document in tqdm(self.documents, desc="Sentence alignment", unit=" documents"):
-            links = self.align(embed, document, cache)
-            sizes = (len(document.sources), len(document.targets))
-            scores = score_alignment(document.gold, links)
-            scored.append(DocumentScore(document.name, sizes, len(document.gold), len(links), scores))
-            pooled.append((document.gold, links, sizes))
+        with tqdm(self.documents, desc="Sentence alignment", unit=" documents") as bar:
+            for document in bar:
+                bar.set_postfix_str(document.name)
+                links = self.align(embed, document, cache)
+                sizes = (len(document.sources), len(document.targets))
+                scores = score_alignment(document.gold, links)
+                scored.append(DocumentScore(document.name, sizes, len(document.gold), len(links), scores))
+                pooled.append((document.gold, links, sizes))
         return SentalignResult(scored, pooled_scores(pooled))

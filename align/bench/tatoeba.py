@@ -241,31 +241,31 @@ class TatoebaTask(Task):
         return f"tatoeba-{hashlib.sha1(source.encode()).hexdigest()[:8]}"
 
     def evaluate(self, embed: Embedder, cache: ResultCache | None = None) -> TatoebaResult:
-        """Score every language, reusing cached ones so an interrupted run resumes where it stopped."""
+        """Score every language, reusing cached ones so an interrupted run resumes where it stopped.
+
+        A bar over the languages names the one being scored. Where the embedder can say which
+        scripts its vocabulary cannot read (:meth:`align.bench.embedders.EncoderEmbedder.unreadable_scripts`),
+        each language's sentences are checked too, under the same bar.
+        """
         from tqdm.auto import tqdm
 
-        scores = []
-        for code in tqdm(self.languages, desc="Tatoeba", unit=" languages"):
-            cached = cache.get(self.cache_key, code) if cache else None
-            if cached is not None:
-                scores.append(TatoebaScore(**cached))
-                continue
-            score = score_tatoeba(embed, self.data_dir, code)
-            if cache:
-                cache.put(self.cache_key, code, asdict(score))
-            scores.append(score)
-        return TatoebaResult(
-            scores, self._trained(getattr(embed, "languages", None)), self._unreadable(embed)
-        )
-
-    def _unreadable(self, embed: Embedder) -> dict[str, dict[str, float]]:
-        """Per language, the scripts of its sentences the embedder says it cannot read (where it can
-        say: :meth:`align.bench.embedders.EncoderEmbedder.unreadable_scripts`)."""
         check = getattr(embed, "unreadable_scripts", None)
-        if check is None:
-            return {}
-        found = {code: check(load_tatoeba(self.data_dir, code)[0]) for code in self.languages}
-        return {code: scripts for code, scripts in found.items() if scripts}
+        scores = []
+        unreadable: dict[str, dict[str, float]] = {}
+        with tqdm(self.languages, desc="Tatoeba", unit=" languages") as bar:
+            for code in bar:
+                bar.set_postfix_str(code)
+                cached = cache.get(self.cache_key, code) if cache else None
+                if cached is not None:
+                    scores.append(TatoebaScore(**cached))
+                else:
+                    score = score_tatoeba(embed, self.data_dir, code)
+                    if cache:
+                        cache.put(self.cache_key, code, asdict(score))
+                    scores.append(score)
+                if check is not None and (scripts := check(load_tatoeba(self.data_dir, code)[0])):
+                    unreadable[code] = scripts
+        return TatoebaResult(scores, self._trained(getattr(embed, "languages", None)), unreadable)
 
     def _trained(self, languages: tuple[str, ...] | None) -> frozenset[str] | None:
         """The Tatoeba codes among ``languages`` (in any form), or None when the model does not say."""

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from align.errors import AlignError, InputFormatError
-from align.files import iter_lines
-from align.sentences import MAX_LINE_CHARS, LineGuard
+from align.files import MAX_LINE_CHARS, LineGuard, iter_lines
 from align.splitting import paragraphs, split_text
 
 logger = logging.getLogger(__name__)

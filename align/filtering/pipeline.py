@@ -132,13 +132,13 @@ class BitextFilter:
             raise AlignError("scoring pairs needs an encoder: pass --model, or --no-score")
         if self.config.score and self.sharding.sharded and not isinstance(self.model, str | os.PathLike):
             raise AlignError("filtering in shards loads the model in each worker: pass its path or name")
-        if self.config.score and isinstance(self.model, str | os.PathLike):
-            check_model_source(self.model)
         inputs = [self.source.path, self.source.target_path]
         for path in filter(None, (self.output, self.rejected)):
             check_output(path, force=self.force, inputs=inputs)
         if self.config.score and self.config.keep_top is None and self.config.score_threshold is None:
             default_threshold(self.mining.margin)  # an absolute margin fails now, not after the reading
+        if self.config.score and isinstance(self.model, str | os.PathLike):
+            check_model_source(self.model)
 
     def _inputs(self) -> tuple[str, str]:
         return self.source.path, self.source.target_path or self.source.path

@@ -20,7 +20,7 @@ import numpy as np
 from align.coverage import warn_about_unknown_scripts
 from align.encode import Encoder, as_encoder, encode_to_memory_or_npy, load_embeddings
 from align.errors import AlignError, InputFormatError
-from align.files import iter_lines
+from align.files import MAX_LINE_CHARS, LineGuard, iter_lines
 from align.lid.config import LidConfig
 from align.lid.pairs import PairLanguageCheck
 from align.mining.config import MiningConfig
@@ -28,7 +28,7 @@ from align.mining.evaluation import Calibration, calibrate_threshold
 from align.mining.margin import MinedPairs, mine
 from align.model_source import check_model_source
 from align.outputs import atomic_path, check_output
-from align.sentences import MAX_LINE_CHARS, Collection, LineGuard, read_collection
+from align.sentences import Collection, read_collection
 
 logger = logging.getLogger(__name__)
 

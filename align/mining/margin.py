@@ -18,6 +18,7 @@ come from k-NN search in both directions; the mode decides which are kept:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -193,19 +194,31 @@ def nearest(
     return Neighbours(ids=ids, cosines=cosines)
 
 
-def mine(source: np.ndarray, target: np.ndarray, config: MiningConfig | None = None) -> MinedPairs:
+def mine(
+    source: np.ndarray,
+    target: np.ndarray,
+    config: MiningConfig | None = None,
+    *,
+    on_step: Callable[[str], None] | None = None,
+) -> MinedPairs:
     """Mine translation pairs between two embedding matrices (L2-normalised rows), best first.
 
     ``config.factory`` picks the FAISS index (default: by size; ``"Flat"`` for exact search) and
     ``config.nprobe`` how many IVF lists an approximate one scans per query; with
-    ``config.threshold`` only pairs scoring at least that are returned.
+    ``config.threshold`` only pairs scoring at least that are returned. ``on_step`` is told the
+    name of each of the three long steps as it starts (the two searches, the scoring), for a
+    progress display.
     """
     config = config or MiningConfig()
+    step = on_step or (lambda name: None)
     source = check_embeddings(source, what="source embeddings")
     target = check_embeddings(target, source.shape[1], what="target embeddings")
     search = {"factory": config.factory, "nprobe": config.nprobe}
+    step("k-NN search source→target")
     forward = nearest(source, target, config.k, **search)
+    step("k-NN search target→source")
     backward = nearest(target, source, config.k, **search)
+    step(f"margin scoring ({config.margin}, {config.mode})")
     if config.reverse_neighbours:
         forward, backward = (
             with_reverse_neighbours(forward, backward),

@@ -12,14 +12,13 @@ from typing import Literal
 
 from align.encode import Encoder, as_encoder
 from align.errors import AlignError
-from align.files import iter_lines
+from align.files import MAX_LINE_CHARS, LineGuard, iter_lines
 from align.languages import is_language
 from align.model_source import check_model_source
 from align.outputs import atomic_path, check_output
 from align.sentalign.aligner import align_sentences
 from align.sentalign.config import SentalignConfig, SplitConfig
 from align.sentalign.links import Link, format_links, texts_of
-from align.sentences import MAX_LINE_CHARS, LineGuard
 
 logger = logging.getLogger(__name__)
 

@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from align.files import MAX_LINE_CHARS
 from align.lid.config import LidConfig
 from align.lid.pairs import PairLanguageCheck
 from align.mining.config import MiningConfig
@@ -40,7 +41,6 @@ from align.mining.sharded.stages import ScoreTask, score_shard
 from align.mining.sharded.workdir import Stage, WorkDir, cache_key
 from align.model_source import check_model_source
 from align.outputs import check_output
-from align.sentences import MAX_LINE_CHARS
 
 logger = logging.getLogger(__name__)
 

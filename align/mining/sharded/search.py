@@ -21,6 +21,7 @@ import numpy as np
 from align.coverage import warn_about_unknown_scripts
 from align.encode import Encoder, load_encoder, model_digest
 from align.errors import AlignError
+from align.files import MAX_LINE_CHARS
 from align.mining.config import MiningConfig
 from align.mining.sharded.config import ShardingConfig
 from align.mining.sharded.engines import Engine
@@ -41,7 +42,6 @@ from align.mining.sharded.stages import (
 from align.mining.sharded.workdir import Stage, WorkDir, cache_key, input_fingerprint
 from align.model_source import looks_like_path
 from align.outputs import atomic_path
-from align.sentences import MAX_LINE_CHARS
 
 logger = logging.getLogger(__name__)
 

@@ -20,10 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from align.errors import AlignError
-from align.files import iter_lines
+from align.files import MAX_LINE_CHARS, LineGuard, iter_lines
 from align.mining.sharded.workdir import Stage, write_json
 from align.outputs import atomic_path
-from align.sentences import MAX_LINE_CHARS, LineGuard
 
 SHARDS_FILE = "shards.json"
 
