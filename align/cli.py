@@ -120,8 +120,11 @@ def _setup_logging(verbose: bool) -> None:
 
 
 def _check_training_output(config: RunConfig, verbose: bool) -> None:
-    """What train and distill check before torch loads: the model directory may be written."""
+    """What train and distill check before torch loads: the model directory may be written, and the
+    pretrained model or teacher can be found."""
     _setup_logging(verbose)
+    for model in filter(None, (getattr(config, "model", None), getattr(config, "teacher", None))):
+        check_model_source(model)
     if not config.resume:  # a resumed run's output does not exist yet; the run's own checks say so
         check_output(config.output, force=config.force, directory=True, inputs=[config.data])
 

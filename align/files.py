@@ -129,20 +129,22 @@ class LineGuard:
     def warnings(self, path: str | os.PathLike, *, cut: bool = False) -> list[str]:
         """What the rules changed in ``path``, one line each (empty when nothing was changed)."""
         found = []
-        lines = {
-            count: f"{count:,} line{'' if count == 1 else 's'}"
-            for count in (self.too_long, self.carriage_returns)
-        }
         if self.too_long:
             done = f"cut to their first {self.max_chars:,}" if cut else "skipped"
+            lines = f"{self.too_long:,} line{'' if self.too_long == 1 else 's'}"
             found.append(
-                f"{path}: {lines[self.too_long]} longer than {self.max_chars:,} characters {done}; "
+                f"{path}: {lines} longer than {self.max_chars:,} characters {done}; "
                 "raise max_chars (--max-chars) to keep them whole"
             )
         if self.carriage_returns:
-            found.append(
-                f"{path}: {lines[self.carriage_returns]} with a carriage return (\\r) inside, read as "
-                "a space: align breaks lines at \\n only. If the file has old Mac line ends, convert "
-                "them first: tr '\\r' '\\n'"
-            )
+            found.append(carriage_return_warning(path, self.carriage_returns))
         return found
+
+
+def carriage_return_warning(path: str | os.PathLike, lines: int) -> str:
+    """The warning for ``lines`` lines of ``path`` that hold a carriage return inside them."""
+    counted = f"{lines:,} line{'' if lines == 1 else 's'}"
+    return (
+        f"{path}: {counted} with a carriage return (\\r) inside, read as a space: align breaks lines "
+        "at \\n only. If the file has old Mac line ends, convert them first: tr '\\r' '\\n'"
+    )

@@ -112,6 +112,24 @@ def test_mistakes_are_reported_before_the_model_loads(files: dict[str, Path]) ->
             ["filter", "--model", "./nope", "--src", f["en"], "--tgt", f["zh"], "-o", out],
             "there is no directory",
         ),
+        "train, missing pretrained model": (
+            [
+                "train",
+                "--pairs",
+                "en-zh",
+                "--data",
+                f["root"],
+                "--output",
+                f["root"] + "/m",
+                "--model",
+                "./x",
+            ],
+            "there is no directory",
+        ),
+        "distill, teacher neither here nor cached": (
+            ["distill", "--teacher", "org/name", "--pairs", "en-zh", "--data", f["root"], "--output", out],
+            "it is not in the Hugging Face cache",
+        ),
         "bench, cache not writable": (
             [
                 "bench",

@@ -193,3 +193,13 @@ def test_ctrl_c_says_in_one_line_that_it_stopped(tmp_path: Path, monkeypatch) ->
     result = runner.invoke(app, ["neighbours", str(queries), str(queries), "--model", str(tmp_path)])
     assert result.exit_code == 130
     assert result.output.startswith("stopped by Ctrl-C. No output was left half-written")
+
+
+def test_filter_counts_pairs_with_a_carriage_return(tmp_path: Path) -> None:
+    corpus = tmp_path / "mixed.en-zh.tsv"
+    corpus.write_text("Good morning.\t早上好。\nI like tea.\r\t我喜欢茶。\n", encoding="utf-8")
+    result = runner.invoke(
+        app, ["filter", str(corpus), "-o", str(tmp_path / "kept.tsv"), "--no-score", "--lid", "none"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "mixed.en-zh.tsv: 1 line with a carriage return (\\r) inside, read as a space" in result.output

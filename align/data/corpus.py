@@ -100,8 +100,8 @@ def build_pair_dataset(
             f"({clean_stats.summary()})"
         )
     logger.info("Cleaning: %s", clean_stats.summary())
-    if read_stats.undecodable:
-        logger.warning("Skipped %d undecodable line pairs", read_stats.undecodable)
+    for warning in read_stats.warnings(", ".join(s.describe() for s in sources)):
+        logger.warning(warning)
     return datasets.Dataset.from_file(str(arrow_path)), clean_stats, read_stats
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, ParamSpec
 
 from align.errors import AlignError, InputFormatError
-from align.files import count_lines, iter_lines, open_binary
+from align.files import carriage_return_warning, count_lines, iter_lines, open_binary
 
 P = ParamSpec("P")
 FORMATS = ("moses", "tmx", "tsv", "csv", "jsonl", "hf")
@@ -35,9 +35,21 @@ class SentencePair(NamedTuple):
 
 @dataclass
 class ReadStats:
-    """What the readers skipped rather than failed on (only with ``skip_bad_lines``)."""
+    """What the readers skipped rather than failed on (only with ``skip_bad_lines``), and the line
+    pairs with a carriage return inside a side (read as a space, as :class:`align.files.LineGuard`
+    reads it)."""
 
     undecodable: int = 0
+    carriage_returns: int = 0
+
+    def warnings(self, where: str) -> list[str]:
+        """What reading ``where`` skipped or read specially, one warning a kind."""
+        found = (
+            [f"{where}: skipped {self.undecodable:,} lines that are not UTF-8"] if self.undecodable else []
+        )
+        if self.carriage_returns:
+            found.append(carriage_return_warning(where, self.carriage_returns))
+        return found
 
 
 @dataclass(frozen=True)
@@ -155,6 +167,7 @@ def _moses(
         if source_text is None or target_text is None:
             stats.undecodable += 1
             continue
+        stats.carriage_returns += "\r" in source_text or "\r" in target_text
         yield number, SentencePair(source_text, target_text)
 
 
@@ -222,6 +235,9 @@ def _delimited(
         if line is None:
             stats.undecodable += 1
             continue
+        if "\r" in line:  # read as a space, as everywhere (csv would take it for a line break)
+            stats.carriage_returns += 1
+            line = line.replace("\r", " ")
         try:
             row = next(csv.reader(io.StringIO(line), delimiter=delimiter, quoting=quoting), [])
         except csv.Error as error:  # e.g. a field over csv's size limit, or a stray quote

@@ -160,10 +160,8 @@ class BitextFilter:
         threshold = None if scores is None else self._threshold(scores.margins)
         kept = self._write(survivors, scores, threshold, dropped)
         report = FilterReport(survivors.read, kept, dropped, threshold, self.output, self.rejected)
-        if survivors.undecodable:
-            report.warnings.append(
-                f"{self.source.describe()}: skipped {survivors.undecodable:,} lines that are not UTF-8"
-            )
+        read = ReadStats(survivors.undecodable, survivors.carriage_returns)
+        report.warnings += read.warnings(self.source.describe())
         if self.sharding.sharded:
             report.notes.append(work.summary())
         return report

@@ -55,6 +55,7 @@ class Survivors:
     kept: int
     dropped: dict[str, dict[str, int]]  # stage → reason → pairs
     undecodable: int
+    carriage_returns: int = 0  # pairs with a carriage return inside a side, read as a space
 
     @property
     def source_file(self) -> Path:
@@ -82,7 +83,14 @@ class Survivors:
     @classmethod
     def load(cls, stage: Stage) -> Survivors:
         counts = json.loads(stage.path(COUNTS).read_text(encoding="utf-8"))
-        return cls(stage, counts["read"], counts["kept"], counts["dropped"], counts["undecodable"])
+        return cls(
+            stage,
+            counts["read"],
+            counts["kept"],
+            counts["dropped"],
+            counts["undecodable"],
+            counts.get("carriage_returns", 0),
+        )
 
 
 def first_stages(
@@ -157,6 +165,7 @@ def first_stages(
         "kept": kept,
         "dropped": {name: dict(reasons) for name, reasons in dropped.items()},
         "undecodable": stats.undecodable,
+        "carriage_returns": stats.carriage_returns,
     }
     with atomic_path(stage.path(COUNTS)) as tmp:
         tmp.write_text(json.dumps(counts, indent=2) + "\n", encoding="utf-8")

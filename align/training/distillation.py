@@ -37,6 +37,7 @@ from sentence_transformers import SentenceTransformer
 from align.encode import encode_to_npy, model_digest
 from align.encoders.layer_reduction import layer_reduced_copy
 from align.encoders.student import build_corpus_student, build_static_student, widen_to_teacher_vocabulary
+from align.model_source import check_model_source
 from align.outputs import cache_dir
 from align.training.config import DistillConfig, with_defaults
 from align.training.losses import DistillationLoss
@@ -61,6 +62,7 @@ logger = logging.getLogger(__name__)
 def distill(config: DistillConfig) -> TrainResult:
     """Distil ``config.teacher`` into a student saved at ``config.output``."""
     config = with_defaults(config)
+    check_model_source(config.teacher)
     sources = corpus_sources(config)
     started = time.perf_counter()
     with start_run(config, sources) as work_dir:

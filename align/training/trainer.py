@@ -33,6 +33,7 @@ from align.encode import load_encoder
 from align.encoders.script_variants import fold_to_simplified, tie_traditional_rows
 from align.encoders.static import build_static_encoder
 from align.languages import language
+from align.model_source import check_model_source
 from align.training.config import RunConfig, TrainConfig, with_defaults
 from align.training.evaluation import SELECTION_METRIC, build_evaluator, mean_scores, retrieval_scores
 from align.training.losses import CachedTranslationRankingLoss, TranslationRankingLoss
@@ -209,6 +210,8 @@ def train(config: TrainConfig) -> TrainResult:
     (:mod:`align.training.runs`).
     """
     config = with_defaults(config)
+    if config.model is not None:
+        check_model_source(config.model)
     sources = corpus_sources(config)
     started = time.perf_counter()
     with start_run(config, sources) as work_dir:
