@@ -203,3 +203,18 @@ def test_filter_counts_pairs_with_a_carriage_return(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "mixed.en-zh.tsv: 1 line with a carriage return (\\r) inside, read as a space" in result.output
+
+
+def test_mining_many_sentences_names_each_step(
+    tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import align.mining.files
+    from align.mining.files import mine_files
+
+    en, zh = _sentences(tmp_path)
+    monkeypatch.setattr(align.mining.files, "PROGRESS_FROM", 10)  # as if the files were large
+    mine_files(str(tiny_model), str(en), str(zh), tmp_path / "out.tsv")
+    err = capsys.readouterr().err
+    assert "Mining: 5/5 steps" in err
+    for step in ("embedding 40 source sentences", "k-NN search target→source", "margin scoring (ratio, max)"):
+        assert step in err

@@ -33,6 +33,7 @@ from align.mining.evaluation import (
 )
 from align.mining.margin import MinedPairs, mine
 from align.outputs import atomic_path, check_output
+from align.progress import step_bar
 
 
 def _languages(pair: str) -> tuple[str, str]:
@@ -153,10 +154,6 @@ def evaluate_bucc(
     return BuccResult(pair, threshold, precision, recall, f1, oracle.threshold, oracle.f1, curve)
 
 
-# A bar over steps of unequal length: the step being done, no rate and no estimate of the time left.
-STEP_BAR = "{desc}: {n_fmt}/{total_fmt} steps [{elapsed}{postfix}]"
-
-
 def mine_split(
     embed: Embedder,
     split: BuccSplit,
@@ -166,23 +163,12 @@ def mine_split(
 ) -> MinedPairs:
     """:func:`align.mining.margin.mine` of the split's two sides under a bar naming each step as it
     starts: encoding either side, the k-NN search either way, the margin scoring."""
-    from tqdm.auto import tqdm
-
-    with tqdm(total=5, desc=description, bar_format=STEP_BAR) as bar:
-
-        def step(name: str) -> None:  # a step starts, so the one before it is done
-            if bar.postfix:
-                bar.update()
-            bar.set_postfix_str(name)
-
+    with step_bar(description, 5) as step:
         step(f"encoding {len(split.source_texts):,} {languages[0]} sentences")
         source = embed(split.source_texts)
         step(f"encoding {len(split.target_texts):,} {languages[1]} sentences")
         target = embed(split.target_texts)
-        pairs = mine(source, target, config, on_step=step)
-        bar.update()
-        bar.set_postfix_str(f"{len(pairs):,} candidate pairs")
-    return pairs
+        return mine(source, target, config, on_step=step)
 
 
 class BuccTask(Task):

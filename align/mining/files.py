@@ -18,7 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from align.coverage import warn_about_unknown_scripts
-from align.encode import Encoder, as_encoder, encode_to_memory_or_npy, load_embeddings
+from align.encode import PROGRESS_FROM, Encoder, as_encoder, encode_to_memory_or_npy, load_embeddings
 from align.errors import AlignError, InputFormatError
 from align.files import MAX_LINE_CHARS, LineGuard, iter_lines
 from align.lid.config import LidConfig
@@ -28,6 +28,7 @@ from align.mining.evaluation import Calibration, calibrate_threshold
 from align.mining.margin import MinedPairs, mine
 from align.model_source import check_model_source
 from align.outputs import atomic_path, check_output
+from align.progress import step_bar
 from align.sentences import Collection, read_collection
 
 logger = logging.getLogger(__name__)
@@ -248,10 +249,16 @@ def mine_files(
     gold = read_gold(gold_path, *sides) if gold_path else None
     if model is not None and (source_embeddings is None or target_embeddings is None):
         model = as_encoder(model)
-    with tempfile.TemporaryDirectory(prefix="align-mine-") as work:
+    many = max(len(source.texts), len(target.texts)) > PROGRESS_FROM
+    with (
+        tempfile.TemporaryDirectory(prefix="align-mine-") as work,
+        step_bar("Mining", 5, enabled=many) as step,
+    ):
+        step(f"embedding {len(source.texts):,} source sentences")
         source_matrix = collection_embeddings(model, source, source_embeddings, Path(work), "source")
+        step(f"embedding {len(target.texts):,} target sentences")
         target_matrix = collection_embeddings(model, target, target_embeddings, Path(work), "target")
-        pairs = mine(source_matrix, target_matrix, replace(config, threshold=None))
+        pairs = mine(source_matrix, target_matrix, replace(config, threshold=None), on_step=step)
     return keep_and_write(pairs, sides, output, config, gold, gold_path, line_numbers, warnings, check)
 
 
