@@ -30,7 +30,7 @@ from align.lid.config import LidConfig
 from align.mining.config import MiningConfig
 from align.mining.sharded.config import ShardingConfig
 from align.model_source import check_model_source
-from align.outputs import check_output, check_writable_directory
+from align.outputs import check_output
 from align.sentalign.config import SentalignConfig, SplitConfig
 from align.settings import help_of
 from align.threads import THREADS_ENV, set_threads
@@ -669,13 +669,9 @@ def _bench(make_task: Callable[[], Task], settings: BenchSettings) -> None:
     for path in (settings.output, settings.plot):
         if path is not None:
             check_output(path, force=settings.force)
-    from align.bench.cache import default_cache_dir
-    from align.bench.runner import run_benchmarks
+    from align.bench.runner import check_benchmark_run, run_benchmarks
 
-    if settings.use_cache:
-        check_writable_directory(settings.cache_dir or default_cache_dir())
-    for model in settings.models:
-        check_model_source(model)
+    check_benchmark_run(settings.models, cache_dir=settings.cache_dir, use_cache=settings.use_cache)
 
     task = make_task()
     if settings.plot is not None and not task.has_plot:

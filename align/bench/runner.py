@@ -23,6 +23,8 @@ from align.bench.embedders import Embedder, EncoderEmbedder
 from align.bench.report import report_header, write_json
 from align.bench.task import Task, TaskResult
 from align.encode import Encoder, load_encoder
+from align.model_source import check_model_source
+from align.outputs import check_writable_directory
 
 
 @dataclass
@@ -85,6 +87,18 @@ def model_labels(names: Sequence[str]) -> list[str]:
     return short if len(set(short)) == len(short) else list(names)
 
 
+def check_benchmark_run(
+    models: Sequence[str | Encoder | Embedder], *, cache_dir: str | os.PathLike | None, use_cache: bool
+) -> None:
+    """What can fail before any model loads: the cache directory cannot be written, a model's name
+    points nowhere (:func:`align.model_source.check_model_source`)."""
+    if use_cache:
+        check_writable_directory(cache_dir or default_cache_dir())
+    for model in models:
+        if isinstance(model, str):
+            check_model_source(model)
+
+
 def run_benchmarks(
     tasks: Sequence[Task],
     models: Sequence[str | Encoder | Embedder],
@@ -97,8 +111,10 @@ def run_benchmarks(
 
     ``models`` are names or paths (loaded here, one at a time), loaded encoders or embedders
     (:mod:`align.bench.embedders`). With ``use_cache`` finished items are kept under ``cache_dir``
-    (default ``~/.cache/align/bench``), so an interrupted run resumes.
+    (default ``~/.cache/align/bench``), so an interrupted run resumes. The cache and the models'
+    names are checked before any model loads (:func:`check_benchmark_run`).
     """
+    check_benchmark_run(models, cache_dir=cache_dir, use_cache=use_cache)
     names = [
         model if isinstance(model, str) else getattr(model, "name", f"model {i + 1}")
         for i, model in enumerate(models)
