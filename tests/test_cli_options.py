@@ -74,6 +74,8 @@ def test_train_and_distill_options_are_their_configs(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(trainer, "train", lambda config: seen.append(config) or 1 / 0)
     monkeypatch.setattr(distillation, "distill", lambda config: seen.append(config) or 1 / 0)
     out = str(tmp_path / "m")
+    (tmp_path / "e5").mkdir()  # a model directory, so that the name passes its check
+    monkeypatch.chdir(tmp_path)
     runner.invoke(app, ["train", "--pairs", "en-zh", "-o", out])
     runner.invoke(app, ["train", "--pairs", "en-zh", "-o", out, "--model", "e5", "--lr", "1e-5"])
     runner.invoke(app, ["distill", "--teacher", "e5", "--pairs", "en-zh", "-o", out, "--keep-identical"])
