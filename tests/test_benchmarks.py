@@ -42,6 +42,7 @@ SCRIPTS = [
     "sharded_index",
     "side_by_side",
     "static_ablation",
+    "static_embedder",
     "tatoeba_bench",
     "threads",
     "throughput",

@@ -1,0 +1,16 @@
+"""The embedding layer: every encoder behind one protocol (:class:`Embedder`), loaded by name with
+:func:`load_embedder`. Static models run without torch."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from align.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from align.embedding.loading import load_embedder
+    from align.embedding.protocol import ROLES, Embedder, unit_rows
+    from align.embedding.sentence_transformer import SentenceTransformerEmbedder
+    from align.embedding.static import StaticEmbedder
+
+__getattr__, __all__ = lazy_exports(__name__, __file__)
