@@ -18,7 +18,8 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from align.data import CleaningConfig, CorpusSource, SentencePair, read_source, resolve_sources
     from align.docalign import DocalignConfig, pair_documents, read_documents
-    from align.encode import embed_file, encode_texts, load_encoder
+    from align.embedding import Embedder, embed_file, load_embedder
+    from align.encode import encode_texts, load_encoder
     from align.encoders import build_static_encoder, train_tokenizer
     from align.errors import AlignError, InputFormatError
     from align.mining.config import MiningConfig

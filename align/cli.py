@@ -187,7 +187,7 @@ def embed(
     """
     _setup_logging(verbose)
     check_output(output, force=force, inputs=[input])
-    from align.encode import embed_file
+    from align.embedding import embed_file
 
     options = {
         "batch_size": batch_size,
@@ -559,7 +559,7 @@ def docalign(
     if sentalign is not None:
         check_output(sentalign, force=force, directory=True, inputs=[src, tgt])
     from align.docalign import align_pairs, pair_documents, read_documents, write_pairs
-    from align.encode import load_encoder
+    from align.embedding import load_embedder
 
     languages = (None, None)
     if splitting.split:
@@ -568,7 +568,7 @@ def docalign(
         languages = (splitting.src_lang, splitting.tgt_lang)
     check_model_source(model)
     sources, targets = read_documents(src, languages[0]), read_documents(tgt, languages[1])
-    encoder = load_encoder(model)
+    encoder = load_embedder(model)
     pairs = pair_documents(encoder, sources, targets, config, mining, batch_size=batch_size)
     write_pairs(pairs, output)
     typer.echo(

@@ -61,11 +61,13 @@ def model_tokenizer(model: object) -> tuple[Tokenizer, int] | None:
     Static encoders keep theirs on the first module; transformers behind their Hugging Face
     tokenizer. A tokenizer without an unknown token (byte-level BPE) can read every script.
     """
-    try:
-        first = model[0]  # type: ignore[index]
-    except (TypeError, IndexError, KeyError):
-        return None
-    tokenizer = getattr(first, "tokenizer", None)
+    tokenizer = getattr(model, "tokenizer", None)  # an align.embedding.StaticEmbedder's
+    if not isinstance(tokenizer, Tokenizer):
+        try:
+            first = model[0]  # type: ignore[index]
+        except (TypeError, IndexError, KeyError):
+            return None
+        tokenizer = getattr(first, "tokenizer", None)
     if not isinstance(tokenizer, Tokenizer):
         tokenizer = getattr(tokenizer, "backend_tokenizer", None)
     if not isinstance(tokenizer, Tokenizer):

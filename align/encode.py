@@ -12,11 +12,9 @@ from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 
-from align.coverage import warn_about_unknown_scripts
 from align.errors import AlignError, InputFormatError
-from align.files import MAX_LINE_CHARS, LineGuard, iter_lines
 from align.model_source import check_model_source
-from align.outputs import atomic_path, check_output
+from align.outputs import atomic_path
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +51,11 @@ def encode_texts(
     """Encode ``texts`` into a (len(texts), dim) float32 matrix with unit-length rows.
 
     ``prompt_name`` selects one of the model's own prompts (e.g. e5's ``query``); by default the
-    model's ``default_prompt_name`` applies, as in sentence-transformers.
+    model's ``default_prompt_name`` applies, as in sentence-transformers. ``model`` may also be an
+    :class:`align.embedding.Embedder` (``prompt_name`` is then its role).
     """
+    if not hasattr(model, "encode"):
+        return np.ascontiguousarray(model(list(texts), role=prompt_name), dtype=np.float32)
     embeddings = model.encode(
         list(texts),
         batch_size=batch_size or default_batch_size(model),
@@ -103,6 +104,8 @@ def model_digest(model: Encoder) -> str:
     only in tokens the probe does not use, such as a distilled student and the same student
     widened to its teacher's vocabulary.
     """
+    if not hasattr(model, "named_parameters"):  # an align.embedding.Embedder hashes itself
+        return model.fingerprint()
     digest = hashlib.sha1(json.dumps(model_fingerprint(model)).encode())
     for name, tensor in [*model.named_parameters(), *model.named_buffers()]:
         digest.update(f"{name}{tuple(tensor.shape)}".encode())
@@ -132,7 +135,7 @@ def encode_to_npy(
 
     if not texts:
         raise AlignError("nothing to encode: no texts")
-    dimension = model.get_embedding_dimension()
+    dimension = model.get_embedding_dimension() if hasattr(model, "encode") else model.dimension
     with atomic_path(path) as tmp:
         matrix = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=(len(texts), dimension))
         with tqdm(
@@ -180,46 +183,6 @@ def load_embeddings(path: str | os.PathLike) -> np.ndarray:
     return matrix
 
 
-def embed_file(
-    model: Encoder | str,
-    input_path: str | os.PathLike,
-    output_path: str | os.PathLike,
-    *,
-    batch_size: int | None = None,
-    force: bool = False,
-    skip_bad_lines: bool = False,
-    max_chars: int = MAX_LINE_CHARS,
-    show_progress_bar: bool = True,
-) -> np.ndarray:
-    """Encode each line of a UTF-8 text file to ``output_path`` (``.npy``), written atomically.
-
-    Row i of the matrix is line i of the file, blank lines included (as the embedding of an empty
-    text), so line numbers stay valid downstream; with ``skip_bad_lines`` an undecodable line is
-    embedded as a blank one, and a line over ``max_chars`` is cut to that length; both are counted
-    in the log. ``model`` may be a name or path, loaded once the input has been read and checked.
-    The matrix is written chunk by chunk and returned memory-mapped, so a file of millions of lines
-    needs no more memory than one chunk.
-    """
-    check_output(output_path, force=force, inputs=[input_path])
-    if isinstance(model, str | os.PathLike):
-        check_model_source(model)
-    guard = LineGuard(max_chars)
-    lines = [text for _, text in iter_lines(input_path, skip_undecodable=skip_bad_lines)]
-    texts = [guard.cut(text or "") for text in lines]
-    if not any(texts):
-        empty = "empty" if not lines else f"blank ({len(lines):,} blank lines)"
-        raise AlignError(f"{input_path}: the file is {empty}; nothing to encode")
-    if bad := lines.count(None):
-        logger.warning("%s: %d lines are not UTF-8; embedded as blank lines", input_path, bad)
-    for warning in guard.warnings(input_path, cut=True):
-        logger.warning(warning)
-    encoder = as_encoder(model)
-    warn_about_unknown_scripts(encoder, texts, str(input_path))
-    return encode_to_npy(
-        encoder, texts, output_path, batch_size=batch_size, show_progress_bar=show_progress_bar
-    )
-
-
 def load_encoder(name_or_path: str | Path, device: str | None = None) -> Encoder:
     """Load any sentence-transformers model (a local directory, or a hub name when online).
 
@@ -237,8 +200,3 @@ def load_encoder(name_or_path: str | Path, device: str | None = None) -> Encoder
         raise AlignError(
             f"could not load the model {name_or_path!r}: {type(error).__name__}: {error}.{hint}"
         ) from None
-
-
-def as_encoder(model: Encoder | str | os.PathLike) -> Encoder:
-    """``model`` itself if it is loaded, else the model it names (:func:`load_encoder`)."""
-    return load_encoder(model) if isinstance(model, str | os.PathLike) else model

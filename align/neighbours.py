@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from align.encode import Encoder, as_encoder, encode_texts
+from align.embedding.loading import as_embedder
+from align.embedding.protocol import Embedder
+from align.encode import Encoder, encode_texts
 from align.errors import AlignError
 from align.files import MAX_LINE_CHARS
 from align.model_source import check_model_source
@@ -19,12 +21,12 @@ from align.sentences import Collection, read_collection
 
 
 def nearest_neighbours(
-    model: Encoder | str, queries: Sequence[str], candidates: Sequence[str], *, top_k: int = 1
+    model: Encoder | Embedder | str, queries: Sequence[str], candidates: Sequence[str], *, top_k: int = 1
 ) -> list[list[tuple[int, float]]]:
     """For each query, the ``top_k`` (candidate index, cosine) pairs, most similar first."""
     if top_k < 1:
         raise AlignError(f"top_k must be at least 1, got {top_k}")
-    model = as_encoder(model)
+    model = as_embedder(model)
     similarities = encode_texts(model, queries) @ encode_texts(model, candidates).T
     top_k = min(top_k, len(candidates))
     best = np.argsort(-similarities, axis=1, kind="stable")[:, :top_k]

@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from align.encode import Encoder, encode_texts, load_encoder, model_fingerprint
+from align.embedding.loading import as_embedder
+from align.encode import Encoder, encode_texts, model_fingerprint
 from align.errors import AlignError, InputFormatError
 from align.files import MAX_LINE_CHARS, iter_lines
 from align.index.settings import DEFAULT_NPROBE, check_factory
@@ -143,7 +144,7 @@ class Retriever:
         ``factory`` and ``nprobe`` are the FAISS index and how many of its IVF lists a search scans
         (:mod:`align.index.settings`); ``nprobe`` is saved with the index."""
         self.model_name = recorded_model_name(model) if isinstance(model, str) else None
-        self.model = load_encoder(model) if isinstance(model, str) else model
+        self.model = as_embedder(model)
         self.fingerprint = model_fingerprint(self.model)
         self.factory = factory
         self.nprobe = nprobe

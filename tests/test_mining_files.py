@@ -10,7 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from align.cli import app
-from align.encode import embed_file, load_encoder
+from align.embedding import embed_file
+from align.encode import load_encoder
 from align.errors import AlignError, InputFormatError
 from align.mining.files import mine_files
 from align.sentences import read_collection

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from align.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from align.embedding.loading import load_embedder
+    from align.embedding.files import embed_file
+    from align.embedding.loading import as_embedder, load_embedder
     from align.embedding.protocol import ROLES, Embedder, unit_rows
     from align.embedding.sentence_transformer import SentenceTransformerEmbedder
     from align.embedding.static import StaticEmbedder

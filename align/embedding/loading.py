@@ -11,6 +11,7 @@ from pathlib import Path
 
 from align.embedding.protocol import Embedder
 from align.embedding.static import StaticEmbedder, static_module_path
+from align.encode import Encoder
 from align.model_source import check_model_source
 
 
@@ -23,3 +24,9 @@ def load_embedder(spec: str | os.PathLike) -> Embedder:
     from align.embedding.sentence_transformer import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder.load(spec)
+
+
+def as_embedder(model: Encoder | Embedder | str | os.PathLike) -> Encoder | Embedder:
+    """``model`` itself if it is loaded (a sentence-transformers model or an embedder), else the
+    embedder its name loads (:func:`load_embedder`): what an API function that takes either does."""
+    return load_embedder(model) if isinstance(model, str | os.PathLike) else model

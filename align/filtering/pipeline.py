@@ -29,7 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from align.data.readers import CorpusSource, ReadStats
-from align.encode import Encoder, as_encoder
+from align.embedding.loading import as_embedder
+from align.encode import Encoder
 from align.errors import AlignError
 from align.filtering.config import FilterConfig, default_threshold
 from align.filtering.scores import PairScores, score_in_shards, score_pairs
@@ -185,7 +186,7 @@ class BitextFilter:
                 engine.close()
         pairs = list(survivors.pairs())
         sources, targets = [p.source for p in pairs], [p.target for p in pairs]
-        return score_pairs(as_encoder(self.model), sources, targets, self.mining, batch_size=self.batch_size)
+        return score_pairs(as_embedder(self.model), sources, targets, self.mining, batch_size=self.batch_size)
 
     def _threshold(self, margins: np.ndarray) -> float:
         if self.config.keep_top is not None:
@@ -274,7 +275,7 @@ class BitextScoring:
         margins = cosines.copy()
         if full:
             scores = score_pairs(
-                as_encoder(self.model),
+                as_embedder(self.model),
                 [sources[r] for r in full],
                 [targets[r] for r in full],
                 self.mining,

@@ -18,7 +18,8 @@ from typing import Protocol
 import numpy as np
 
 from align.coverage import warn_about_unknown_scripts
-from align.encode import PROGRESS_FROM, Encoder, as_encoder, encode_to_memory_or_npy, load_embeddings
+from align.embedding.loading import as_embedder
+from align.encode import PROGRESS_FROM, Encoder, encode_to_memory_or_npy, load_embeddings
 from align.errors import AlignError, InputFormatError
 from align.files import MAX_LINE_CHARS, LineGuard, iter_lines
 from align.lid.config import LidConfig
@@ -248,7 +249,7 @@ def mine_files(
     sides = CollectionRows(source), CollectionRows(target)
     gold = read_gold(gold_path, *sides) if gold_path else None
     if model is not None and (source_embeddings is None or target_embeddings is None):
-        model = as_encoder(model)
+        model = as_embedder(model)
     many = max(len(source.texts), len(target.texts)) > PROGRESS_FROM
     with (
         tempfile.TemporaryDirectory(prefix="align-mine-") as work,

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from align.encode import Encoder, as_encoder
+from align.embedding.loading import as_embedder
+from align.encode import Encoder
 from align.errors import AlignError
 from align.files import MAX_LINE_CHARS, LineGuard, iter_lines
 from align.languages import is_language
@@ -176,7 +177,7 @@ def align_files(
     if isinstance(model, str | os.PathLike):
         check_model_source(model)
     pair = read_pair(source, target, output, split_languages=split_languages, max_chars=max_chars)
-    return _align_pair(as_encoder(model), pair, config, format, batch_size)
+    return _align_pair(as_embedder(model), pair, config, format, batch_size)
 
 
 def align_paths(
@@ -218,7 +219,7 @@ def align_paths(
         )
     if source.is_dir():
         output.mkdir(parents=True, exist_ok=True)
-    encoder = as_encoder(model)
+    encoder = as_embedder(model)
     for pair in pairs:
         yield _align_pair(encoder, pair, config, format, batch_size)
 

@@ -19,7 +19,8 @@ from typing import Protocol, TypeVar
 import numpy as np
 
 from align.coverage import warn_about_unknown_scripts
-from align.encode import Encoder, load_encoder, model_digest
+from align.embedding.loading import load_embedder
+from align.encode import Encoder, model_digest
 from align.errors import AlignError
 from align.files import MAX_LINE_CHARS
 from align.mining.config import MiningConfig
@@ -101,7 +102,7 @@ class ShardedSearch:
     def run(self, work: WorkDir, engine: Engine) -> Neighbourhoods:
         """Run every neighbour stage not already finished under ``work``."""
         model_name = _portable_name(self.model)
-        model = load_encoder(model_name)
+        model = load_embedder(model_name)
         digest = model_digest(model)
         sides = {
             side: self._shard_and_embed(work, engine, side, path, model, model_name, digest)

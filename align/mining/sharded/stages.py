@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from align.encode import Encoder, encode_to_npy, load_encoder
+from align.embedding.loading import load_embedder
+from align.encode import Encoder, encode_to_npy
 from align.index.settings import choose_factory
 from align.index.vectors import VectorIndex, training_rows
 from align.mining.config import MarginKind
@@ -46,7 +47,7 @@ def release_held() -> None:
 
 def cached_encoder(name: str) -> Encoder:
     """The model, loaded once per worker: a worker embeds many shards with it."""
-    return _hold("model", name, load_encoder)
+    return _hold("model", name, load_embedder)
 
 
 def cached_index(directory: str) -> VectorIndex:
