@@ -23,6 +23,7 @@ from align.cli_errors import AlignCommand, AlignGroup, install_signal_handlers
 from align.cli_options import config_options
 from align.docalign.config import DocalignConfig
 from align.errors import AlignError
+from align.extras import require
 from align.files import MAX_CHARS_HELP, MAX_LINE_CHARS
 from align.filtering.config import FilterConfig
 from align.index.settings import DEFAULT_NPROBE
@@ -123,6 +124,7 @@ def _check_training_output(config: RunConfig, verbose: bool) -> None:
     """What train and distill check before torch loads: the model directory may be written, and the
     pretrained model or teacher can be found."""
     _setup_logging(verbose)
+    require("train", f"align {'distill' if isinstance(config, DistillConfig) else 'train'}")
     for model in filter(None, (getattr(config, "model", None), getattr(config, "teacher", None))):
         check_model_source(model)
     if not config.resume:  # a resumed run's output does not exist yet; the run's own checks say so

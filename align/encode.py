@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TypeAlias
 import numpy as np
 
 from align.errors import AlignError, InputFormatError
+from align.extras import require
 from align.model_source import check_model_source
 from align.outputs import atomic_path
 
@@ -190,6 +191,7 @@ def load_encoder(name_or_path: str | Path, device: str | None = None) -> Encoder
     not after the hub's retries.
     """
     check_model_source(name_or_path)
+    require("train", f"the model {str(name_or_path)!r} (not a static one)")
     from sentence_transformers import SentenceTransformer
 
     try:

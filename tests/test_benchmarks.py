@@ -25,6 +25,7 @@ from tests.conftest import COMPOSED, SHARED_DATA, write_moses
 REPOSITORY = Path(__file__).resolve().parents[1]
 SCRIPTS = [
     "approximate_mining",
+    "core_install",
     "distill_static",
     "docalign_quality",
     "filter_downstream",

@@ -99,3 +99,26 @@ def test_load_embedder_gives_other_models_to_sentence_transformers(
     assert np.allclose(np.linalg.norm(rows, axis=1), 1, atol=1e-5)
     with pytest.raises(AlignError, match="there is no directory"):
         load_embedder("./no-such-model")
+
+
+def test_a_missing_extra_is_named_before_any_work(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import importlib.util
+
+    from typer.testing import CliRunner
+
+    import align.extras
+    from align.cli import app
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        align.extras.importlib.util, "find_spec", lambda name: None if name == "torch" else real(name)
+    )
+    with pytest.raises(
+        AlignError, match=r"training needs torch, not installed here: pip install 'align\[train\]'"
+    ):
+        align.extras.require("train", "training")
+    result = CliRunner().invoke(
+        app, ["train", "--pairs", "en-zh", "--data", str(tmp_path), "-o", str(tmp_path / "m")]
+    )
+    assert result.exit_code == 2
+    assert "align train needs torch, not installed here: pip install 'align[train]'" in result.output

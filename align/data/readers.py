@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, ParamSpec
 
 from align.errors import AlignError, InputFormatError
+from align.extras import require
 from align.files import carriage_return_warning, count_lines, iter_lines, open_binary
 
 P = ParamSpec("P")
@@ -298,6 +299,7 @@ def _hf_dataset(
     Hub datasets are streamed, so nothing is downloaded beyond what is read. Offline, the hub
     error is turned into a message that says how to pass local files instead.
     """
+    require("train", "reading a Hugging Face dataset")
     import datasets
 
     path = Path(name_or_path)

@@ -1,0 +1,30 @@
+"""Optional parts of align and the one line that says how to install each.
+
+``pip install align`` is the core: embedding with static models, indexing, search, mining,
+filtering and alignment, on NumPy, tokenizers, FAISS and SciPy. Training, distillation and
+transformer encoders need torch and sentence-transformers, the ``train`` extra; a command that
+needs them says so before any work (:func:`require`).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+from align.errors import AlignError
+
+# extra → the modules it brings
+EXTRAS = {"train": ("torch", "sentence_transformers", "transformers", "datasets")}
+
+
+def missing(extra: str) -> list[str]:
+    """The modules of ``extra`` that cannot be imported here."""
+    return [name for name in EXTRAS[extra] if importlib.util.find_spec(name) is None]
+
+
+def require(extra: str, what: str) -> None:
+    """Fail with one line naming the extra to install when ``what`` needs modules that are missing."""
+    absent = missing(extra)
+    if absent:
+        raise AlignError(
+            f"{what} needs {', '.join(absent)}, not installed here: pip install 'align[{extra}]'"
+        )
