@@ -276,39 +276,14 @@ def mine(
                  --ray-address auto --shard-size 1000000 --work-dir /shared/mine-en-zh
     """
     _setup_logging(verbose)
-    if model is None and (src_embeddings is None or tgt_embeddings is None):
-        raise AlignError("pass --model, or embeddings for both sides (--src-embeddings, --tgt-embeddings)")
     check_output(output, force=force, inputs=[src, tgt, gold, src_embeddings, tgt_embeddings])
-    reading = {"line_numbers": line_numbers, "skip_bad_lines": skip_bad_lines, "max_chars": max_chars}
-    if sharding.sharded:
-        if unify:
-            raise AlignError("--unify needs both files in memory; it cannot be used with sharded mining")
-        if src_embeddings or tgt_embeddings or model is None:
-            raise AlignError(
-                "sharded mining encodes its own shards: pass --model, not --src-embeddings/--tgt-embeddings"
-            )
-        from align.mining.sharded import ShardedMining
+    from align.mining.run import mine_text_files
 
-        gold_path = str(gold) if gold else None
-        options = {"gold": gold_path, "force": force, "languages": languages, **reading}
-        report = ShardedMining(model, str(src), str(tgt), str(output), mining, sharding, **options).run()
-    else:
-        from align.mining.files import mine_files
-
-        report = mine_files(
-            model,
-            str(src),
-            str(tgt),
-            output,
-            mining,
-            gold_path=str(gold) if gold else None,
-            unify=unify,
-            source_embeddings=str(src_embeddings) if src_embeddings else None,
-            target_embeddings=str(tgt_embeddings) if tgt_embeddings else None,
-            force=force,
-            languages=languages,
-            **reading,
-        )
+    report = mine_text_files(
+        model, src, tgt, output, mining, sharding, languages=languages, gold=gold, unify=unify,
+        line_numbers=line_numbers, source_embeddings=src_embeddings, target_embeddings=tgt_embeddings,
+        skip_bad_lines=skip_bad_lines, max_chars=max_chars, force=force,
+    )  # fmt: skip
     for line in report.summary_lines():
         typer.echo(line, err=line.startswith("warning:"))
 
@@ -557,28 +532,11 @@ def docalign(
                  -o pairs.tsv --split --src-lang en --tgt-lang zh --sentalign aligned/ --threshold 1.05
     """
     _setup_logging(verbose)
-    check_output(output, force=force, inputs=[src, tgt])
-    if sentalign is not None:
-        check_output(sentalign, force=force, directory=True, inputs=[src, tgt])
-    from align.docalign import align_pairs, pair_documents, read_documents, write_pairs
-    from align.embedding import load_embedder
+    from align.docalign import align_collections
 
-    languages = (None, None)
-    if splitting.split:
-        if splitting.src_lang is None or splitting.tgt_lang is None:
-            raise AlignError("--split: pass --src-lang and --tgt-lang (a collection has no one file name)")
-        languages = (splitting.src_lang, splitting.tgt_lang)
-    check_model_source(model)
-    sources, targets = read_documents(src, languages[0]), read_documents(tgt, languages[1])
-    encoder = load_embedder(model)
-    pairs = pair_documents(encoder, sources, targets, config, mining, batch_size=batch_size)
-    write_pairs(pairs, output)
-    typer.echo(
-        f"Wrote {len(pairs):,} document pairs to {output} ({len(sources):,} × {len(targets):,} documents)"
-    )
-    if sentalign is not None:
-        written = align_pairs(encoder, pairs, sources, targets, sentalign, alignment, batch_size=batch_size)
-        typer.echo(f"Aligned the sentences of {len(written):,} pairs into {sentalign}/")
+    options = {"sentalign": sentalign, "batch_size": batch_size, "force": force}
+    done = align_collections(model, src, tgt, output, config, mining, splitting, alignment, **options)
+    typer.echo("\n".join(done.summary_lines()))
 
 
 @app.command(cls=AlignCommand)

@@ -42,6 +42,9 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ct
 # keyword argument no command offers keeps its Python spelling.
 OPTION_OF_KEYWORD = {
     "force=True": "--force",
+    "unify=True": "--unify",
+    "source_embeddings": "--src-embeddings",
+    "target_embeddings": "--tgt-embeddings",
     "resume=True": "--resume",
     "skip_bad_lines=True": "--skip-bad-lines",
 }

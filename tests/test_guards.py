@@ -218,3 +218,20 @@ def test_mining_many_sentences_names_each_step(
     assert "Mining: 5/5 steps" in err
     for step in ("embedding 40 source sentences", "k-NN search target→source", "margin scoring (ratio, max)"):
         assert step in err
+
+
+def test_mining_in_one_call_refuses_what_shards_cannot_do_in_python_words(
+    tiny_model: Path, tmp_path: Path
+) -> None:
+    from align.mining import mine_text_files
+    from align.mining.sharded.config import ShardingConfig
+
+    en, zh = _sentences(tmp_path)
+    shards = ShardingConfig(shard_size=10)
+    with pytest.raises(AlignError, match=r"^unify=True needs both files in memory"):
+        mine_text_files(str(tiny_model), en, zh, tmp_path / "a.tsv", sharding=shards, unify=True)
+    with pytest.raises(AlignError, match="not source_embeddings or target_embeddings"):
+        mine_text_files(str(tiny_model), en, zh, tmp_path / "a.tsv", sharding=shards, source_embeddings=en)
+    memory = mine_text_files(str(tiny_model), en, zh, tmp_path / "memory.tsv")
+    sharded = mine_text_files(str(tiny_model), en, zh, tmp_path / "shards.tsv", sharding=shards)
+    assert memory.sizes == sharded.sizes == (40, 40) and memory.written > 0 and sharded.written > 0

@@ -160,7 +160,7 @@ def test_cli_mine_bad_options(tiny_model: Path, comparable, tmp_path: Path) -> N
     src, tgt, _, _ = comparable
     base = ["mine", "--src", str(src), "--tgt", str(tgt), "--output", str(tmp_path / "p.tsv")]
     cases = [
-        (base, "pass --model, or embeddings for both sides"),
+        (base, "pass a model, or embeddings for both sides (--src-embeddings, --tgt-embeddings)"),
         ([*base, "--model", str(tiny_model), "--mode", "union"], "is not one of"),
         ([*base, "--model", str(tmp_path / "nope")], "could not load the model"),
     ]

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     )
     from align.mining.files import MiningReport, mine_files, read_gold
     from align.mining.margin import MinedPairs, Neighbours, margin, mine, mine_from_neighbours, nearest
+    from align.mining.run import mine_text_files
 
 
 __getattr__, __all__ = lazy_exports(__name__, __file__)
