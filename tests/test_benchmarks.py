@@ -37,6 +37,7 @@ SCRIPTS = [
     "mine_quality",
     "mine_scale",
     "multilingual",
+    "precision",
     "retrieval_latency",
     "sentalign_quality",
     "sentence_split",

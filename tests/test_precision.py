@@ -1,0 +1,63 @@
+"""Compact precisions: codes searched, candidates rescored with the full vectors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from align.errors import AlignError
+from align.index.precision import CompactIndex, binary_codes
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def vectors() -> tuple[np.ndarray, np.ndarray]:
+    """5,000 documents in 50 topics, and 100 queries near documents."""
+    rng = np.random.default_rng(0)
+    centres = rng.standard_normal((50, 256))
+    documents = _unit(centres[rng.integers(0, 50, 5000)] + 0.6 * rng.standard_normal((5000, 256)))
+    queries = _unit(documents[rng.integers(0, 5000, 100)] + 0.3 * rng.standard_normal((100, 256)))
+    return documents, queries
+
+
+def _recall(found: np.ndarray, exact: np.ndarray) -> float:
+    return float(np.mean([len(set(a) & set(b)) / len(b) for a, b in zip(found, exact, strict=True)]))
+
+
+@pytest.mark.parametrize("precision", ["float32", "float16", "int8", "binary"])
+def test_compact_search_returns_exact_cosines_of_good_neighbours(precision: str, vectors) -> None:
+    documents, queries = vectors
+    exact = np.argsort(-(queries @ documents.T), axis=1)[:, :10]
+    index = CompactIndex.build(documents, precision)
+    scores, rows = index.search(queries, 10)
+    assert rows.shape == scores.shape == (100, 10) and (rows >= 0).all()
+    assert np.allclose(scores, np.einsum("qkd,qd->qk", documents[rows], queries), atol=1e-6)
+    assert (np.diff(scores, axis=1) <= 1e-7).all()  # best first
+    floor = {"float32": 1.0, "float16": 0.99, "int8": 0.99, "binary": 0.5}[precision]  # clustered data: hard
+    assert _recall(rows, exact) >= floor
+    assert (
+        index.code_bytes == 5000 * 256 * {"float32": 4, "float16": 2, "int8": 1, "binary": 0.125}[precision]
+    )
+
+
+def test_more_candidates_find_more_of_the_true_neighbours(vectors) -> None:
+    documents, queries = vectors
+    exact = np.argsort(-(queries @ documents.T), axis=1)[:, :10]
+    index = CompactIndex.build(documents, "binary")
+    few = _recall(index.search(queries, 10, oversample=1)[1], exact)
+    many = _recall(index.search(queries, 10, oversample=20)[1], exact)
+    assert many > few + 0.3
+
+
+def test_bad_settings_are_refused(vectors) -> None:
+    documents, _ = vectors
+    with pytest.raises(AlignError, match="unknown precision 'int4'"):
+        CompactIndex.build(documents, "int4")
+    with pytest.raises(AlignError, match="divisible by 8"):
+        CompactIndex.build(documents[:, :60], "binary")
+    assert binary_codes(np.array([[1, -1, 0, 2, -3, 4, 5, -6, 7]], dtype=np.float32)).tolist() == [
+        [0b10010110, 0b10000000]
+    ]
