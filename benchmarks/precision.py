@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 
-from benchmarks.common import Report, script_arguments
+from benchmarks.common import Report, exact_top_k, script_arguments
 
 K = 10
 OVERSAMPLES = {"float16": [1], "int8": [1, 2], "binary": [10, 40, 80, 160]}
@@ -53,21 +53,6 @@ def recall(found_scores: np.ndarray, exact_scores: np.ndarray) -> float:
     the tokenizer lowercases) are interchangeable, so ties count as hits."""
     threshold = exact_scores[:, -1:] - 1e-6
     return float(np.mean(found_scores >= threshold))
-
-
-def exact_neighbours(queries: np.ndarray, documents: np.ndarray, k: int) -> np.ndarray:
-    """Each query's ``k`` best float32 cosines, a block of documents at a time."""
-    best_scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
-    best_rows = np.zeros((len(queries), k), dtype=np.int64)
-    for start in range(0, len(documents), 200_000):
-        scores = queries @ np.asarray(documents[start : start + 200_000]).T
-        top = np.argpartition(-scores, k, axis=1)[:, :k]
-        merged_scores = np.concatenate([best_scores, np.take_along_axis(scores, top, axis=1)], axis=1)
-        merged_rows = np.concatenate([best_rows, top + start], axis=1)
-        order = np.argsort(-merged_scores, axis=1)[:, :k]
-        best_scores = np.take_along_axis(merged_scores, order, axis=1)
-        best_rows = np.take_along_axis(merged_rows, order, axis=1)
-    return best_scores
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -100,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
         del matrix
         print(f"embedded in {time.perf_counter() - started:.0f} s", flush=True)
         full = np.load(path, mmap_mode="r")
-        exact = exact_neighbours(queries, full, K)
+        exact = exact_top_k(full, queries, K, block=200_000)[0]
         float32_bytes = full.shape[1] * 4
         rows = []
         for precision, oversamples in OVERSAMPLES.items():

@@ -35,27 +35,15 @@ import numpy as np
 from align.encode import encode_texts, load_encoder
 from align.index.settings import choose_factory
 from align.index.vectors import VectorIndex
-from benchmarks.common import Report, script_arguments
+from benchmarks.common import Report, exact_top_k, script_arguments
 from benchmarks.pools import joined_pool
 
 K = 4
 
 
 def exact_ids(base: np.ndarray, queries: np.ndarray, block: int = 20_000) -> np.ndarray:
-    """The exact ``K`` nearest rows of ``base`` for each query, a block of the base at a time (a
-    block's scores are queries × block floats: 0.4 GB for 5,000 queries)."""
-    best_scores = np.full((len(queries), K), -np.inf, dtype=np.float32)
-    best_ids = np.zeros((len(queries), K), dtype=np.int64)
-    for start in range(0, len(base), block):
-        scores = queries @ base[start : start + block].T
-        kept = min(K, scores.shape[1])  # a last block may hold fewer rows than K
-        top = np.argpartition(scores, -kept, axis=1)[:, -kept:]
-        merged_scores = np.concatenate([best_scores, np.take_along_axis(scores, top, axis=1)], axis=1)
-        merged_ids = np.concatenate([best_ids, top + start], axis=1)
-        keep = np.argsort(-merged_scores, axis=1)[:, :K]
-        best_scores = np.take_along_axis(merged_scores, keep, axis=1)
-        best_ids = np.take_along_axis(merged_ids, keep, axis=1)
-    return best_ids
+    """The exact ``K`` nearest rows of ``base`` for each query (:func:`benchmarks.common.exact_top_k`)."""
+    return exact_top_k(base, queries, K, block)[1]
 
 
 def recall(found: np.ndarray, exact: np.ndarray) -> float:
