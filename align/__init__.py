@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from align.docalign import DocalignConfig, pair_documents, read_documents
     from align.embedding import Embedder, embed_file, load_embedder
     from align.encode import encode_texts, load_encoder
-    from align.encoders import build_static_encoder, train_tokenizer
     from align.errors import AlignError, InputFormatError
     from align.mining.config import MiningConfig
     from align.mining.files import mine_files
@@ -42,6 +41,7 @@ if TYPE_CHECKING:
         distill,
         train,
     )
+    from align.training.encoders import build_static_encoder, train_tokenizer
 
 
 __getattr__, __all__ = lazy_exports(__name__, __file__)

@@ -7,7 +7,7 @@ en-km, en-my and en-th pairs under ../shared/data/train, for several seeds:
 * words: the whole unspaced run goes to WordPiece (align before issue 15);
 * graphemes: every grapheme cluster (a letter and its marks) is a token of its own, as Han
   characters are;
-* syllables (align's default): orthographic syllables, `align.encoders.tokenizer.SYLLABLE_PATTERNS`.
+* syllables (align's default): orthographic syllables, `align.training.encoders.tokenizer.SYLLABLE_PATTERNS`.
 
 Scored on Tatoeba khm and tha (mean of both directions) and on each pair's dev split. The Thai pairs
 come from train/tatoeba-challenge, so tha is in-domain: it compares tokenizers, not encoders.
@@ -34,8 +34,8 @@ from unittest import mock
 
 from align.bench.embedders import EncoderEmbedder
 from align.bench.tatoeba import TatoebaTask
-from align.encoders import tokenizer
 from align.training import TrainConfig, train
+from align.training.encoders import tokenizer
 from benchmarks.common import Report, script_arguments
 
 PAIRS = "en-km,en-my,en-th"

@@ -12,16 +12,16 @@ from sentence_transformers.sentence_transformer.modules import StaticEmbedding
 from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
 from align.encode import encode_texts
-from align.encoders.layer_reduction import kept_layers, layer_reduced_copy
-from align.encoders.student import (
+from align.errors import AlignError
+from align.training import DistillationLoss, DistillConfig, distill, distillation_loss
+from align.training.encoders.layer_reduction import kept_layers, layer_reduced_copy
+from align.training.encoders.student import (
     build_corpus_student,
     build_static_student,
     teacher_token_vectors,
     trim_vocabulary,
     widen_to_teacher_vocabulary,
 )
-from align.errors import AlignError
-from align.training import DistillationLoss, DistillConfig, distill, distillation_loss
 from align.training.losses import translation_ranking_loss
 from tests.conftest import COMPOSED, write_moses
 

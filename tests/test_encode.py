@@ -30,7 +30,7 @@ def test_model_digest_tells_apart_static_encoders_that_differ_only_in_tokens_the
     from sentence_transformers.sentence_transformer.modules import StaticEmbedding
 
     from align.encode import model_digest, model_fingerprint
-    from align.encoders.tokenizer import train_tokenizer
+    from align.training.encoders.tokenizer import train_tokenizer
 
     tokenizer = train_tokenizer(["I love natural language processing.", "zebra"] * 3, vocab_size=100)
     one = SentenceTransformer(modules=[StaticEmbedding(tokenizer, embedding_dim=4)], device="cpu")

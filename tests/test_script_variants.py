@@ -7,14 +7,14 @@ import pytest
 from tokenizers import Tokenizer
 
 from align.encode import encode_texts
-from align.encoders import build_static_encoder
-from align.encoders.script_variants import (
+from align.training.encoders import build_static_encoder
+from align.training.encoders.script_variants import (
     add_traditional_tokens,
     fold_to_simplified,
     tie_traditional_rows,
     traditional_to_simplified,
 )
-from align.encoders.tokenizer import train_tokenizer
+from align.training.encoders.tokenizer import train_tokenizer
 
 
 def test_folding_maps_traditional_characters_and_leaves_the_rest() -> None:

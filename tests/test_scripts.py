@@ -10,7 +10,7 @@ from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.modules import Normalize, StaticEmbedding
 
 from align.coverage import script_of, unknown_by_script, unreadable_scripts, warn_about_unknown_scripts
-from align.encoders.tokenizer import UNKNOWN_TOKEN, build_untrained_tokenizer, train_tokenizer
+from align.training.encoders.tokenizer import UNKNOWN_TOKEN, build_untrained_tokenizer, train_tokenizer
 
 
 def pre_tokens(text: str) -> list[str]:

@@ -144,7 +144,7 @@ def test_interrupted_run_resumes_from_its_checkpoint(
 
 
 def test_cached_loss_refuses_static_models() -> None:
-    from align.encoders import build_static_encoder
+    from align.training.encoders import build_static_encoder
 
     static = build_static_encoder([en for en, _ in COMPOSED] + [zh for _, zh in COMPOSED], embedding_dim=8)
     with pytest.raises(ValueError, match="gradient caching needs a transformer"):

@@ -5,10 +5,10 @@ embeds the source sentence once; the student learns to put both the sentence and
 on that point (:class:`~align.training.losses.DistillationLoss`), with the translation ranking loss
 beside it. Either student saves as a plain sentence-transformers model:
 
-* **static** (the default, :mod:`align.encoders.student`): a tokenizer trained on the corpus (or
+* **static** (the default, :mod:`align.training.encoders.student`): a tokenizer trained on the corpus (or
   the teacher's own, trimmed), one vector per piece initialised from the teacher, mean pooling.
   It encodes tens of thousands of sentences a second on a CPU.
-* **transformer** (:mod:`align.encoders.layer_reduction`): the teacher with some of its layers,
+* **transformer** (:mod:`align.training.encoders.layer_reduction`): the teacher with some of its layers,
   trained as a pretrained model is fine-tuned (word embeddings frozen, which keeps the teacher's
   vocabulary for every language and makes a CPU step several times cheaper).
 
@@ -35,11 +35,15 @@ import numpy as np
 from sentence_transformers import SentenceTransformer
 
 from align.encode import encode_to_npy, model_digest
-from align.encoders.layer_reduction import layer_reduced_copy
-from align.encoders.student import build_corpus_student, build_static_student, widen_to_teacher_vocabulary
 from align.model_source import check_model_source
 from align.outputs import cache_dir
 from align.training.config import DistillConfig, with_defaults
+from align.training.encoders.layer_reduction import layer_reduced_copy
+from align.training.encoders.student import (
+    build_corpus_student,
+    build_static_student,
+    widen_to_teacher_vocabulary,
+)
 from align.training.losses import DistillationLoss
 from align.training.pretrained import freeze_word_embeddings
 from align.training.progress import map_quietly

@@ -30,11 +30,11 @@ from transformers.trainer_utils import get_last_checkpoint
 
 from align.data import CorpusSource, build_pair_dataset, resolve_sources, split_train_dev
 from align.encode import load_encoder
-from align.encoders.script_variants import fold_to_simplified, tie_traditional_rows
-from align.encoders.static import build_static_encoder
 from align.languages import language
 from align.model_source import check_model_source
 from align.training.config import RunConfig, TrainConfig, with_defaults
+from align.training.encoders.script_variants import fold_to_simplified, tie_traditional_rows
+from align.training.encoders.static import build_static_encoder
 from align.training.evaluation import SELECTION_METRIC, build_evaluator, mean_scores, retrieval_scores
 from align.training.losses import CachedTranslationRankingLoss, TranslationRankingLoss
 from align.training.pretrained import choose_prompt, freeze_word_embeddings

@@ -12,8 +12,8 @@ import torch
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.modules import Normalize, StaticEmbedding
 
-from align.encoders.script_variants import add_traditional_tokens, fold_to_simplified
-from align.encoders.tokenizer import train_tokenizer
+from align.training.encoders.script_variants import add_traditional_tokens, fold_to_simplified
+from align.training.encoders.tokenizer import train_tokenizer
 
 
 def build_static_encoder(
@@ -29,7 +29,7 @@ def build_static_encoder(
 
     With ``fold_traditional`` the vocabulary is learnt on Simplified text and also holds the
     Traditional twins of its characters; train on folded text, then tie the twins' vectors
-    (see :mod:`align.encoders.script_variants`).
+    (see :mod:`align.training.encoders.script_variants`).
     """
     torch.manual_seed(seed)
     if fold_traditional:

@@ -30,7 +30,7 @@ from sentence_transformers.sentence_transformer.modules import Normalize, Static
 from tokenizers import Tokenizer
 from tqdm.auto import tqdm
 
-from align.encoders.static import build_static_encoder
+from align.training.encoders.static import build_static_encoder
 
 logger = logging.getLogger(__name__)
 
@@ -184,7 +184,7 @@ def build_corpus_student(
 ) -> SentenceTransformer:
     """A static student with align's own tokenizer, trained on ``texts``, in the teacher's space.
 
-    The tokenizer is the one :func:`align.encoders.static.build_static_encoder` trains: one token
+    The tokenizer is the one :func:`align.training.encoders.static.build_static_encoder` trains: one token
     per Han character, optionally with Traditional folded onto Simplified. Each row starts at the
     teacher's embedding of its piece's text (:func:`teacher_piece_vectors`).
     """

@@ -28,7 +28,7 @@ from sentence_transformers.sentence_transformer.modules import StaticEmbedding
 from tokenizers import Tokenizer
 from tokenizers.models import WordPiece
 
-from align.encoders.tokenizer import with_vocabulary
+from align.training.encoders.tokenizer import with_vocabulary
 
 
 @functools.cache
