@@ -10,9 +10,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from align.bench.embedders import Embedder, EncoderEmbedder, PrecomputedEmbeddings
+from align.bench.embedders import Embedder, EncoderEmbedder
 from align.bench.runner import model_labels, run_benchmarks
 from align.bench.task import Task, TaskMetadata
+from align.embedding import PrecomputedEmbeddings
 from align.encode import encode_texts, load_encoder
 from align.errors import AlignError
 from tests.conftest import COMPOSED

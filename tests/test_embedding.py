@@ -122,3 +122,24 @@ def test_a_missing_extra_is_named_before_any_work(monkeypatch: pytest.MonkeyPatc
     )
     assert result.exit_code == 2
     assert "align train needs torch, not installed here: pip install 'align[train]'" in result.output
+
+
+def test_precomputed_vectors_serve_wherever_a_model_does(tiny_model: Path, tmp_path: Path) -> None:
+    from align.embedding import PrecomputedEmbeddings
+    from align.mining.files import mine_files
+    from tests.conftest import COMPOSED
+
+    english, chinese = [e for e, _ in COMPOSED[:30]], [z for _, z in COMPOSED[:30]]
+    model = StaticEmbedder.load(tiny_model)
+    vectors = PrecomputedEmbeddings(english + chinese, model(english + chinese), "elsewhere")
+    assert isinstance(vectors, Embedder) and vectors.dimension == model.dimension
+    (tmp_path / "a.en").write_text("\n".join(english) + "\n", encoding="utf-8")
+    (tmp_path / "a.zh").write_text("\n".join(chinese) + "\n", encoding="utf-8")
+    from_vectors = mine_files(vectors, str(tmp_path / "a.en"), str(tmp_path / "a.zh"), tmp_path / "v.tsv")
+    from_model = mine_files(model, str(tmp_path / "a.en"), str(tmp_path / "a.zh"), tmp_path / "m.tsv")
+    assert (tmp_path / "v.tsv").read_text(encoding="utf-8") == (tmp_path / "m.tsv").read_text(
+        encoding="utf-8"
+    )
+    assert from_vectors.written == from_model.written > 0
+    with pytest.raises(AlignError, match="no precomputed embedding for 'unseen'"):
+        vectors(["unseen"])

@@ -10,11 +10,12 @@ from align.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from align.bench.bucc import BuccTask
-    from align.bench.embedders import Embedder, PrecomputedEmbeddings
+    from align.bench.embedders import Embedder
     from align.bench.retrieval import RetrievalTask
     from align.bench.runner import BenchmarkRun, run_benchmarks
     from align.bench.sentalign import SentalignTask
     from align.bench.task import Task, TaskMetadata, TaskResult
     from align.bench.tatoeba import TatoebaTask
+    from align.embedding.precomputed import PrecomputedEmbeddings
 
 __getattr__, __all__ = lazy_exports(__name__, __file__)

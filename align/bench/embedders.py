@@ -8,7 +8,6 @@ sentence-transformers model, or the vectors another system (LASER, an API) wrote
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -24,11 +23,8 @@ from align.encode import (
     Encoder,
     default_batch_size,
     encode_texts,
-    load_embeddings,
     model_digest,
 )
-from align.errors import AlignError, InputFormatError
-from align.files import iter_lines
 
 
 @runtime_checkable
@@ -80,46 +76,6 @@ class EncoderEmbedder:
     def fingerprint(self) -> str:
         # The model's weights, not its name: a model retrained at the same path gets a new key.
         return model_digest(self.model)[:12]
-
-
-class PrecomputedEmbeddings:
-    """Embeddings looked up by text, from ``(text file, .npy file)`` pairs (row i = line i)."""
-
-    def __init__(
-        self, texts: Sequence[str], vectors: np.ndarray, name: str, languages: Sequence[str] | None = None
-    ) -> None:
-        if len(texts) != len(vectors):
-            raise AlignError(f"{name}: {len(texts):,} texts but {len(vectors):,} embeddings")
-        self.name = name
-        self.languages = tuple(languages) if languages is not None else None
-        self.vectors = np.asarray(vectors, dtype=np.float32)
-        self.row = {text: row for row, text in enumerate(texts)}
-
-    @classmethod
-    def from_files(
-        cls, pairs: Sequence[tuple[str | os.PathLike, str | os.PathLike]], name: str
-    ) -> PrecomputedEmbeddings:
-        texts: list[str] = []
-        blocks = []
-        for text_path, vector_path in pairs:
-            lines = [text or "" for _, text in iter_lines(text_path, hint=None)]
-            vectors = load_embeddings(vector_path)
-            if len(vectors) != len(lines):
-                raise InputFormatError(
-                    vector_path, f"has {len(vectors):,} rows but {text_path} has {len(lines):,} lines"
-                )
-            texts += lines
-            blocks.append(np.asarray(vectors, dtype=np.float32))
-        return cls(texts, np.concatenate(blocks), name)
-
-    def __call__(self, texts: Sequence[str]) -> np.ndarray:
-        missing = next((text for text in texts if text not in self.row), None)
-        if missing is not None:
-            raise AlignError(f"{self.name}: no precomputed embedding for {missing[:80]!r}")
-        return self.vectors[[self.row[text] for text in texts]]
-
-    def fingerprint(self) -> str:
-        return hashlib.sha1(self.vectors.tobytes()).hexdigest()[:12]
 
 
 def trained_languages(model_path: str | os.PathLike) -> tuple[str, ...] | None:
