@@ -26,7 +26,7 @@ from align.errors import AlignError
 from align.extras import require
 from align.files import MAX_CHARS_HELP, MAX_LINE_CHARS
 from align.filtering.config import FilterConfig
-from align.index.settings import DEFAULT_NPROBE
+from align.index.settings import DEFAULT_NPROBE, Precision
 from align.lid.config import LidConfig
 from align.mining.config import MiningConfig
 from align.mining.sharded.config import ShardingConfig
@@ -554,18 +554,28 @@ def index(
     ],
     index_factory: FactoryOption = None,
     nprobe: NprobeOption = DEFAULT_NPROBE,
+    precision: Annotated[
+        Precision,
+        typer.Option(
+            help="Keep the vectors as float16, int8 or binary codes, rescored with the float32 ones "
+            "(kept on disk): 1/2, 1/4 or 1/32 of the memory (docs/embedding.md measures recall)."
+        ),
+    ] = "float32",
     skip_bad_lines: SkipBadLinesOption = False,
+    max_chars: MaxCharsOption = MAX_LINE_CHARS,
     force: ReplaceOption = False,
 ) -> None:
     """Build a cross-lingual search index over a file of documents (nprobe is saved with it).
 
     \b
     Example: align index documents.zh docs-index --model models/en-zh
+             align index documents.zh docs-index --model models/en-zh --precision binary
     """
     check_output(output, force=force, directory=True, inputs=[documents])  # before the model loads
     from align.retriever import index_file
 
-    options = {"factory": index_factory, "nprobe": nprobe, "skip_bad_lines": skip_bad_lines, "force": force}
+    options = {"factory": index_factory, "nprobe": nprobe, "precision": precision, "force": force}
+    options |= {"skip_bad_lines": skip_bad_lines, "max_chars": max_chars}
     typer.echo(index_file(documents, output, model, **options))
 
 

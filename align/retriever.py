@@ -26,8 +26,9 @@ from align.embedding.loading import as_embedder
 from align.encode import Encoder, encode_texts, model_fingerprint
 from align.errors import AlignError, InputFormatError
 from align.files import MAX_LINE_CHARS, iter_lines
-from align.index.settings import DEFAULT_NPROBE, check_factory
-from align.index.vectors import VectorIndex
+from align.index.precision import COMPACT_FILE, VECTORS_FILE, CompactIndex
+from align.index.settings import DEFAULT_NPROBE, PRECISIONS, check_factory
+from align.index.vectors import FINGERPRINT_TOLERANCE, VectorIndex
 from align.model_source import check_model_source
 from align.outputs import atomic_path, check_output, verify_manifest
 from align.sentences import read_collection
@@ -137,22 +138,30 @@ class Retriever:
         factory: str | None = None,
         nprobe: int = DEFAULT_NPROBE,
         batch_size: int | None = None,
+        precision: str = "float32",
     ) -> None:
         """``model`` is a loaded encoder or a name/path; a name is recorded so ``load`` can find it
         again (a local path as an absolute one, so the index can be searched from anywhere).
 
         ``factory`` and ``nprobe`` are the FAISS index and how many of its IVF lists a search scans
-        (:mod:`align.index.settings`); ``nprobe`` is saved with the index."""
+        (:mod:`align.index.settings`); ``nprobe`` is saved with the index. ``precision`` other than
+        float32 keeps compact codes instead, rescored with the float32 vectors
+        (:class:`align.index.precision.CompactIndex`; it takes no factory)."""
+        if precision not in PRECISIONS:
+            raise AlignError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
+        if precision != "float32" and factory is not None:
+            raise AlignError("a factory is for float32 indexes; a compact precision brings its own index")
         self.model_name = recorded_model_name(model) if isinstance(model, str) else None
         self.model = as_embedder(model)
         self.fingerprint = model_fingerprint(self.model)
         self.factory = factory
         self.nprobe = nprobe
+        self.precision = precision
         self.batch_size = batch_size
         self.ids: list[str] = []
         self.texts: list[str] = []
         self.metadata: list[dict[str, Any]] = []
-        self._index: VectorIndex | None = None
+        self._index: VectorIndex | CompactIndex | None = None
         self._pending: list[np.ndarray] = []
 
     def __len__(self) -> int:
@@ -231,6 +240,8 @@ class Retriever:
     ) -> Retriever:
         """Load a saved retriever; by default with the model it was built with, searching with the
         ``nprobe`` it was saved with unless one is given."""
+        if (Path(directory) / COMPACT_FILE).is_file():
+            return cls._load_compact(directory, model)
         index = VectorIndex.load(directory)
         if nprobe is not None:
             index.set_nprobe(nprobe)
@@ -244,19 +255,43 @@ class Retriever:
         documents = read_documents(Path(directory) / DOCUMENTS_FILE, len(index))
         retriever = cls(model, factory=index.info.factory, nprobe=index.info.nprobe)
         index.check_fingerprint(retriever.fingerprint)
-        for record in documents:
-            retriever.ids.append(record["id"])
-            retriever.texts.append(record["text"])
-            retriever.metadata.append(record["metadata"])
-        retriever._index = index
-        return retriever
+        return retriever._filled(index, documents)
 
-    def build(self) -> VectorIndex:
+    @classmethod
+    def _load_compact(cls, directory: str | os.PathLike, model: Encoder | str | None) -> Retriever:
+        verify_manifest(directory, [DOCUMENTS_FILE, COMPACT_FILE, VECTORS_FILE])
+        index = CompactIndex.read(directory)
+        model = model or index.model
+        if model is None:
+            raise AlignError(f"{directory} was built from a model object, not a name or path; pass the model")
+        documents = read_documents(Path(directory) / DOCUMENTS_FILE, len(index))
+        retriever = cls(model, precision=index.precision)
+        stored = index.fingerprint
+        if stored is not None and not np.allclose(stored, retriever.fingerprint, atol=FINGERPRINT_TOLERANCE):
+            raise AlignError(
+                f"this index was built with another model ({index.model or 'unnamed'}); "
+                "query it with the model it was built with, or rebuild it"
+            )
+        return retriever._filled(index, documents)
+
+    def _filled(self, index: VectorIndex | CompactIndex, documents: list[dict[str, Any]]) -> Retriever:
+        """This retriever holding a loaded index and its documents' records."""
+        for record in documents:
+            self.ids.append(record["id"])
+            self.texts.append(record["text"])
+            self.metadata.append(record["metadata"])
+        self._index = index
+        return self
+
+    def build(self) -> VectorIndex | CompactIndex:
         """Index the documents added so far, now rather than on the first search; return the index."""
         if self._pending:
             pending = np.concatenate(self._pending)
             self._pending = []
-            if self._index is None:
+            if self._index is None and self.precision != "float32":
+                self._index = CompactIndex.build(pending, self.precision)
+                self._index.model, self._index.fingerprint = self.model_name, self.fingerprint
+            elif self._index is None:
                 self._index = VectorIndex.build(
                     pending,
                     factory=self.factory,
@@ -280,6 +315,7 @@ def index_file(
     skip_bad_lines: bool = False,
     max_chars: int = MAX_LINE_CHARS,
     force: bool = False,
+    precision: str = "float32",
 ) -> str:
     """Index a file of documents, one a line (ids are line numbers), into ``output``; say what was done.
 
@@ -289,7 +325,7 @@ def index_file(
     if factory is not None:
         check_factory(factory)
     collection = read_collection(documents, skip_bad_lines=skip_bad_lines, max_chars=max_chars)
-    retriever = Retriever(model, factory=factory, nprobe=nprobe)
+    retriever = Retriever(model, factory=factory, nprobe=nprobe, precision=precision)
     retriever.add(collection.texts, ids=[str(number) for number in collection.line_numbers])
     retriever.save(output, force=force)
     warnings = "".join(f"\nwarning: {warning}" for warning in collection.warnings())

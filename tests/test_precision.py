@@ -61,3 +61,51 @@ def test_bad_settings_are_refused(vectors) -> None:
     assert binary_codes(np.array([[1, -1, 0, 2, -3, 4, 5, -6, 7]], dtype=np.float32)).tolist() == [
         [0b10010110, 0b10000000]
     ]
+
+
+@pytest.mark.parametrize("precision", ["float16", "int8", "binary"])
+def test_a_retriever_at_a_compact_precision_saves_loads_and_finds_the_same(
+    precision: str, tiny_model, tmp_path
+) -> None:
+    from align.retriever import Retriever
+    from tests.conftest import COMPOSED
+
+    documents = [zh for _, zh in COMPOSED]
+    queries = [en for en, _ in COMPOSED[:20]]
+    full = Retriever(str(tiny_model))
+    full.add(documents)
+    compact = Retriever(str(tiny_model), precision=precision)
+    compact.add(documents)
+    expected = [[hit.id for hit in hits] for hits in full.search(queries, k=3)]
+    found = compact.search(queries, k=3)
+    assert [[hit.id for hit in hits] for hits in found] == expected  # 120 documents: every candidate rescored
+    compact.save(tmp_path / "index")
+    assert sorted(p.name for p in (tmp_path / "index").iterdir() if not p.name.startswith(".")) == [
+        "compact.json", "documents.jsonl", "vectors.npy"
+    ]  # fmt: skip
+    loaded = Retriever.load(tmp_path / "index")
+    assert loaded.precision == precision and loaded.search(queries, k=3) == found
+    with pytest.raises(AlignError, match="a factory is for float32 indexes"):
+        Retriever(str(tiny_model), precision=precision, factory="Flat")
+
+
+def test_align_index_takes_a_precision(tiny_model, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from align.cli import app
+    from tests.conftest import COMPOSED
+
+    documents = tmp_path / "docs.zh"
+    documents.write_text("".join(f"{zh}\n" for _, zh in COMPOSED), encoding="utf-8")
+    runner = CliRunner()
+    built = runner.invoke(
+        app,
+        ["index", str(documents), str(tmp_path / "i"), "--model", str(tiny_model), "--precision", "binary"],
+    )
+    assert built.exit_code == 0, built.output
+    found = runner.invoke(app, ["search", str(tmp_path / "i"), COMPOSED[7][0], "-k", "1"])
+    assert found.exit_code == 0 and COMPOSED[7][1] in found.output
+    bad = runner.invoke(
+        app, ["index", str(documents), str(tmp_path / "j"), "--model", str(tiny_model), "--precision", "int4"]
+    )
+    assert bad.exit_code == 2 and "int4" in bad.output

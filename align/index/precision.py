@@ -13,20 +13,23 @@ rows are read. The scores a caller sees are therefore true cosines.
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass
-from typing import Literal, get_args
+from pathlib import Path
 
 import numpy as np
 
-from align.errors import AlignError
+from align.errors import AlignError, InputFormatError
+from align.index.settings import PRECISIONS
 
-Precision = Literal["float32", "float16", "int8", "binary"]
-PRECISIONS: tuple[str, ...] = get_args(Precision)
 BITS_PER_DIMENSION = {"float32": 32, "float16": 16, "int8": 8, "binary": 1}
 # Candidates rescored per hit: the fewest that kept recall@10 ≥ 0.99 (int8) and ≥ 0.97 (binary) against
 # exact float32 search on 1M documents (benchmarks/precision.py: int8 ×2 1.000, binary ×80 0.984).
 DEFAULT_OVERSAMPLE = {"float32": 1, "float16": 1, "int8": 2, "binary": 80}
 TRAIN_SAMPLE = 100_000  # vectors the int8 quantizer learns each dimension's range from
+VECTORS_FILE = "vectors.npy"  # the float32 rows a saved compact index rescores with
+COMPACT_FILE = "compact.json"  # its precision, and the model it was built with
 
 
 @dataclass
@@ -36,6 +39,8 @@ class CompactIndex:
     precision: str
     index: object  # a FAISS index (binary for "binary")
     full: np.ndarray  # float32 rows, in memory or memory-mapped
+    model: str | None = None  # what it was built with, for a Retriever to reload it
+    fingerprint: list[float] | None = None
 
     @classmethod
     def build(cls, vectors: np.ndarray, precision: str = "int8") -> CompactIndex:
@@ -59,6 +64,35 @@ class CompactIndex:
             block = np.ascontiguousarray(vectors[start : start + 65_536], dtype=np.float32)
             index.add(binary_codes(block) if precision == "binary" else block)
         return cls(precision, index, vectors)
+
+    def __len__(self) -> int:
+        return len(self.full)
+
+    def add(self, vectors: np.ndarray) -> None:
+        """Add rows: the codes are rebuilt over every row (an int8 quantizer relearns its ranges)."""
+        full = np.concatenate([np.asarray(self.full, dtype=np.float32), vectors.astype(np.float32)])
+        rebuilt = CompactIndex.build(full, self.precision)
+        self.index, self.full = rebuilt.index, rebuilt.full
+
+    def write(self, directory: Path) -> None:
+        """Write the float32 rows and the description into an existing ``directory``; the codes are
+        rebuilt from the rows when it is read (seconds for a million)."""
+        np.save(directory / VECTORS_FILE, np.asarray(self.full, dtype=np.float32))
+        info = {"precision": self.precision, "model": self.model, "fingerprint": self.fingerprint}
+        (directory / COMPACT_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def read(cls, directory: str | os.PathLike) -> CompactIndex:
+        """A compact index written by :meth:`write`, its float32 rows memory-mapped."""
+        directory = Path(directory)
+        try:
+            info = json.loads((directory / COMPACT_FILE).read_text(encoding="utf-8"))
+            full = np.load(directory / VECTORS_FILE, mmap_mode="r")
+        except (OSError, ValueError) as error:
+            raise InputFormatError(directory, f"not a compact index align wrote ({error})") from None
+        index = cls.build(full, info.get("precision", ""))
+        index.model, index.fingerprint = info.get("model"), info.get("fingerprint")
+        return index
 
     @property
     def code_bytes(self) -> int:

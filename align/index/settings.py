@@ -14,8 +14,13 @@ float16 vectors, finds 94-96 % of them at a sixth of exact search's cost.
 from __future__ import annotations
 
 import math
+from typing import Literal, get_args
 
 from align.errors import AlignError
+
+# How many bits a vector's dimension keeps in memory (align.index.precision: compact codes, rescored).
+Precision = Literal["float32", "float16", "int8", "binary"]
+PRECISIONS: tuple[str, ...] = get_args(Precision)
 
 EXACT_UP_TO = 50_000  # below this, exact search is fast enough and needs no training
 SCAN_UP_TO = 500_000  # up to this, scan every compressed code (quadratic: 2 × 500k² codes take ~5 min on
