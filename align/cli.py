@@ -2,9 +2,9 @@
 
 Options come from the config dataclasses (:mod:`align.cli_options`), so defaults and help texts are
 written once, beside the code that uses them. Arguments are checked by their types before anything
-heavy is imported, and outputs by :func:`align.outputs.check_output` before any model is loaded, so
-a mistake is reported in well under a second. Errors reach the user as one line
-(:mod:`align.cli_errors`).
+heavy is imported; the API functions check outputs, inputs and model names before any model loads
+(importing them loads no torch), so a mistake is reported in well under a second. Errors reach the
+user as one line (:mod:`align.cli_errors`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from align.bench.settings import BenchSettings
 from align.cli_errors import AlignCommand, AlignGroup, install_signal_handlers
 from align.cli_options import config_options
 from align.docalign.config import DocalignConfig
-from align.errors import AlignError
 from align.extras import require
 from align.files import MAX_CHARS_HELP, MAX_LINE_CHARS
 from align.filtering.config import FilterConfig
@@ -188,7 +187,6 @@ def embed(
     Example: align embed --model models/en-zh sentences.zh sentences.zh.npy
     """
     _setup_logging(verbose)
-    check_output(output, force=force, inputs=[input])
     from align.embedding import embed_file
 
     options = {
@@ -276,7 +274,6 @@ def mine(
                  --ray-address auto --shard-size 1000000 --work-dir /shared/mine-en-zh
     """
     _setup_logging(verbose)
-    check_output(output, force=force, inputs=[src, tgt, gold, src_embeddings, tgt_embeddings])
     from align.mining.run import mine_text_files
 
     report = mine_text_files(
@@ -378,8 +375,6 @@ def filter_(
     _setup_logging(verbose)
     languages = config.languages
     source = _bitext(input, src, tgt, languages.src_lang, languages.tgt_lang, format, columns)
-    for path in filter(None, (output, rejected)):
-        check_output(path, force=force, inputs=[source.path, source.target_path])
     from align.filtering.pipeline import BitextFilter
 
     report = BitextFilter(
@@ -427,7 +422,6 @@ def score(
     """
     _setup_logging(verbose)
     source = _bitext(input, src, tgt, languages.src_lang, languages.tgt_lang, format, columns)
-    check_output(output, force=force, inputs=[source.path, source.target_path])
     from align.filtering.pipeline import BitextScoring
 
     options = {
@@ -571,7 +565,6 @@ def index(
     Example: align index documents.zh docs-index --model models/en-zh
              align index documents.zh docs-index --model models/en-zh --precision binary
     """
-    check_output(output, force=force, directory=True, inputs=[documents])  # before the model loads
     from align.retriever import index_file
 
     options = {"factory": index_factory, "nprobe": nprobe, "precision": precision, "force": force}
@@ -634,26 +627,10 @@ app.add_typer(bench_app, name="bench")
 
 
 def _bench(make_task: Callable[[], Task], settings: BenchSettings) -> None:
-    """What every bench command does: check the outputs, the cache and the models, read the task's
-    data, run, report."""
-    for path in (settings.output, settings.plot):
-        if path is not None:
-            check_output(path, force=settings.force)
-    from align.bench.runner import check_benchmark_run, run_benchmarks
+    """What every bench command does (:func:`align.bench.runner.run_benchmark`), then the table."""
+    from align.bench.runner import run_benchmark
 
-    check_benchmark_run(settings.models, cache_dir=settings.cache_dir, use_cache=settings.use_cache)
-
-    task = make_task()
-    if settings.plot is not None and not task.has_plot:
-        raise AlignError(f"--plot: the {task.metadata.name} benchmark has no figure")
-    [run] = run_benchmarks(
-        [task],
-        settings.models,
-        cache_dir=settings.cache_dir,
-        use_cache=settings.use_cache,
-        batch_size=settings.batch_size,
-    )
-    run.write(output=settings.output, plot=settings.plot)
+    run = run_benchmark(make_task, settings)
     typer.echo(run.markdown())
     if settings.output is not None:
         typer.echo(f"\nWrote {settings.output}")

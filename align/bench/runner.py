@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,10 +21,12 @@ from typing import Any
 from align.bench.cache import ResultCache, default_cache_dir
 from align.bench.embedders import Embedder, EncoderEmbedder
 from align.bench.report import report_header, write_json
+from align.bench.settings import BenchSettings
 from align.bench.task import Task, TaskResult
 from align.encode import Encoder, load_encoder
+from align.errors import AlignError
 from align.model_source import check_model_source
-from align.outputs import check_writable_directory
+from align.outputs import check_output, check_writable_directory
 
 
 @dataclass
@@ -139,3 +141,25 @@ def _embedder(model: str | Encoder | Embedder, name: str, batch_size: int | None
         return model
     encoder = load_encoder(model) if isinstance(model, str) else model
     return EncoderEmbedder(encoder, name, batch_size=batch_size)
+
+
+def run_benchmark(make_task: Callable[[], Task], settings: BenchSettings) -> BenchmarkRun:
+    """One ``align bench`` command: the report and figure paths, the cache and the models' names
+    checked before anything loads, then the task's data read (``make_task``), every model scored,
+    and the report and figure written."""
+    for path in (settings.output, settings.plot):
+        if path is not None:
+            check_output(path, force=settings.force)
+    check_benchmark_run(settings.models, cache_dir=settings.cache_dir, use_cache=settings.use_cache)
+    task = make_task()
+    if settings.plot is not None and not task.has_plot:
+        raise AlignError(f"--plot: the {task.metadata.name} benchmark has no figure")
+    [run] = run_benchmarks(
+        [task],
+        settings.models,
+        cache_dir=settings.cache_dir,
+        use_cache=settings.use_cache,
+        batch_size=settings.batch_size,
+    )
+    run.write(output=settings.output, plot=settings.plot)
+    return run
