@@ -30,12 +30,16 @@ def looks_like_path(name: str | os.PathLike) -> bool:
     return text.startswith(("/", ".", "~")) or text.count("/") > 1 or "\\" in text
 
 
-def check_model_source(name: str | os.PathLike) -> None:
+def check_model_source(name: object) -> None:
     """Fail at once, naming where it looked, if ``name`` cannot be a model that loads.
 
     Passes for an existing directory, a hub id in the local Hugging Face cache, and a hub id while
-    the hub can be reached (the hub then says whether the repository exists).
+    the hub can be reached (the hub then says whether the repository exists). Anything that is not
+    a name or a path (a loaded model, an embedder, None) has nothing to find, and passes too, so an
+    API function that takes either calls this first whatever it was given.
     """
+    if not isinstance(name, str | os.PathLike):
+        return
     path = Path(name).expanduser()
     if path.is_dir():
         return

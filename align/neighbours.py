@@ -59,8 +59,7 @@ def file_neighbours(
 ) -> FileNeighbours:
     """:func:`nearest_neighbours` of two sentence files (:func:`align.sentences.read_collection`);
     a model given by name loads once both files have been read."""
-    if isinstance(model, str | os.PathLike):
-        check_model_source(model)
+    check_model_source(model)
     reading = {"skip_bad_lines": skip_bad_lines, "max_chars": max_chars}
     query_rows, candidate_rows = read_collection(queries, **reading), read_collection(candidates, **reading)
     hits = nearest_neighbours(model, query_rows.texts, candidate_rows.texts, top_k=top_k)

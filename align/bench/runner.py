@@ -97,8 +97,7 @@ def check_benchmark_run(
     if use_cache:
         check_writable_directory(cache_dir or default_cache_dir())
     for model in models:
-        if isinstance(model, str):
-            check_model_source(model)
+        check_model_source(model)
 
 
 def run_benchmarks(

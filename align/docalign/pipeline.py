@@ -67,8 +67,7 @@ def align_collections(
         if splitting.src_lang is None or splitting.tgt_lang is None:
             raise AlignError("--split: pass --src-lang and --tgt-lang (a collection has no one file name)")
         languages = (splitting.src_lang, splitting.tgt_lang)
-    if isinstance(model, str | os.PathLike):
-        check_model_source(model)
+    check_model_source(model)
     sources, targets = read_documents(source, languages[0]), read_documents(target, languages[1])
     embedder = as_embedder(model)
     pairs = pair_documents(embedder, sources, targets, config, mining, batch_size=batch_size)

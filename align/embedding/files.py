@@ -40,8 +40,7 @@ def embed_file(
     needs no more memory than one chunk.
     """
     check_output(output_path, force=force, inputs=[input_path])
-    if isinstance(model, str | os.PathLike):
-        check_model_source(model)
+    check_model_source(model)
     guard = LineGuard(max_chars)
     lines = [text for _, text in iter_lines(input_path, skip_undecodable=skip_bad_lines)]
     texts = [guard.cut(text or "") for text in lines]

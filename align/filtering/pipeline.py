@@ -138,7 +138,7 @@ class BitextFilter:
             check_output(path, force=self.force, inputs=inputs)
         if self.config.score and self.config.keep_top is None and self.config.score_threshold is None:
             default_threshold(self.mining.margin)  # an absolute margin fails now, not after the reading
-        if self.config.score and isinstance(self.model, str | os.PathLike):
+        if self.config.score:
             check_model_source(self.model)
 
     def _inputs(self) -> tuple[str, str]:
@@ -260,8 +260,7 @@ class BitextScoring:
     def run(self) -> int:
         """Write the scores; return how many rows were written."""
         check_output(self.output, force=self.force, inputs=[self.source.path, self.source.target_path])
-        if isinstance(self.model, str | os.PathLike):
-            check_model_source(self.model)
+        check_model_source(self.model)
         identifier = load_identifier(self.lid) if self.lid != NO_LID else None
         lines, sources, targets = [], [], []
         for line, pair in numbered_pairs(self.source, self.skip_bad_lines, ReadStats()):

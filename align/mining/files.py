@@ -113,7 +113,7 @@ def read_gold_lines(path: str | os.PathLike) -> list[tuple[int, int, int]]:
 
 def _missing_line_error(
     path: str | os.PathLike, number: int, source: str, target: str, lines: tuple[int, int]
-):
+) -> InputFormatError:
     return InputFormatError(
         path, f"line {lines[0]} of {source} or line {lines[1]} of {target} is blank or out of range", number
     )
@@ -231,8 +231,7 @@ def mine_files(
     config = config or MiningConfig()
     inputs = [source_path, target_path, gold_path, source_embeddings, target_embeddings]
     check_output(output, force=force, inputs=inputs)
-    if isinstance(model, str | os.PathLike):
-        check_model_source(model)
+    check_model_source(model)
     check = PairLanguageCheck.from_config(languages) if languages else None  # a missing model fails now
     reading = {"unify": unify, "skip_bad_lines": skip_bad_lines, "max_chars": max_chars}
     source = read_collection(source_path, **reading)

@@ -174,8 +174,7 @@ def align_files(
     a model given by name loads once both documents have been read."""
     check_output(output, force=force, inputs=[source, target])
     _check_split_format(split_languages is not None, format)
-    if isinstance(model, str | os.PathLike):
-        check_model_source(model)
+    check_model_source(model)
     pair = read_pair(source, target, output, split_languages=split_languages, max_chars=max_chars)
     return _align_pair(as_embedder(model), pair, config, format, batch_size)
 
@@ -201,8 +200,7 @@ def align_paths(
     _check_split_format(splitting.split, format)
     if source.is_dir() != target.is_dir():
         raise AlignError("--src and --tgt must both be files or both be directories")
-    if isinstance(model, str | os.PathLike):
-        check_model_source(model)
+    check_model_source(model)
     check_output(output, force=force, directory=source.is_dir(), inputs=[source, target])
     files = document_pairs(source, target) if source.is_dir() else [(source, target)]
     pairs = []
