@@ -28,7 +28,7 @@ from align.errors import AlignError, InputFormatError
 from align.files import MAX_LINE_CHARS, iter_lines
 from align.index.precision import COMPACT_FILE, VECTORS_FILE, CompactIndex
 from align.index.settings import DEFAULT_NPROBE, PRECISIONS, check_factory
-from align.index.vectors import FINGERPRINT_TOLERANCE, VectorIndex
+from align.index.vectors import VectorIndex, check_fingerprint
 from align.model_source import check_model_source
 from align.outputs import atomic_path, check_output, verify_manifest
 from align.sentences import read_collection
@@ -239,39 +239,30 @@ class Retriever:
         cls, directory: str | os.PathLike, model: Encoder | str | None = None, *, nprobe: int | None = None
     ) -> Retriever:
         """Load a saved retriever; by default with the model it was built with, searching with the
-        ``nprobe`` it was saved with unless one is given."""
-        if (Path(directory) / COMPACT_FILE).is_file():
-            return cls._load_compact(directory, model)
-        index = VectorIndex.load(directory)
-        if nprobe is not None:
-            index.set_nprobe(nprobe)
+        ``nprobe`` it was saved with unless one is given (a compact index has no ``nprobe``)."""
+        directory = Path(directory)
+        index: VectorIndex | CompactIndex
+        if (directory / COMPACT_FILE).is_file():
+            verify_manifest(directory, [COMPACT_FILE, VECTORS_FILE])
+            index = CompactIndex.read(directory)
+            built_with, fingerprint = index.model, index.fingerprint
+            settings: dict[str, Any] = {"precision": index.precision}
+        else:
+            index = VectorIndex.load(directory)
+            if nprobe is not None:
+                index.set_nprobe(nprobe)
+            built_with, fingerprint = index.info.model, index.info.fingerprint
+            settings = {"factory": index.info.factory, "nprobe": index.info.nprobe}
         verify_manifest(directory, [DOCUMENTS_FILE])
         if model is None:
-            if not index.info.model:
+            if not built_with:
                 raise AlignError(
                     f"{directory} was built from a model object, not a name or path; pass the model"
                 )
-            model = index.info.model
-        documents = read_documents(Path(directory) / DOCUMENTS_FILE, len(index))
-        retriever = cls(model, factory=index.info.factory, nprobe=index.info.nprobe)
-        index.check_fingerprint(retriever.fingerprint)
-        return retriever._filled(index, documents)
-
-    @classmethod
-    def _load_compact(cls, directory: str | os.PathLike, model: Encoder | str | None) -> Retriever:
-        verify_manifest(directory, [DOCUMENTS_FILE, COMPACT_FILE, VECTORS_FILE])
-        index = CompactIndex.read(directory)
-        model = model or index.model
-        if model is None:
-            raise AlignError(f"{directory} was built from a model object, not a name or path; pass the model")
-        documents = read_documents(Path(directory) / DOCUMENTS_FILE, len(index))
-        retriever = cls(model, precision=index.precision)
-        stored = index.fingerprint
-        if stored is not None and not np.allclose(stored, retriever.fingerprint, atol=FINGERPRINT_TOLERANCE):
-            raise AlignError(
-                f"this index was built with another model ({index.model or 'unnamed'}); "
-                "query it with the model it was built with, or rebuild it"
-            )
+            model = built_with
+        documents = read_documents(directory / DOCUMENTS_FILE, len(index))
+        retriever = cls(model, **settings)
+        check_fingerprint(fingerprint, retriever.fingerprint, built_with)
         return retriever._filled(index, documents)
 
     def _filled(self, index: VectorIndex | CompactIndex, documents: list[dict[str, Any]]) -> Retriever:

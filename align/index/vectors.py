@@ -86,6 +86,17 @@ def validate_embeddings(
     return matrix
 
 
+def check_fingerprint(stored: list[float] | None, fingerprint: list[float], model: str | None) -> None:
+    """Refuse an index whose ``stored`` fingerprint is not the querying model's (an index of any kind)."""
+    if stored is not None and (
+        len(stored) != len(fingerprint) or not np.allclose(stored, fingerprint, atol=FINGERPRINT_TOLERANCE)
+    ):
+        raise AlignError(
+            f"this index was built with another model ({model or 'unnamed'}); "
+            "query it with the model it was built with, or rebuild it"
+        )
+
+
 def _float32(batch: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(batch, dtype=np.float32)
 
@@ -205,15 +216,7 @@ class VectorIndex:
 
     def check_fingerprint(self, fingerprint: list[float]) -> None:
         """Refuse to be searched with a model other than the one that built it (see ``model_fingerprint``)."""
-        stored = self.info.fingerprint
-        if stored is not None and (
-            len(stored) != len(fingerprint)
-            or not np.allclose(stored, fingerprint, atol=FINGERPRINT_TOLERANCE)
-        ):
-            raise AlignError(
-                f"this index was built with another model ({self.info.model or 'unnamed'}); "
-                "query it with the model it was built with, or rebuild it"
-            )
+        check_fingerprint(self.info.fingerprint, fingerprint, self.info.model)
 
     def save(self, directory: str | os.PathLike, *, force: bool = False) -> None:
         """Write ``index.faiss`` and ``index.json`` to ``directory``, atomically, with a manifest of
