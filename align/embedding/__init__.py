@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from align.embedding.files import embed_file
     from align.embedding.loading import as_embedder, load_embedder
     from align.embedding.precomputed import PrecomputedEmbeddings
-    from align.embedding.protocol import ROLES, Embedder, unit_rows
+    from align.embedding.protocol import Embedder
     from align.embedding.sentence_transformer import SentenceTransformerEmbedder
     from align.embedding.static import StaticEmbedder
 

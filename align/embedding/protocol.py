@@ -14,8 +14,6 @@ import numpy as np
 
 from align.errors import AlignError
 
-ROLES = ("query", "document")
-
 
 @runtime_checkable
 class Embedder(Protocol):
@@ -24,7 +22,7 @@ class Embedder(Protocol):
     name: str  # what it was loaded from (a path or hub id), for reports and for workers to reload it
     dimension: int
     max_length: int | None  # tokens read of a text (the rest is ignored); None: the whole text
-    prompts: Mapping[str, str]  # text put before each input, per role ("query", "document")
+    prompts: Mapping[str, str]  # text put before each input, per role (e.g. "query", "document")
 
     def __call__(self, texts: Sequence[str], *, role: str | None = None) -> np.ndarray:
         """A (len(texts), dimension) float32 matrix of unit rows (an empty text: a zero row)."""
@@ -33,12 +31,6 @@ class Embedder(Protocol):
     def fingerprint(self) -> str:
         """A short hash that changes whenever the vectors would: the key of results cached for it."""
         ...
-
-
-def unit_rows(matrix: np.ndarray) -> np.ndarray:
-    """``matrix`` as a new array of contiguous float32 rows of length 1 (a zero row stays zero),
-    as sentence-transformers' ``normalize_embeddings`` makes them."""
-    return scale_to_unit(np.array(matrix, dtype=np.float32, order="C"))
 
 
 def scale_to_unit(matrix: np.ndarray) -> np.ndarray:
