@@ -170,13 +170,14 @@ def align_files(
     split_languages: tuple[str, str] | None = None,
     max_chars: int = MAX_LINE_CHARS,
 ) -> DocumentAlignment:
-    """Align two documents (one sentence a line, or split in ``split_languages``) into ``output``;
-    a model given by name loads once both documents have been read."""
-    check_output(output, force=force, inputs=[source, target])
-    _check_split_format(split_languages is not None, format)
-    check_model_source(model)
-    pair = read_pair(source, target, output, split_languages=split_languages, max_chars=max_chars)
-    return _align_pair(as_embedder(model), pair, config, format, batch_size)
+    """Align two documents (one sentence a line, or split in ``split_languages``) into ``output``:
+    :func:`align_paths` for one pair of files."""
+    splitting = SplitConfig()
+    if split_languages is not None:
+        splitting = SplitConfig(split=True, src_lang=split_languages[0], tgt_lang=split_languages[1])
+    options = {"format": format, "force": force, "batch_size": batch_size, "max_chars": max_chars}
+    [done] = align_paths(model, source, target, output, config, splitting, **options)
+    return done
 
 
 def align_paths(
@@ -197,11 +198,11 @@ def align_paths(
     and every output path, before the model loads; the alignments are yielded as they are written."""
     source, target, output = Path(source), Path(target), Path(output)
     splitting = splitting or SplitConfig()
+    check_output(output, force=force, directory=source.is_dir(), inputs=[source, target])
     _check_split_format(splitting.split, format)
     if source.is_dir() != target.is_dir():
         raise AlignError("--src and --tgt must both be files or both be directories")
     check_model_source(model)
-    check_output(output, force=force, directory=source.is_dir(), inputs=[source, target])
     files = document_pairs(source, target) if source.is_dir() else [(source, target)]
     pairs = []
     for source_file, target_file in files:
