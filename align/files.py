@@ -126,25 +126,24 @@ class LineGuard:
             return sentence[: self.max_chars]
         return sentence
 
-    def warnings(self, path: str | os.PathLike, *, cut: bool = False) -> list[str]:
-        """What the rules changed in ``path``, one line each (empty when nothing was changed)."""
-        found = []
+    def warnings(self, path: str | os.PathLike, *, cut: bool = False, undecodable: int = 0) -> list[str]:
+        """What reading ``path`` changed, one line each (none when nothing was): the rules' counts,
+        and ``undecodable``, the lines a reader skipped as not UTF-8."""
+        found = [f"{path}: skipped {undecodable:,} lines that are not UTF-8"] if undecodable else []
         if self.too_long:
             done = f"cut to their first {self.max_chars:,}" if cut else "skipped"
-            lines = f"{self.too_long:,} line{'' if self.too_long == 1 else 's'}"
             found.append(
-                f"{path}: {lines} longer than {self.max_chars:,} characters {done}; "
+                f"{path}: {_lines(self.too_long)} longer than {self.max_chars:,} characters {done}; "
                 "raise max_chars (--max-chars) to keep them whole"
             )
         if self.carriage_returns:
-            found.append(carriage_return_warning(path, self.carriage_returns))
+            found.append(
+                f"{path}: {_lines(self.carriage_returns)} with a carriage return (\\r) inside, read as a "
+                "space: align breaks lines at \\n only. If the file has old Mac line ends, convert them "
+                "first: tr '\\r' '\\n'"
+            )
         return found
 
 
-def carriage_return_warning(path: str | os.PathLike, lines: int) -> str:
-    """The warning for ``lines`` lines of ``path`` that hold a carriage return inside them."""
-    counted = f"{lines:,} line{'' if lines == 1 else 's'}"
-    return (
-        f"{path}: {counted} with a carriage return (\\r) inside, read as a space: align breaks lines "
-        "at \\n only. If the file has old Mac line ends, convert them first: tr '\\r' '\\n'"
-    )
+def _lines(count: int) -> str:
+    return f"{count:,} line{'' if count == 1 else 's'}"

@@ -30,8 +30,7 @@ class Collection:
 
     def warnings(self) -> list[str]:
         """What reading changed or dropped, beyond blank lines: one warning a kind."""
-        undecodable = [f"{self.path}: skipped {self.undecodable:,} lines that are not UTF-8"]
-        return (undecodable if self.undecodable else []) + self.guard.warnings(self.path)
+        return self.guard.warnings(self.path, undecodable=self.undecodable)
 
 
 def read_collection(

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple, ParamSpec
 
 from align.errors import AlignError, InputFormatError
 from align.extras import require
-from align.files import carriage_return_warning, count_lines, iter_lines, open_binary
+from align.files import LineGuard, count_lines, iter_lines, open_binary
 
 P = ParamSpec("P")
 FORMATS = ("moses", "tmx", "tsv", "csv", "jsonl", "hf")
@@ -45,12 +45,7 @@ class ReadStats:
 
     def warnings(self, where: str) -> list[str]:
         """What reading ``where`` skipped or read specially, one warning a kind."""
-        found = (
-            [f"{where}: skipped {self.undecodable:,} lines that are not UTF-8"] if self.undecodable else []
-        )
-        if self.carriage_returns:
-            found.append(carriage_return_warning(where, self.carriage_returns))
-        return found
+        return LineGuard(carriage_returns=self.carriage_returns).warnings(where, undecodable=self.undecodable)
 
 
 @dataclass(frozen=True)

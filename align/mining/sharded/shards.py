@@ -48,8 +48,7 @@ class ShardSet:
     def warnings(self) -> list[str]:
         """What reading the input skipped or changed, beyond blank lines: one warning a kind."""
         guard = LineGuard(self.max_chars, self.too_long, self.carriage_returns)
-        undecodable = [f"{self.input}: skipped {self.undecodable:,} lines that are not UTF-8"]
-        return (undecodable if self.undecodable else []) + guard.warnings(self.input)
+        return guard.warnings(self.input, undecodable=self.undecodable)
 
     @property
     def names(self) -> list[str]:
