@@ -101,30 +101,30 @@ def unknown_by_script(
     return {script: ScriptCoverage(*entry) for script, entry in sorted(counts.items())}
 
 
-def unreadable_scripts(model: object, texts: Sequence[str], threshold: float = WARN_FROM) -> dict[str, float]:
-    """The scripts in (a sample of) ``texts`` whose unknown share under ``model`` passes ``threshold``."""
+def _unreadable(model: object, texts: Sequence[str], threshold: float) -> dict[str, ScriptCoverage]:
+    """The coverage of each script in (a sample of) ``texts`` whose unknown share passes ``threshold``."""
     found = model_tokenizer(model)
     if found is None or not texts:
         return {}
     coverage = unknown_by_script(*found, texts[:SAMPLE])
+    return {script: entry for script, entry in coverage.items() if entry.unknown_rate >= threshold}
+
+
+def unreadable_scripts(model: object, texts: Sequence[str], threshold: float = WARN_FROM) -> dict[str, float]:
+    """The scripts in (a sample of) ``texts`` whose unknown share under ``model`` passes ``threshold``."""
     return {
-        script: round(entry.unknown_rate, 1)
-        for script, entry in coverage.items()
-        if entry.unknown_rate >= threshold
+        script: round(entry.unknown_rate, 1) for script, entry in _unreadable(model, texts, threshold).items()
     }
 
 
 def warn_about_unknown_scripts(model: object, texts: Sequence[str], source: str) -> dict[str, float]:
     """Log a warning naming each script of ``texts`` that ``model`` mostly cannot read, with how
     many lines hold it, when they are at least :data:`WARN_FROM_LINES` % of them; return those."""
-    found = model_tokenizer(model)
-    if found is None or not texts:
-        return {}
     sample = texts[:SAMPLE]
     unreadable = {
         script: entry
-        for script, entry in unknown_by_script(*found, sample).items()
-        if entry.unknown_rate >= WARN_FROM and 100 * entry.lines / len(sample) >= WARN_FROM_LINES
+        for script, entry in _unreadable(model, sample, WARN_FROM).items()
+        if 100 * entry.lines / len(sample) >= WARN_FROM_LINES
     }
     if unreadable:
         sampled = "" if len(sample) == len(texts) else f" of the first {len(sample):,}"

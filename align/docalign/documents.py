@@ -70,7 +70,7 @@ def read_documents(
 ) -> list[Document]:
     """The documents of a directory or a JSONL file, in a stable order; documents without a
     sentence are left out with a warning, and a collection without any is an error. Sentences over
-    ``max_chars`` are left out too (:class:`align.sentences.LineGuard`), with a warning."""
+    ``max_chars`` are left out too (:class:`align.files.LineGuard`), with a warning."""
     path = Path(path)
     if path.is_dir():
         records = _from_directory(path)

@@ -33,7 +33,7 @@ def read_document(
     """Every line of a document, whitespace runs made one space (a blank line stays a sentence,
     so that link indices are line numbers); with ``split_language``, the sentences the splitter
     finds in its text (:func:`align.splitting.split_text`). A sentence longer than the ``guard``'s
-    limit is cut to it, and counted there (:class:`align.sentences.LineGuard`)."""
+    limit is cut to it, and counted there (:class:`align.files.LineGuard`)."""
     guard = guard or LineGuard()
     lines = [text or "" for _, text in iter_lines(path)]
     if split_language is not None:

@@ -65,7 +65,7 @@ class ShardedMining:
     skip_bad_lines: bool = False
     force: bool = False
     languages: LidConfig | None = None  # check the mined pairs' languages (align.lid)
-    max_chars: int = MAX_LINE_CHARS  # longer lines are skipped (align.sentences.LineGuard)
+    max_chars: int = MAX_LINE_CHARS  # longer lines are skipped (align.files.LineGuard)
 
     @property
     def work_dir(self) -> Path:

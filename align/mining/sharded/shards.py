@@ -41,7 +41,7 @@ class ShardSet:
     total_lines: int
     blank: int
     undecodable: int
-    too_long: int = 0  # lines over max_chars, skipped (align.sentences.LineGuard)
+    too_long: int = 0  # lines over max_chars, skipped (align.files.LineGuard)
     carriage_returns: int = 0  # lines with a carriage return inside, read as a space
     max_chars: int = MAX_LINE_CHARS
 
