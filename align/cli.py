@@ -22,6 +22,7 @@ from align.bench.settings import BenchSettings
 from align.cli_errors import AlignCommand, AlignGroup, install_signal_handlers
 from align.cli_options import config_options
 from align.docalign.config import DocalignConfig
+from align.embedding.loading import MODEL_HELP
 from align.extras import require
 from align.files import MAX_CHARS_HELP, MAX_LINE_CHARS
 from align.filtering.config import FilterConfig
@@ -88,9 +89,7 @@ ReplaceOption = Annotated[
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Log more detail.")]
 MaxCharsOption = Annotated[int, typer.Option("--max-chars", min=1, help=MAX_CHARS_HELP)]
 BatchSizeOption = Annotated[int | None, typer.Option(min=1, help=help_of(BenchSettings, "batch_size"))]
-ModelOption = Annotated[
-    str, typer.Option(help="A model saved by align train, or any sentence-transformers model (path or name).")
-]
+ModelOption = Annotated[str, typer.Option(help=MODEL_HELP)]
 FactoryOption = Annotated[str | None, typer.Option("--index-factory", help=help_of(MiningConfig, "factory"))]
 NprobeOption = Annotated[int, typer.Option(min=1, help=help_of(MiningConfig, "nprobe"))]
 
@@ -200,6 +199,39 @@ def embed(
 
 
 @app.command(cls=AlignCommand)
+def export(
+    model: Annotated[str, typer.Argument(metavar="MODEL", help="A model directory (or hub name) to export.")],
+    output: Annotated[Path, typer.Argument(metavar="OUTPUT", help="Directory to write the export to.")],
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            metavar="onnx|model2vec",
+            help="onnx: a transformer encoder's graph for onnxruntime (torch-free), with an int8 copy; "
+            "model2vec: a static model in model2vec's format.",
+        ),
+    ],
+    quantize: Annotated[
+        bool,
+        typer.Option(help="Also write onnx/model_qint8.onnx: int8 weights, ~1/3 the size, ~1.5× faster."),
+    ] = True,
+    force: ReplaceOption = False,
+) -> None:
+    """Export a model to run elsewhere, and check its vectors against the original's.
+
+    Run an ONNX export without torch by giving its graph as the model: --model OUTPUT/onnx/model.onnx.
+
+    \b
+    Example: align export intfloat/multilingual-e5-small e5-onnx --format onnx
+             align embed --model e5-onnx/onnx/model_qint8.onnx sentences.zh sentences.npy
+             align export models/en-zh en-zh-m2v --format model2vec
+    """
+    from align.export import export_model
+
+    typer.echo(export_model(model, output, format, quantize=quantize, force=force).summary())
+
+
+@app.command(cls=AlignCommand)
 def neighbours(
     queries: Annotated[Path, _input("Sentences to look up, one a line.", "QUERIES")],
     candidates: Annotated[Path, _input("Sentences to search, one a line (any language).", "CANDIDATES")],
@@ -234,10 +266,7 @@ def mine(
     mining: MiningConfig,
     sharding: ShardingConfig,
     languages: LidConfig,
-    model: Annotated[
-        str | None,
-        typer.Option(help="Encoder: a model saved by align train, or any sentence-transformers model."),
-    ] = None,
+    model: Annotated[str | None, typer.Option(help=MODEL_HELP)] = None,
     src_embeddings: Annotated[
         Path | None, _file("Embeddings of --src made by align embed (skips encoding).")
     ] = None,
@@ -339,13 +368,7 @@ def filter_(
     sharding: ShardingConfig,
     src: SideOption = None,
     tgt: SideOption = None,
-    model: Annotated[
-        str | None,
-        typer.Option(
-            help="Encoder that scores the pairs: a model saved by align train, or any "
-            "sentence-transformers model."
-        ),
-    ] = None,
+    model: Annotated[str | None, typer.Option(help=f"Encoder that scores the pairs. {MODEL_HELP}")] = None,
     rejected: Annotated[
         Path | None, typer.Option(help="Also write the dropped pairs here: reason, source, target.")
     ] = None,

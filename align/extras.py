@@ -13,7 +13,12 @@ import importlib.util
 from align.errors import AlignError
 
 # extra → the modules it brings
-EXTRAS = {"train": ("torch", "sentence_transformers", "transformers", "datasets")}
+EXTRAS = {
+    "train": ("torch", "sentence_transformers", "transformers", "datasets"),
+    "onnx": ("onnxruntime",),
+    "export": ("torch", "sentence_transformers", "onnx", "onnxruntime"),
+    "model2vec": ("model2vec",),
+}
 
 
 def missing(extra: str) -> list[str]:

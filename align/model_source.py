@@ -33,18 +33,22 @@ def looks_like_path(name: str | os.PathLike) -> bool:
 def check_model_source(name: object) -> None:
     """Fail at once, naming where it looked, if ``name`` cannot be a model that loads.
 
-    Passes for an existing directory, a hub id in the local Hugging Face cache, and a hub id while
-    the hub can be reached (the hub then says whether the repository exists). Anything that is not
+    Passes for an existing directory, an ONNX file, an endpoint's URL, a hub id in the local Hugging
+    Face cache, and a hub id while the hub can be reached (the hub then says whether the repository
+    exists). Anything that is not
     a name or a path (a loaded model, an embedder, None) has nothing to find, and passes too, so an
     API function that takes either calls this first whatever it was given.
     """
-    if not isinstance(name, str | os.PathLike):
-        return
+    if not isinstance(name, str | os.PathLike) or str(name).startswith(("http://", "https://")):
+        return  # an endpoint answers for itself when align connects to it
     path = Path(name).expanduser()
-    if path.is_dir():
+    if path.is_dir() or (path.is_file() and path.suffix == ".onnx"):
         return
     if path.exists():
-        raise AlignError(f"the model {str(name)!r} is a file; give the directory the model was saved to")
+        raise AlignError(
+            f"the model {str(name)!r} is a file; give the directory the model was saved to "
+            "(or an exported model's .onnx file)"
+        )
     looked = f"there is no directory {path.absolute()}"
     if looks_like_path(name):
         raise AlignError(f"could not load the model {str(name)!r}: {looked}")

@@ -1,7 +1,16 @@
 """One way to get an :class:`~align.embedding.protocol.Embedder` from a name: ``load_embedder``.
 
-A static model runs without torch (:class:`~align.embedding.static.StaticEmbedder`); anything else
-sentence-transformers loads. A Ray worker rebuilds the same embedder from the same spec.
+The spec says what runs the model:
+
+- ``http://…/v1`` (or ``https``): an OpenAI-compatible ``/v1/embeddings`` endpoint
+  (:class:`~align.embedding.remote.RemoteEmbedder`), ``#MODEL`` after it naming the model;
+- a ``.onnx`` file: that graph, with its model directory's tokenizer, through onnxruntime
+  (:class:`~align.embedding.onnx.OnnxEmbedder`);
+- a directory in model2vec's format: model2vec (:class:`~align.embedding.model2vec.Model2VecEmbedder`);
+- a static model's directory: NumPy and tokenizers (:class:`~align.embedding.static.StaticEmbedder`);
+- anything else, a directory or a hub id: sentence-transformers (needs the ``train`` extra).
+
+All but the last run without torch. A Ray worker rebuilds the same embedder from the same spec.
 """
 
 from __future__ import annotations
@@ -9,18 +18,40 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from align.embedding.model2vec import is_model2vec
 from align.embedding.protocol import Embedder
 from align.embedding.static import StaticEmbedder, static_module_path
 from align.encode import Encoder
 from align.model_source import check_model_source
 
+# What a --model option takes, as every command's help says it.
+MODEL_HELP = (
+    "A model: a directory saved by align train or any sentence-transformers model (path or hub name), "
+    "an exported model's .onnx file, a model2vec directory, or an OpenAI-compatible endpoint "
+    "(http://HOST/v1#MODEL)."
+)
+
 
 def load_embedder(spec: str | os.PathLike) -> Embedder:
     """The embedder ``spec`` names: a model directory or a hub id (checked at once, before anything
     loads: :func:`align.model_source.check_model_source`)."""
+    text = str(spec)
+    if text.startswith(("http://", "https://")):
+        from align.embedding.remote import RemoteEmbedder
+
+        return RemoteEmbedder.connect(text)
+    path = Path(spec).expanduser()
+    if path.suffix == ".onnx":
+        from align.embedding.onnx import OnnxEmbedder
+
+        return OnnxEmbedder.load(path)
     check_model_source(spec)
-    if static_module_path(Path(spec).expanduser()) is not None:
-        return StaticEmbedder.load(Path(spec).expanduser())
+    if is_model2vec(path):
+        from align.embedding.model2vec import Model2VecEmbedder
+
+        return Model2VecEmbedder.load(path)
+    if static_module_path(path) is not None:
+        return StaticEmbedder.load(path)
     from align.embedding.sentence_transformer import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder.load(spec)
