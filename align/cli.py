@@ -14,31 +14,30 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from align.bench.registry import BENCHMARKS, Benchmark
 from align.bench.settings import BenchSettings
 from align.cli_errors import AlignCommand, AlignGroup, install_signal_handlers
 from align.cli_options import config_options
+from align.data.options import CorpusFormat, ReadConfig
 from align.docalign.config import DocalignConfig
-from align.embedding.loading import MODEL_HELP
 from align.extras import require
-from align.files import MAX_CHARS_HELP, MAX_LINE_CHARS
 from align.filtering.config import FilterConfig
 from align.index.settings import DEFAULT_NPROBE, Precision
 from align.lid.config import LidConfig
 from align.mining.config import MiningConfig
 from align.mining.sharded.config import ShardingConfig
-from align.model_source import check_model_source
+from align.model_source import MODEL_HELP, check_model_source
 from align.outputs import check_output
 from align.sentalign.config import SentalignConfig, SplitConfig
 from align.settings import help_of
 from align.threads import THREADS_ENV, set_threads
-from align.training.config import DistillConfig, RunConfig, TrainConfig, parse_columns
+from align.training.config import DistillConfig, RunConfig, TrainConfig
 
 if TYPE_CHECKING:
-    from align.bench.task import Task
     from align.data.readers import CorpusSource
 
 app = typer.Typer(
@@ -79,15 +78,11 @@ def _main(
     set_threads(threads)
 
 
-SkipBadLinesOption = Annotated[
-    bool, typer.Option("--skip-bad-lines", help=help_of(RunConfig, "skip_bad_lines"))
-]
 ReplaceOption = Annotated[
     bool,
     typer.Option("--force", help="Replace the outputs if they exist (a file, or a directory align wrote)."),
 ]
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Log more detail.")]
-MaxCharsOption = Annotated[int, typer.Option("--max-chars", min=1, help=MAX_CHARS_HELP)]
 BatchSizeOption = Annotated[int | None, typer.Option(min=1, help=help_of(BenchSettings, "batch_size"))]
 ModelOption = Annotated[str, typer.Option(help=MODEL_HELP)]
 FactoryOption = Annotated[str | None, typer.Option("--index-factory", help=help_of(MiningConfig, "factory"))]
@@ -168,15 +163,15 @@ def distill(config: DistillConfig, verbose: VerboseOption = False) -> None:
 
 
 @app.command(cls=AlignCommand)
+@config_options(reading=ReadConfig)
 def embed(
     input: Annotated[Path, _input("UTF-8 text file, one sentence a line.", "INPUT")],
     output: Annotated[
         Path, typer.Argument(metavar="OUTPUT", help="Where to write the .npy matrix (row i = line i).")
     ],
     model: ModelOption,
+    reading: ReadConfig,
     batch_size: BatchSizeOption = None,
-    skip_bad_lines: SkipBadLinesOption = False,
-    max_chars: MaxCharsOption = MAX_LINE_CHARS,
     force: ReplaceOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -188,13 +183,7 @@ def embed(
     _setup_logging(verbose)
     from align.embedding import embed_file
 
-    options = {
-        "batch_size": batch_size,
-        "force": force,
-        "skip_bad_lines": skip_bad_lines,
-        "max_chars": max_chars,
-    }
-    embeddings = embed_file(model, input, output, **options)
+    embeddings = embed_file(model, input, output, batch_size=batch_size, force=force, **reading.kwargs())
     typer.echo(f"Wrote {output}: {embeddings.shape[0]:,} × {embeddings.shape[1]} float32")
 
 
@@ -232,13 +221,13 @@ def export(
 
 
 @app.command(cls=AlignCommand)
+@config_options(reading=ReadConfig)
 def neighbours(
     queries: Annotated[Path, _input("Sentences to look up, one a line.", "QUERIES")],
     candidates: Annotated[Path, _input("Sentences to search, one a line (any language).", "CANDIDATES")],
     model: ModelOption,
+    reading: ReadConfig,
     top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, help="Neighbours to show per query.")] = 1,
-    skip_bad_lines: SkipBadLinesOption = False,
-    max_chars: MaxCharsOption = MAX_LINE_CHARS,
 ) -> None:
     """Print each query's nearest candidates by cosine similarity: a quick look at what a model learned.
 
@@ -247,8 +236,7 @@ def neighbours(
     """
     from align.neighbours import file_neighbours
 
-    reading = {"top_k": top_k, "skip_bad_lines": skip_bad_lines, "max_chars": max_chars}
-    found = file_neighbours(model, queries, candidates, **reading)
+    found = file_neighbours(model, queries, candidates, top_k=top_k, **reading.kwargs())
     for warning in found.warnings():
         typer.echo(f"warning: {warning}", err=True)
     for query, hits in zip(found.queries.texts, found.hits, strict=True):
@@ -258,7 +246,7 @@ def neighbours(
 
 
 @app.command()
-@config_options(mining=MiningConfig, sharding=ShardingConfig, languages=LidConfig)
+@config_options(mining=MiningConfig, sharding=ShardingConfig, languages=LidConfig, reading=ReadConfig)
 def mine(
     src: Annotated[Path, _file("Source-language sentences, one a line.")],
     tgt: Annotated[Path, _file("Target-language sentences, one a line.")],
@@ -266,6 +254,7 @@ def mine(
     mining: MiningConfig,
     sharding: ShardingConfig,
     languages: LidConfig,
+    reading: ReadConfig,
     model: Annotated[str | None, typer.Option(help=MODEL_HELP)] = None,
     src_embeddings: Annotated[
         Path | None, _file("Embeddings of --src made by align embed (skips encoding).")
@@ -284,8 +273,6 @@ def mine(
     line_numbers: Annotated[
         bool, typer.Option("--line-numbers", help="Append the source and target line numbers.")
     ] = False,
-    skip_bad_lines: SkipBadLinesOption = False,
-    max_chars: MaxCharsOption = MAX_LINE_CHARS,
     force: ReplaceOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -308,7 +295,7 @@ def mine(
     report = mine_text_files(
         model, src, tgt, output, mining, sharding, languages=languages, gold=gold, unify=unify,
         line_numbers=line_numbers, source_embeddings=src_embeddings, target_embeddings=tgt_embeddings,
-        skip_bad_lines=skip_bad_lines, max_chars=max_chars, force=force,
+        force=force, **reading.kwargs(),
     )  # fmt: skip
     for line in report.summary_lines():
         typer.echo(line, err=line.startswith("warning:"))
@@ -325,36 +312,26 @@ BitextInput = Annotated[
     ),
 ]
 SideOption = Annotated[Path | None, _file("One side of the bitext, line-aligned with the other.")]
-FormatOption = Annotated[str | None, typer.Option(help=help_of(RunConfig, "format"))]
-ColumnsOption = Annotated[str | None, typer.Option(help=help_of(RunConfig, "columns"))]
 
 
 def _bitext(
-    input: Path | None,
-    src: Path | None,
-    tgt: Path | None,
-    src_lang: str | None,
-    tgt_lang: str | None,
-    format: str | None,
-    columns: str | None,
+    input: Path | None, src: Path | None, tgt: Path | None, languages: LidConfig, data_format: CorpusFormat
 ) -> CorpusSource:
     """The bitext that filter and score read, from their arguments (languages from names if not given)."""
     from align.data.registry import bitext_source
 
-    return bitext_source(
-        input,
-        src=src,
-        tgt=tgt,
-        source_lang=src_lang,
-        target_lang=tgt_lang,
-        format=format,
-        columns=parse_columns(columns),
-    )
+    sides = {"src": src, "tgt": tgt, "source_lang": languages.src_lang, "target_lang": languages.tgt_lang}
+    return bitext_source(input, **sides, format=data_format.format, columns=data_format.columns)
 
 
 @app.command("filter", cls=AlignCommand)
 @config_options(
-    config=FilterConfig, mining=MiningConfig, sharding=ShardingConfig, exclude={"mode", "threshold"}
+    config=FilterConfig,
+    mining=MiningConfig,
+    sharding=ShardingConfig,
+    data_format=CorpusFormat,
+    reading=ReadConfig,
+    exclude={"mode", "threshold", "max_chars"},
 )
 def filter_(
     input: BitextInput = None,
@@ -366,6 +343,8 @@ def filter_(
     config: FilterConfig,
     mining: MiningConfig,
     sharding: ShardingConfig,
+    data_format: CorpusFormat,
+    reading: ReadConfig,
     src: SideOption = None,
     tgt: SideOption = None,
     model: Annotated[str | None, typer.Option(help=f"Encoder that scores the pairs. {MODEL_HELP}")] = None,
@@ -376,10 +355,7 @@ def filter_(
         bool,
         typer.Option("--line-numbers", help="Append each pair's line in the input (twice, as mine does)."),
     ] = False,
-    format: FormatOption = None,
-    columns: ColumnsOption = None,
     batch_size: BatchSizeOption = None,
-    skip_bad_lines: SkipBadLinesOption = False,
     force: ReplaceOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -397,7 +373,7 @@ def filter_(
     """
     _setup_logging(verbose)
     languages = config.languages
-    source = _bitext(input, src, tgt, languages.src_lang, languages.tgt_lang, format, columns)
+    source = _bitext(input, src, tgt, languages, data_format)
     from align.filtering.pipeline import BitextFilter
 
     report = BitextFilter(
@@ -408,7 +384,7 @@ def filter_(
         model=model,
         rejected=str(rejected) if rejected else None,
         line_numbers=line_numbers,
-        skip_bad_lines=skip_bad_lines,
+        skip_bad_lines=reading.skip_bad_lines,
         force=force,
         batch_size=batch_size,
         sharding=sharding,
@@ -418,7 +394,13 @@ def filter_(
 
 
 @app.command(cls=AlignCommand)
-@config_options(mining=MiningConfig, languages=LidConfig, exclude={"mode", "threshold", "script_rules"})
+@config_options(
+    mining=MiningConfig,
+    languages=LidConfig,
+    data_format=CorpusFormat,
+    reading=ReadConfig,
+    exclude={"mode", "threshold", "script_rules", "max_chars"},
+)
 def score(
     input: BitextInput = None,
     *,
@@ -428,12 +410,11 @@ def score(
     model: ModelOption,
     mining: MiningConfig,
     languages: LidConfig,
+    data_format: CorpusFormat,
+    reading: ReadConfig,
     src: SideOption = None,
     tgt: SideOption = None,
-    format: FormatOption = None,
-    columns: ColumnsOption = None,
     batch_size: BatchSizeOption = None,
-    skip_bad_lines: SkipBadLinesOption = False,
     force: ReplaceOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -444,21 +425,17 @@ def score(
     Example: align score crawl.en-zh.tsv --model models/en-zh -o scores.tsv
     """
     _setup_logging(verbose)
-    source = _bitext(input, src, tgt, languages.src_lang, languages.tgt_lang, format, columns)
+    source = _bitext(input, src, tgt, languages, data_format)
     from align.filtering.pipeline import BitextScoring
 
-    options = {
-        "lid": languages.lid,
-        "skip_bad_lines": skip_bad_lines,
-        "force": force,
-        "batch_size": batch_size,
-    }
+    options = {"lid": languages.lid, "skip_bad_lines": reading.skip_bad_lines, "force": force}
+    options["batch_size"] = batch_size
     rows = BitextScoring(source, str(output), model, mining, **options).run()
     typer.echo(f"Wrote {rows:,} scored pairs to {output}")
 
 
 @app.command()
-@config_options(config=SentalignConfig, splitting=SplitConfig)
+@config_options(config=SentalignConfig, splitting=SplitConfig, reading=ReadConfig, exclude={"skip_bad_lines"})
 def sentalign(
     *,
     src: Annotated[
@@ -476,11 +453,11 @@ def sentalign(
     model: ModelOption,
     config: SentalignConfig,
     splitting: SplitConfig,
+    reading: ReadConfig,
     format: Annotated[
         str, typer.Option(help="vecalign: [i, j]:[k]:score a line; tsv: score, source text, target text.")
     ] = "vecalign",
     batch_size: BatchSizeOption = None,
-    max_chars: MaxCharsOption = MAX_LINE_CHARS,
     force: ReplaceOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -499,7 +476,7 @@ def sentalign(
     _setup_logging(verbose)
     from align.sentalign.documents import align_paths
 
-    options = {"format": format, "force": force, "batch_size": batch_size, "max_chars": max_chars}
+    options = {"format": format, "force": force, "batch_size": batch_size, "max_chars": reading.max_chars}
     for done in align_paths(model, src, tgt, output, config, splitting, **options):
         for warning in done.warnings:
             typer.echo(f"warning: {warning}", err=True)
@@ -557,6 +534,7 @@ def docalign(
 
 
 @app.command(cls=AlignCommand)
+@config_options(reading=ReadConfig)
 def index(
     documents: Annotated[
         Path, _input("Documents, one a line (any language); ids are line numbers.", "DOCUMENTS")
@@ -569,6 +547,7 @@ def index(
             "model, by name or path (it is recorded, a path as an absolute one)."
         ),
     ],
+    reading: ReadConfig,
     index_factory: FactoryOption = None,
     nprobe: NprobeOption = DEFAULT_NPROBE,
     precision: Annotated[
@@ -578,8 +557,6 @@ def index(
             "(kept on disk): 1/2, 1/4 or 1/32 of the memory (docs/embedding.md measures recall)."
         ),
     ] = "float32",
-    skip_bad_lines: SkipBadLinesOption = False,
-    max_chars: MaxCharsOption = MAX_LINE_CHARS,
     force: ReplaceOption = False,
 ) -> None:
     """Build a cross-lingual search index over a file of documents (nprobe is saved with it).
@@ -591,7 +568,7 @@ def index(
     from align.retriever import index_file
 
     options = {"factory": index_factory, "nprobe": nprobe, "precision": precision, "force": force}
-    options |= {"skip_bad_lines": skip_bad_lines, "max_chars": max_chars}
+    options |= reading.kwargs()
     typer.echo(index_file(documents, output, model, **options))
 
 
@@ -649,77 +626,37 @@ bench_app = typer.Typer(
 app.add_typer(bench_app, name="bench")
 
 
-def _bench(make_task: Callable[[], Task], settings: BenchSettings) -> None:
-    """What every bench command does (:func:`align.bench.runner.run_benchmark`), then the table."""
-    from align.bench.runner import run_benchmark
+def _bench_command(benchmark: Benchmark) -> Callable[..., None]:
+    """``align bench NAME``: the benchmark's options and the run settings, then
+    :func:`align.bench.runner.run_benchmark` and the table."""
 
-    run = run_benchmark(make_task, settings)
-    typer.echo(run.markdown())
-    if settings.output is not None:
-        typer.echo(f"\nWrote {settings.output}")
+    def command(options: Any, settings: BenchSettings) -> None:
+        from align.bench.runner import run_benchmark
 
+        run = run_benchmark(lambda: benchmark.task(options), settings)
+        typer.echo(run.markdown())
+        if settings.output is not None:
+            typer.echo(f"\nWrote {settings.output}")
 
-@bench_app.command("tatoeba")
-@config_options(settings=BenchSettings)
-def bench_tatoeba(
-    data: Annotated[
-        Path | None,
-        _directory(
-            "Directory of tatoeba.XXX-eng.XXX / .eng files (LASER's layout) (default: "
-            "mteb/tatoeba-bitext-mining from the Hugging Face hub, which needs a network)."
-        ),
-    ] = None,
-    langs: Annotated[str, typer.Option(help="Comma-separated codes (cmn,deu,fra) or 'all'.")] = "cmn,deu,fra",
-    *,
-    settings: BenchSettings,
-) -> None:
-    """Tatoeba bitext retrieval: per language, accuracy xx→en and en→xx (nearest neighbour by cosine).
-
-    --plot draws each language's mean accuracy as bars, one colour per model.
-
-    \b
-    Example: align bench tatoeba --model models/en-zh --model sentence-transformers/LaBSE --data tatoeba/
-    """
-    from align.bench.tatoeba import TatoebaTask
-
-    _bench(lambda: TatoebaTask(data, langs), settings)
+    options = config_options(options=benchmark.options, settings=BenchSettings, exclude=benchmark.exclude)
+    return options(command)
 
 
-@bench_app.command("bucc")
-@config_options(settings=BenchSettings, mining=MiningConfig, exclude={"threshold", "cache_dir", "use_cache"})
-def bench_bucc(
-    data: Annotated[Path, _directory("Directory in BUCC's layout: PAIR.SPLIT.LANG and PAIR.SPLIT.gold.")],
-    pair: Annotated[str, typer.Option(help="Language pair as in the file names, e.g. de-en or en-zh.")],
-    mining: MiningConfig,
-    tune_split: Annotated[str, typer.Option(help="Split to calibrate the threshold on.")] = "training",
-    test_split: Annotated[str, typer.Option(help="Split to report F1 on.")] = "test",
-    *,
-    settings: BenchSettings,
-) -> None:
-    """BUCC mining F1: threshold calibrated on one split, applied to another (oracle F1 beside it).
-
-    --plot draws the test split's precision/recall curve, one line per model.
-
-    \b
-    Example: align bench bucc --model models/de-en --data bucc2018/ --pair de-en --plot pr.png
-    """
-    from align.bench.bucc import BuccTask
-
-    _bench(
-        lambda: BuccTask(data, pair, tune_split=tune_split, test_split=test_split, mining=mining), settings
-    )
+for _name, _benchmark in BENCHMARKS.items():
+    bench_app.command(_name, help=_benchmark.help)(_bench_command(_benchmark))
 
 
 @bench_app.command("build-bucc")
+@config_options(reading=ReadConfig, exclude={"max_chars"})
 def bench_build_bucc(
     parallel: Annotated[str, typer.Option(help="Parallel corpus to hide (any format align train reads).")],
     unpaired_src: Annotated[Path, _file("Source-language sentences with no translation on the other side.")],
     unpaired_tgt: Annotated[Path, _file("Target-language sentences with no translation on the other side.")],
     pair: Annotated[str, typer.Option(help="Language pair, e.g. en-zh (source first).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Directory to write the split into.")],
+    reading: ReadConfig,
     split: Annotated[str, typer.Option(help="Split name, e.g. training or test.")] = "training",
     seed: Annotated[int, typer.Option(help="Shuffling seed.")] = 0,
-    skip_bad_lines: SkipBadLinesOption = False,
     force: ReplaceOption = False,
 ) -> None:
     """Build a BUCC-style mining task from a parallel corpus plus unpaired sentences on each side.
@@ -730,72 +667,9 @@ def bench_build_bucc(
     """
     from align.bench.bucc import build_bucc_split
 
-    options = {"seed": seed, "skip_bad_lines": skip_bad_lines, "force": force}
+    options = {"seed": seed, "skip_bad_lines": reading.skip_bad_lines, "force": force}
     gold = build_bucc_split(parallel, unpaired_src, unpaired_tgt, output, pair, split, **options)
     typer.echo(f"Wrote {output}/{pair}.{split}.* ({gold:,} gold pairs)")
-
-
-@bench_app.command("retrieval")
-@config_options(settings=BenchSettings, exclude={"plot", "cache_dir", "use_cache"})
-def bench_retrieval(
-    data: Annotated[
-        Path,
-        _directory(
-            "XQuAD-R directory (xx.json per language), or a directory with queries.tsv, corpus.tsv "
-            "and qrels.tsv."
-        ),
-    ],
-    langs: Annotated[str, typer.Option(help="Comma-separated languages, or 'all'.")] = "all",
-    *,
-    settings: BenchSettings,
-) -> None:
-    """Cross-lingual retrieval: recall@1/5/10, MRR and mAP@20 per query × document language, and pooled.
-
-    \b
-    Example: align bench retrieval --model models/en-zh --data xquad-r/ --langs zh,en
-    """
-    from align.bench.retrieval import RetrievalTask
-
-    _bench(lambda: RetrievalTask(data, langs), settings)
-
-
-@bench_app.command("sentalign")
-@config_options(settings=BenchSettings, config=SentalignConfig, exclude={"plot"})
-def bench_sentalign(
-    data: Annotated[
-        Path,
-        _directory(
-            "Document pairs with gold alignments: Vecalign's layout (dev.de, dev.fr and the gold "
-            "dev.defr side by side) or Bertalign's (folders de/, fr/ and gold/, one file a document)."
-        ),
-    ],
-    config: SentalignConfig,
-    src_lang: Annotated[
-        str | None,
-        typer.Option(
-            help="Source language, as in the file or folder names (default: what the gold's name says, "
-            "dev.defr; with Bertalign's folders, the order the gold's sentence numbers fit)."
-        ),
-    ] = None,
-    tgt_lang: Annotated[
-        str | None,
-        typer.Option(help="Target language, as in the file or folder names (default: as for --src-lang)."),
-    ] = None,
-    *,
-    settings: BenchSettings,
-) -> None:
-    """Sentence alignment: strict precision, recall and F1 and lax F1 per document, and over every
-    document's links pooled (the main score), as Bleualign and Vecalign score.
-
-    The alignment options are those of align sentalign.
-
-    \b
-    Example: align bench sentalign --model intfloat/multilingual-e5-small --data text+berg/ \\
-                 --src-lang de --tgt-lang fr
-    """
-    from align.bench.sentalign import SentalignTask
-
-    _bench(lambda: SentalignTask(data, src_lang, tgt_lang, config), settings)
 
 
 if __name__ == "__main__":

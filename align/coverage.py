@@ -61,7 +61,10 @@ def model_tokenizer(model: object) -> tuple[Tokenizer, int] | None:
     Static encoders keep theirs on the first module; transformers behind their Hugging Face
     tokenizer. A tokenizer without an unknown token (byte-level BPE) can read every script.
     """
-    tokenizer = getattr(model, "tokenizer", None)  # an align.embedding.StaticEmbedder's
+    inner = getattr(model, "model", None)  # an embedder wrapping a loaded model: the model's
+    if inner is not None and not isinstance(inner, str):
+        model = inner
+    tokenizer = getattr(model, "tokenizer", None)  # align's static and ONNX embedders', model2vec's
     if not isinstance(tokenizer, Tokenizer):
         try:
             first = model[0]  # type: ignore[index]

@@ -18,6 +18,12 @@ from urllib.parse import urlsplit
 
 from align.errors import AlignError
 
+# What a --model option takes, as every command's help says it.
+MODEL_HELP = (
+    "A model: a directory saved by align train or any sentence-transformers model (path or hub name), "
+    "an exported model's .onnx file, a model2vec directory, or an OpenAI-compatible endpoint "
+    "(http://HOST/v1#MODEL)."
+)
 HUB_PROBE_SECONDS = 3.0  # how long a connection to the hub may take before it counts as unreachable
 # A file every sentence-transformers or transformers repository on the hub holds.
 _REPOSITORY_FILES = ("modules.json", "config.json")

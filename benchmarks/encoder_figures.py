@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from align.bench.embedders import as_embedder
+from align.bench.runner import bench_embedder
 from align.bench.tatoeba import retrieval_accuracy, score_tatoeba
 from align.encode import Encoder, encode_texts
 from benchmarks.common import read_lines
@@ -30,7 +30,7 @@ def _both_ways(xx2en: float, en2xx: float) -> dict[str, float]:
 
 
 def tatoeba(model: Encoder, data: Path) -> dict[str, dict[str, float]]:
-    embed = as_embedder(model)
+    embed = bench_embedder(model, "model")
     scores = {}
     for language in TATOEBA:
         score = score_tatoeba(embed, data / "eval/tatoeba", language)

@@ -28,9 +28,9 @@ import random
 import tempfile
 from collections import Counter
 
-from align.bench.embedders import EncoderEmbedder
 from align.bench.tatoeba import TatoebaTask
 from align.data.readers import CorpusSource
+from align.embedding import SentenceTransformerEmbedder
 from align.filtering import BitextFilter
 from align.training import TrainConfig, train
 from benchmarks.common import Report, read_lines, script_arguments, write_lines
@@ -74,7 +74,9 @@ def noisy_corpus(data: Path) -> list[tuple[str, str, str]]:
 
 def train_and_score(corpus: Path, output: Path, tatoeba: Path) -> dict[str, float]:
     result = train(TrainConfig(pairs="en-zh", data=str(corpus), output=str(output), force=True, seed=SEED))
-    [score] = TatoebaTask(tatoeba, "cmn").evaluate(EncoderEmbedder(result.model, output.name)).scores
+    [score] = (
+        TatoebaTask(tatoeba, "cmn").evaluate(SentenceTransformerEmbedder(result.model, output.name)).scores
+    )
     return {
         "tatoeba_cmn_mean": round(score.mean, 1),
         "xx_to_en": round(score.xx_to_en, 1),

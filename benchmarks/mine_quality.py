@@ -32,7 +32,8 @@ from dataclasses import replace
 import numpy as np
 
 from align.bench.bucc import BuccSplit, evaluate_bucc
-from align.bench.embedders import Embedder, as_embedder
+from align.bench.runner import bench_embedder
+from align.embedding import Embedder
 from align.encode import encode_texts, load_encoder
 from align.training import TrainConfig, train
 from benchmarks.common import Report, script_arguments
@@ -112,7 +113,7 @@ def main(argv: list[str] | None = None) -> None:
             name: build_pool(args.data, pairs, DISTRACTORS // 2, args.seed + index)
             for index, (name, pairs) in enumerate(folds.items())
         }
-        folded = two_fold(as_embedder(model), pools)
+        folded = two_fold(bench_embedder(model, "model"), pools)
 
     english, chinese = len(pool.source_texts), len(pool.target_texts)
     print(

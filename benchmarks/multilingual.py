@@ -34,13 +34,13 @@ import time
 from typing import Any
 
 from align.bench.cache import ResultCache, default_cache_dir
-from align.bench.embedders import EncoderEmbedder
-from align.bench.embedders import trained_languages as recorded_languages
+from align.bench.model_card import trained_languages as recorded_languages
 from align.bench.tatoeba import TatoebaTask, available_languages, retrieval_accuracy
 from align.coverage import model_tokenizer
 from align.coverage import unknown_by_script as unknown_by_script_of
 from align.data import resolve_sources
 from align.data.readers import read_source
+from align.embedding import SentenceTransformerEmbedder
 from align.encode import Encoder, encode_texts, load_encoder
 from align.training import TrainConfig, train
 from benchmarks.common import Report, read_lines, script_arguments
@@ -87,7 +87,7 @@ def trained_languages(data: Path) -> list[str]:
 
 def scores(model: Encoder, data: Path, trained: list[str]) -> dict[str, Any]:
     """Tatoeba (all languages; those trained on and the rest) and FLORES-200 dev, in %."""
-    embed = EncoderEmbedder(model, "model")
+    embed = SentenceTransformerEmbedder(model, "model")
     embed.languages = tuple(trained)  # the task splits its averages by them, as align bench does
     tatoeba = TatoebaTask(data / "eval/tatoeba", "all").evaluate(
         embed, ResultCache(default_cache_dir(), embed)

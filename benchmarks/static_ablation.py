@@ -20,7 +20,7 @@ import argparse
 import tempfile
 import time
 
-from align.bench.embedders import as_embedder
+from align.bench.runner import bench_embedder
 from align.bench.tatoeba import score_tatoeba
 from align.training import TrainConfig, train
 from benchmarks.common import Report, script_arguments
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
                 )
             )
             seconds = time.perf_counter() - started
-            score = score_tatoeba(as_embedder(result.model), args.data / "eval/tatoeba", "cmn")
+            score = score_tatoeba(bench_embedder(result.model, "model"), args.data / "eval/tatoeba", "cmn")
             rows.append(
                 {
                     "setting": name,

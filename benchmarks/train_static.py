@@ -31,7 +31,7 @@ from tokenizers import Regex, Tokenizer, normalizers, pre_tokenizers
 from tokenizers.models import WordPiece
 from tokenizers.trainers import WordPieceTrainer
 
-from align.bench.embedders import as_embedder
+from align.bench.runner import bench_embedder
 from align.bench.tatoeba import score_tatoeba
 from align.training import TrainConfig, train
 from benchmarks.common import Report, read_lines, script_arguments
@@ -85,7 +85,7 @@ def benchmark_pair(
     corpus = data_root / "train" / pair
 
     def row(system: str, model: SentenceTransformer, seconds: float) -> dict:
-        score = score_tatoeba(as_embedder(model), tatoeba, code)
+        score = score_tatoeba(bench_embedder(model, "model"), tatoeba, code)
         return {
             "system": system,
             "pair": pair,

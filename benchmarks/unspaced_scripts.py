@@ -32,8 +32,8 @@ import tempfile
 from typing import Any
 from unittest import mock
 
-from align.bench.embedders import EncoderEmbedder
 from align.bench.tatoeba import TatoebaTask
+from align.embedding import SentenceTransformerEmbedder
 from align.training import TrainConfig, train
 from align.training.encoders import tokenizer
 from benchmarks.common import Report, script_arguments
@@ -69,7 +69,9 @@ def run_variant(pattern: str, data: Path, seed: int, epochs: float | None, work:
     )
     with mock.patch.object(tokenizer, "ISOLATED", pattern):
         result = train(config)
-    tatoeba = TatoebaTask(data / "eval/tatoeba", LANGUAGES).evaluate(EncoderEmbedder(result.model, "model"))
+    tatoeba = TatoebaTask(data / "eval/tatoeba", LANGUAGES).evaluate(
+        SentenceTransformerEmbedder(result.model, "model")
+    )
     return {
         "seed": seed,
         "tatoeba": {score.language: round(score.mean, 2) for score in tatoeba.scores},

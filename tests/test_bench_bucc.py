@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from align.bench.bucc import BuccSplit, BuccTask, evaluate_bucc, mine_split, read_bucc_split, write_bucc_split
-from align.bench.embedders import as_embedder
+from align.bench.runner import bench_embedder
 from align.cli import app
 from align.encode import load_encoder
 from align.errors import InputFormatError
@@ -69,7 +69,7 @@ def test_threshold_from_one_split_applied_to_another(
     )
     model = load_encoder(str(tiny_model))
     result = evaluate_bucc(
-        as_embedder(model),
+        bench_embedder(model, "model"),
         read_bucc_split(tmp_path, "en-zh", "training"),
         read_bucc_split(tmp_path, "en-zh", "test"),
     )

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from align.bench.embedders import as_embedder
 from align.bench.retrieval import evaluate_retrieval, query_metrics, read_tsv_retrieval, read_xquad_r
+from align.bench.runner import bench_embedder
 from align.cli import app
-from align.encode import load_encoder
 from align.errors import InputFormatError
 from tests.conftest import COMPOSED
 
@@ -92,7 +91,7 @@ def test_cross_lingual_retrieval_with_the_tiny_model(
 ) -> None:
     write_xquad(tmp_path, "en", [(en, en) for en, _ in COMPOSED[:20]])
     write_xquad(tmp_path, "zh", [(zh, zh) for _, zh in COMPOSED[:20]])
-    results = evaluate_retrieval(as_embedder(load_encoder(str(tiny_model))), read_xquad_r(tmp_path))
+    results = evaluate_retrieval(bench_embedder(str(tiny_model), "tiny"), read_xquad_r(tmp_path))
     err = capsys.readouterr().err  # a bar over the languages for each step, naming the language
     assert "Retrieval: encoding" in err and "zh: 20 queries" in err
     assert "Retrieval: ranking" in err and "2/2" in err

@@ -10,10 +10,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from align.bench.embedders import Embedder, EncoderEmbedder
 from align.bench.runner import model_labels, run_benchmarks
 from align.bench.task import Task, TaskMetadata
-from align.embedding import PrecomputedEmbeddings
+from align.embedding import Embedder, PrecomputedEmbeddings
 from align.encode import encode_texts, load_encoder
 from align.errors import AlignError
 from tests.conftest import COMPOSED
@@ -93,14 +92,14 @@ def test_model_labels_are_short_unless_they_collide(tmp_path: Path) -> None:
 def test_a_long_encoding_shows_a_bar_and_the_same_vectors(
     tiny_model: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import align.bench.embedders as embedders
+    import align.bench.runner as runner
 
     model = load_encoder(str(tiny_model))
     texts = [text for pair in COMPOSED for text in pair]  # 240
-    embed = EncoderEmbedder(model, "tiny", batch_size=16)
+    monkeypatch.setattr(runner, "STATIC_PROGRESS_FROM", 100)
+    embed = runner.bench_embedder(model, "tiny", batch_size=16)
     embed(texts[:20])
     assert "Batches" not in capsys.readouterr().err  # under the threshold: no bar
-    monkeypatch.setattr(embedders, "PROGRESS_FROM", 100)
     vectors = embed(texts)
     assert "Batches: 100%" in capsys.readouterr().err  # sentence-transformers' own bar
     assert np.array_equal(vectors, encode_texts(model, texts, batch_size=16))

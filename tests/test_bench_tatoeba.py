@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from align.bench.cache import ResultCache
-from align.bench.embedders import EncoderEmbedder
+from align.bench.model_card import trained_languages
 from align.bench.report import REPORT_SCHEMA_VERSION
 from align.bench.runner import BenchmarkRun
 from align.bench.tatoeba import (
@@ -23,6 +23,7 @@ from align.bench.tatoeba import (
     retrieval_accuracy,
 )
 from align.cli import app
+from align.embedding import SentenceTransformerEmbedder
 from align.encode import load_encoder
 from align.errors import AlignError, InputFormatError
 from tests.conftest import COMPOSED
@@ -87,7 +88,7 @@ def test_cached_results_resume_a_run_and_retrained_models_get_a_new_key(
     write_tatoeba(tmp_path / "data", "cmn", COMPOSED[:30])
     write_tatoeba(tmp_path / "data", "xyz", COMPOSED[30:60])
     model = load_encoder(str(tiny_model))
-    embed = EncoderEmbedder(model, str(tiny_model))
+    embed = SentenceTransformerEmbedder(model, str(tiny_model))
     cache = ResultCache(tmp_path / "cache", embed)
     first = TatoebaTask(tmp_path / "data", "cmn").evaluate(embed, cache)
 
@@ -207,8 +208,8 @@ def test_trained_and_other_languages_are_averaged_apart(tiny_model: Path, tmp_pa
     write_tatoeba(tmp_path / "data", "cmn", COMPOSED[:30])
     write_tatoeba(tmp_path / "data", "deu", [("Hi.", "Hallo."), ("Thanks.", "Danke.")])
     model = load_encoder(str(tiny_model))
-    embed = EncoderEmbedder(model, str(tiny_model))
-    assert embed.languages == ("en", "zh")  # align_training.json says what the model saw
+    embed = SentenceTransformerEmbedder(model, str(tiny_model))
+    assert trained_languages(tiny_model) == ("en", "zh")  # align_training.json says what the model saw
     result = TatoebaTask(tmp_path / "data", "all").evaluate(embed)
     assert result.trained == {"cmn"}
     report = result.to_json()
@@ -217,7 +218,7 @@ def test_trained_and_other_languages_are_averaged_apart(tiny_model: Path, tmp_pa
     assert [entry["trained"] for entry in report["languages"]] == [True, False]
     labels = [label for label, _ in result.rows()]
     assert labels == ["cmn", "deu", "**trained (1)**", "**other (1)**", "**average (2)**"]
-    unknown = TatoebaTask(tmp_path / "data", "all").evaluate(EncoderEmbedder(model, "hub/name"))
+    unknown = TatoebaTask(tmp_path / "data", "all").evaluate(SentenceTransformerEmbedder(model, "hub/name"))
     assert unknown.trained is None and "average_trained" not in unknown.to_json()
     run = BenchmarkRun(TatoebaTask(tmp_path / "data", "all"), ["a", "b"])
     run.results = {"a": result, "b": unknown}

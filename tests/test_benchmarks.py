@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from align.bench.embedders import as_embedder
+from align.bench.runner import bench_embedder
 from align.bench.tatoeba import score_tatoeba
 from align.encode import encode_texts, load_encoder
 from align.training import DistillConfig, TrainConfig
@@ -37,6 +37,7 @@ SCRIPTS = [
     "mine_quality",
     "mine_scale",
     "multilingual",
+    "onnx_embedder",
     "precision",
     "retrieval_latency",
     "sentalign_quality",
@@ -179,7 +180,7 @@ def test_mine_quality_scores_each_mode_and_embeds_each_pool_once(model, data: Pa
         name = "tiny"
 
         def __init__(self) -> None:
-            self.embed = as_embedder(model, self.name)
+            self.embed = bench_embedder(model, self.name)
             self.calls = 0
 
         def __call__(self, texts):
@@ -273,7 +274,7 @@ def test_tatoeba_bench_independent_computation_agrees(model, data: Path) -> None
     from benchmarks import tatoeba_bench
 
     independent = tatoeba_bench.independent_accuracy(model, data / "eval/tatoeba", "cmn")
-    score = score_tatoeba(as_embedder(model), data / "eval/tatoeba", "cmn")
+    score = score_tatoeba(bench_embedder(model, "model"), data / "eval/tatoeba", "cmn")
     # exact ties may fall differently (FAISS against argmax): one of 40 sentences is 2.5 points
     assert independent == pytest.approx((score.xx_to_en, score.en_to_xx), abs=2.5)
 

@@ -109,9 +109,9 @@ def test_a_transformer_tokenizer_is_read_too(minilm_path: str) -> None:
 
 
 def test_tatoeba_names_the_languages_whose_script_the_model_cannot_read(tmp_path) -> None:
-    from align.bench.embedders import EncoderEmbedder
     from align.bench.runner import run_benchmarks
     from align.bench.tatoeba import TatoebaTask
+    from align.embedding import SentenceTransformerEmbedder
 
     sentences = {
         "ell": ["Καλημέρα.", "Πού είναι το σπίτι;", "Μου αρέσει το τσάι."],
@@ -122,7 +122,7 @@ def test_tatoeba_names_the_languages_whose_script_the_model_cannot_read(tmp_path
         (tmp_path / f"tatoeba.{code}-eng.{code}").write_text("\n".join(lines) + "\n", encoding="utf-8")
         (tmp_path / f"tatoeba.{code}-eng.eng").write_text("\n".join(english) + "\n", encoding="utf-8")
     model = _static(english + sentences["cmn"])
-    result = TatoebaTask(tmp_path, "ell,cmn").evaluate(EncoderEmbedder(model, "m"))
+    result = TatoebaTask(tmp_path, "ell,cmn").evaluate(SentenceTransformerEmbedder(model, "m"))
     assert result.unreadable == {"ell": {"Greek": 100.0}}
     assert result.notes() == ["mostly [UNK] to the vocabulary, so scored by chance: ell (Greek 100 %)"]
     greek = next(entry for entry in result.to_json()["languages"] if entry["language"] == "ell")

@@ -10,7 +10,6 @@ from align.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from align.bench.bucc import BuccTask
-    from align.bench.embedders import Embedder
     from align.bench.retrieval import RetrievalTask
     from align.bench.runner import BenchmarkRun, run_benchmarks
     from align.bench.sentalign import SentalignTask

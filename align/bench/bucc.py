@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from align.bench.cache import ResultCache
-from align.bench.embedders import Embedder
 from align.bench.task import Task, TaskMetadata, TaskResult
+from align.embedding.protocol import Embedder
 from align.errors import AlignError, InputFormatError
 from align.files import iter_lines
 from align.mining.config import MiningConfig

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from align.bench.embedders import Embedder
+from align.embedding.protocol import Embedder
 from align.outputs import atomic_path, cache_dir
 
 

@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 
 from align.bench.cache import ResultCache
-from align.bench.embedders import Embedder
 from align.bench.task import Task, TaskMetadata
+from align.embedding.protocol import Embedder
 from align.errors import AlignError, InputFormatError
 from align.files import iter_lines
 

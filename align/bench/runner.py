@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from align.bench.cache import ResultCache, default_cache_dir
-from align.bench.embedders import Embedder, EncoderEmbedder
 from align.bench.report import report_header, write_json
 from align.bench.settings import BenchSettings
 from align.bench.task import Task, TaskResult
-from align.encode import Encoder, load_encoder
+from align.embedding.loading import load_embedder
+from align.embedding.protocol import Embedder
+from align.embedding.sentence_transformer import SentenceTransformerEmbedder
+from align.encode import STATIC_BATCH_SIZE, Encoder, default_batch_size
 from align.errors import AlignError
 from align.model_source import check_model_source
 from align.outputs import check_output, check_writable_directory
@@ -111,7 +113,7 @@ def run_benchmarks(
     """Score every model on every task; one :class:`BenchmarkRun` per task, in the tasks' order.
 
     ``models`` are names or paths (loaded here, one at a time), loaded encoders or embedders
-    (:mod:`align.bench.embedders`). With ``use_cache`` finished items are kept under ``cache_dir``
+    (:class:`align.embedding.Embedder`). With ``use_cache`` finished items are kept under ``cache_dir``
     (default ``~/.cache/align/bench``), so an interrupted run resumes. The cache and the models'
     names are checked before any model loads (:func:`check_benchmark_run`).
     """
@@ -125,7 +127,7 @@ def run_benchmarks(
         if len(models) > 1:  # which model the bars below (loading, encoding, each task's) are for
             print(f"Model {number}/{len(models)}: {label}", file=sys.stderr, flush=True)
         started = time.perf_counter()
-        embed = _embedder(model, name, batch_size)
+        embed = bench_embedder(model, name, batch_size)
         cache = ResultCache(cache_dir or default_cache_dir(), embed) if use_cache else None
         loaded = time.perf_counter() - started
         for run in runs:
@@ -135,11 +137,24 @@ def run_benchmarks(
     return runs
 
 
-def _embedder(model: str | Encoder | Embedder, name: str, batch_size: int | None) -> Embedder:
-    if isinstance(model, Embedder):
-        return model
-    encoder = load_encoder(model) if isinstance(model, str) else model
-    return EncoderEmbedder(encoder, name, batch_size=batch_size)
+# Texts from which a benchmark's encoding shows a progress bar: a small transformer encodes 200-350
+# sentences a second on two CPU cores, so 1,000 take a few seconds; a static encoder ~40,000 a second.
+PROGRESS_FROM = 1_000
+STATIC_PROGRESS_FROM = 100_000
+
+
+def bench_embedder(model: str | Encoder | Embedder, name: str, batch_size: int | None = None) -> Embedder:
+    """``model`` as the embedder a benchmark scores: a name loads as any command loads it
+    (:func:`align.embedding.load_embedder`); a sentence-transformers model, by name or loaded, encodes
+    ``batch_size`` texts at a time and shows a bar over large calls."""
+    embedder = load_embedder(model) if isinstance(model, str) else model
+    if hasattr(embedder, "encode"):  # a loaded sentence-transformers model
+        embedder = SentenceTransformerEmbedder(embedder, name)
+    if isinstance(embedder, SentenceTransformerEmbedder):
+        default = default_batch_size(embedder.model)
+        embedder.batch_size = batch_size or default
+        embedder.progress_from = STATIC_PROGRESS_FROM if default >= STATIC_BATCH_SIZE else PROGRESS_FROM
+    return embedder
 
 
 def run_benchmark(make_task: Callable[[], Task], settings: BenchSettings) -> BenchmarkRun:

@@ -37,8 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from align.bench.cache import ResultCache
-from align.bench.embedders import Embedder
 from align.bench.task import Task, TaskMetadata
+from align.embedding.protocol import Embedder
 from align.errors import AlignError, InputFormatError
 from align.languages import is_language, language
 from align.sentalign.aligner import align_sentences

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from align.bench.cache import ResultCache
-from align.bench.embedders import Embedder, as_embedder
+from align.embedding.protocol import Embedder
 from align.encode import Encoder
 from align.errors import AlignError
 from align.languages import is_language, language
@@ -84,7 +84,9 @@ class Task(ABC):
 
     def __call__(self, model: Encoder | Embedder) -> dict[str, Any]:
         """sentence-transformers' evaluator shape: the result as a dict, with its main score."""
-        result = self.evaluate(as_embedder(model))
+        from align.bench.runner import bench_embedder
+
+        result = self.evaluate(bench_embedder(model, getattr(model, "name", "model")))
         return {**result.to_json(), "main_score": result.main_score}
 
 

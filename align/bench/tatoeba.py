@@ -19,8 +19,10 @@ from typing import Any
 import numpy as np
 
 from align.bench.cache import ResultCache
-from align.bench.embedders import Embedder
+from align.bench.model_card import trained_languages
 from align.bench.task import Task, TaskMetadata, TaskResult, languages_option
+from align.coverage import model_tokenizer, unreadable_scripts
+from align.embedding.protocol import Embedder
 from align.errors import AlignError, InputFormatError
 from align.files import iter_lines
 from align.languages import is_language, language
@@ -133,7 +135,7 @@ def score_tatoeba(embed: Embedder, data_dir: str | Path | None, language: str) -
 @dataclass(frozen=True)
 class TatoebaResult:
     """One model's scores, language by language, and which languages it was trained on (where the
-    model says: :func:`align.bench.embedders.trained_languages`)."""
+    model says: :func:`align.bench.model_card.trained_languages`)."""
 
     scores: list[TatoebaScore]
     trained: frozenset[str] | None = None  # Tatoeba codes
@@ -243,13 +245,13 @@ class TatoebaTask(Task):
     def evaluate(self, embed: Embedder, cache: ResultCache | None = None) -> TatoebaResult:
         """Score every language, reusing cached ones so an interrupted run resumes where it stopped.
 
-        A bar over the languages names the one being scored. Where the embedder can say which
-        scripts its vocabulary cannot read (:meth:`align.bench.embedders.EncoderEmbedder.unreadable_scripts`),
-        each language's sentences are checked too, under the same bar.
+        A bar over the languages names the one being scored. Where the embedder's tokenizer can be
+        read, each language's sentences are checked too, under the same bar, for scripts its
+        vocabulary cannot read (:func:`align.coverage.unreadable_scripts`).
         """
         from tqdm.auto import tqdm
 
-        check = getattr(embed, "unreadable_scripts", None)
+        readable = model_tokenizer(embed) is not None
         scores = []
         unreadable: dict[str, dict[str, float]] = {}
         with tqdm(self.languages, desc="Tatoeba", unit=" languages") as bar:
@@ -263,9 +265,9 @@ class TatoebaTask(Task):
                     if cache:
                         cache.put(self.cache_key, code, asdict(score))
                     scores.append(score)
-                if check is not None and (scripts := check(load_tatoeba(self.data_dir, code)[0])):
+                if readable and (scripts := unreadable_scripts(embed, load_tatoeba(self.data_dir, code)[0])):
                     unreadable[code] = scripts
-        return TatoebaResult(scores, self._trained(getattr(embed, "languages", None)), unreadable)
+        return TatoebaResult(scores, self._trained(trained_languages(embed.name)), unreadable)
 
     def _trained(self, languages: tuple[str, ...] | None) -> frozenset[str] | None:
         """The Tatoeba codes among ``languages`` (in any form), or None when the model does not say."""

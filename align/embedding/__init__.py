@@ -9,7 +9,7 @@ from align.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from align.embedding.files import embed_file
-    from align.embedding.loading import MODEL_HELP, as_embedder, load_embedder
+    from align.embedding.loading import as_embedder, load_embedder
     from align.embedding.model2vec import Model2VecEmbedder
     from align.embedding.onnx import OnnxEmbedder
     from align.embedding.precomputed import PrecomputedEmbeddings

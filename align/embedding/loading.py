@@ -24,13 +24,6 @@ from align.embedding.static import StaticEmbedder, static_module_path
 from align.encode import Encoder
 from align.model_source import check_model_source
 
-# What a --model option takes, as every command's help says it.
-MODEL_HELP = (
-    "A model: a directory saved by align train or any sentence-transformers model (path or hub name), "
-    "an exported model's .onnx file, a model2vec directory, or an OpenAI-compatible endpoint "
-    "(http://HOST/v1#MODEL)."
-)
-
 
 def load_embedder(spec: str | os.PathLike) -> Embedder:
     """The embedder ``spec`` names: a model directory or a hub id (checked at once, before anything

@@ -93,7 +93,7 @@ def _write_graph(model: object, path: Path) -> None:
         def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
             return self.transformer(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
-    features = model.tokenize(["An example sentence to trace.", "Another, longer one, with padding."])
+    features = model.preprocess(["An example sentence to trace.", "Another, longer one, with padding."])
     dynamic = {
         name: {0: "batch", 1: "tokens"} for name in ("input_ids", "attention_mask", "token_embeddings")
     }

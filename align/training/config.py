@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal, TypeVar, get_args
 
 from align.data.cleaning import CleaningConfig
+from align.data.options import COLUMNS_HELP, FORMAT_HELP, SKIP_BAD_LINES_HELP, parse_columns
 from align.errors import AlignError
 from align.settings import setting
 
@@ -22,17 +23,6 @@ StudentKind = Literal["static", "transformer"]
 PairBatches = Literal["mixed", "single"]
 STUDENT_TOKENIZERS: tuple[str, ...] = get_args(StudentTokenizer)
 STUDENT_KINDS: tuple[str, ...] = get_args(StudentKind)
-
-
-def parse_columns(text: str | None) -> tuple[str, str] | None:
-    if text is None:
-        return None
-    parts = [part.strip() for part in text.split(",")]
-    if len(parts) != 2 or not all(parts):
-        raise AlignError(
-            f"--columns {text!r}: give two columns or keys separated by a comma, e.g. 0,1 or en,zh"
-        )
-    return parts[0], parts[1]
 
 
 def _watch(values: list[str] | None) -> tuple[str, ...]:
@@ -62,19 +52,10 @@ class RunConfig:
         "from the Hugging Face hub.",
     )
     # Data
-    format: str | None = setting(None, "moses, tmx, tsv, csv, jsonl or hf (default: from the file name).")
-    columns: tuple[str, str] | None = setting(
-        None,
-        "Source,target columns (TSV/CSV: indices or header names) or keys (JSONL/hf, dotted paths allowed).",
-        cli_type=str | None,
-        parse=parse_columns,
-    )
+    format: str | None = setting(None, FORMAT_HELP)
+    columns: tuple[str, str] | None = setting(None, COLUMNS_HELP, cli_type=str | None, parse=parse_columns)
     cleaning: CleaningConfig = field(default_factory=CleaningConfig)
-    skip_bad_lines: bool = setting(
-        False,
-        "Skip (and count) lines that are not UTF-8 or hold NUL bytes, instead of stopping.",
-        flags=("--skip-bad-lines",),
-    )
+    skip_bad_lines: bool = setting(False, SKIP_BAD_LINES_HELP, flags=("--skip-bad-lines",))
     dev_size: int = setting(
         1000,
         "Pairs held out to score translation retrieval during training; several language pairs share "
