@@ -11,9 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from align.lazy import lazy_exports
-
-__version__ = "0.1.0"
-
+from align.version import __version__
 
 if TYPE_CHECKING:
     from align.data import CleaningConfig, CorpusSource, SentencePair, read_source, resolve_sources

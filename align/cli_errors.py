@@ -26,9 +26,9 @@ from typing import Any, NoReturn
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from align import __version__
 from align.cli_options import plain_placeholders
 from align.errors import AlignError
+from align.version import __version__
 
 EXIT_USER_ERROR = 2
 EXIT_BUG = 1

@@ -1,7 +1,7 @@
 """Command-line options made from config dataclasses, so each setting is declared once.
 
     @app.command()
-    @config_options(mining=MiningConfig)
+    @config_options()
     def mine(src: ..., mining: MiningConfig) -> None: ...
 
 gives ``mine`` one option per :func:`align.settings.setting` field of :class:`MiningConfig` (nested
@@ -34,7 +34,8 @@ class _Field:
 def config_options(
     exclude: Collection[str] = (), **configs: type
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Replace each parameter named in ``configs`` by the options of its dataclass.
+    """Replace each parameter named in ``configs`` by the options of its dataclass; without
+    ``configs``, each parameter annotated with a dataclass.
 
     ``exclude`` names fields left at their default. A config class may define
     ``help_note(field_name) -> str | None`` to add to a field's help what the field cannot say
@@ -42,7 +43,9 @@ def config_options(
     """
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        nonlocal configs
         hints = get_type_hints(command, include_extras=True)
+        configs = configs or {name: hint for name, hint in hints.items() if dataclasses.is_dataclass(hint)}
         fields = {name: list(_fields(cls, (name,), exclude)) for name, cls in configs.items()}
         parameters = []
         for parameter in inspect.signature(command).parameters.values():
@@ -82,7 +85,14 @@ def _fields(cls: type, path: tuple[str, ...], exclude: Collection[str]):
 def _option(f: _Field, note: str | None) -> inspect.Parameter:
     meta = f.field.metadata
     help_text = f"{meta[HELP]} {note}" if note else meta[HELP]
-    option = typer.Option(*meta["flags"], help=help_text, min=meta["min"])
+    exists = meta["exists"]
+    checks = (
+        {} if exists is None else {"exists": True, "file_okay": exists != "dir", "dir_okay": exists != "file"}
+    )
+    if meta["argument"]:
+        option = typer.Argument(help=help_text, metavar=meta["argument"], **checks)
+    else:
+        option = typer.Option(*meta["flags"], help=help_text, min=meta["min"], **checks)
     if f.field.default is not dataclasses.MISSING:
         default = f.field.default
     elif f.field.default_factory is not dataclasses.MISSING:

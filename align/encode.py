@@ -16,6 +16,7 @@ from align.errors import AlignError, InputFormatError
 from align.extras import require
 from align.model_source import check_model_source
 from align.outputs import atomic_path
+from align.precision import at_precision, stored_layout
 
 logger = logging.getLogger(__name__)
 
@@ -123,13 +124,14 @@ def encode_to_npy(
     chunk_size: int = 16_384,
     prompt_name: str | None = None,
     show_progress_bar: bool = True,
-    dtype: str = "float32",
+    precision: str = "float32",
 ) -> np.ndarray:
     """Encode ``texts`` chunk by chunk into a ``.npy`` file and return it memory-mapped (read-only).
 
     Only one chunk of embeddings is in memory at a time, so a million sentences need no more RAM
-    than a few thousand; the file is written atomically. ``dtype="float16"`` halves the file, for
-    the shards of a large mining run; cosines then move by about 1e-3. The bar moves a chunk at a
+    than a few thousand; the file is written atomically. ``precision`` keeps the rows as float16
+    (half the file, for the shards of a large mining run; cosines move by about 1e-3), int8 or binary
+    codes (:mod:`align.precision`). The bar moves a chunk at a
     time: 16,384 sentences are about a minute of a small transformer on two CPU cores.
     """
     from tqdm.auto import tqdm
@@ -137,16 +139,16 @@ def encode_to_npy(
     if not texts:
         raise AlignError("nothing to encode: no texts")
     dimension = model.get_embedding_dimension() if hasattr(model, "encode") else model.dimension
+    width, dtype = stored_layout(dimension, precision)
     with atomic_path(path) as tmp:
-        matrix = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=(len(texts), dimension))
+        matrix = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=(len(texts), width))
         with tqdm(
             total=len(texts), desc="Encoding", unit=" sentences", disable=not show_progress_bar
         ) as progress:
             for start in range(0, len(texts), chunk_size):
                 chunk = texts[start : start + chunk_size]
-                matrix[start : start + len(chunk)] = encode_texts(
-                    model, chunk, batch_size=batch_size, prompt_name=prompt_name
-                )
+                vectors = encode_texts(model, chunk, batch_size=batch_size, prompt_name=prompt_name)
+                matrix[start : start + len(chunk)] = at_precision(vectors, precision)
                 progress.update(len(chunk))
         matrix.flush()
         del matrix
@@ -177,6 +179,12 @@ def load_embeddings(path: str | os.PathLike) -> np.ndarray:
         raise InputFormatError(
             path, f"not a complete .npy matrix ({error}); was it written to the end by align embed?"
         ) from None
+    if matrix.ndim == 2 and matrix.dtype in (np.int8, np.uint8):
+        raise InputFormatError(
+            path,
+            f"holds {matrix.dtype} codes (align embed --precision int8 or binary); this reads vectors: "
+            "embed it at float32 or float16",
+        )
     if matrix.ndim != 2 or not np.issubdtype(matrix.dtype, np.floating):
         raise InputFormatError(
             path, f"holds a {matrix.dtype} array of shape {matrix.shape}, not a (rows, dimension) matrix"

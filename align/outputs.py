@@ -32,8 +32,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from align import __version__
 from align.errors import AlignError, InputFormatError
+from align.version import __version__
 
 MARKER = ".align.json"
 # Directories align wrote before it left a marker: a trained model, or an index.

@@ -27,10 +27,11 @@ from align.encode import Encoder, encode_texts, model_fingerprint
 from align.errors import AlignError, InputFormatError
 from align.files import MAX_LINE_CHARS, iter_lines
 from align.index.precision import COMPACT_FILE, VECTORS_FILE, CompactIndex
-from align.index.settings import DEFAULT_NPROBE, PRECISIONS, check_factory
+from align.index.settings import DEFAULT_NPROBE, check_factory
 from align.index.vectors import VectorIndex, check_fingerprint
 from align.model_source import check_model_source
 from align.outputs import atomic_path, check_output, verify_manifest
+from align.precision import PRECISIONS
 from align.sentences import read_collection
 
 DOCUMENTS_FILE = "documents.jsonl"
@@ -321,3 +322,16 @@ def index_file(
     retriever.save(output, force=force)
     warnings = "".join(f"\nwarning: {warning}" for warning in collection.warnings())
     return f"Indexed {len(collection.texts):,} documents into {output}{warnings}"
+
+
+def search_index(
+    directory: str | os.PathLike,
+    queries: Sequence[str],
+    *,
+    top_k: int = 5,
+    model: str | None = None,
+    nprobe: int | None = None,
+) -> list[tuple[str, list[Hit]]]:
+    """Each query with its ``top_k`` best documents in the index saved at ``directory``: ``align search``."""
+    retriever = Retriever.load(directory, model=model, nprobe=nprobe)
+    return list(zip(queries, retriever.search(list(queries), k=top_k), strict=True))

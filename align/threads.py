@@ -24,6 +24,10 @@ logger = logging.getLogger(__name__)
 
 THREADS_ENV = "ALIGN_THREADS"
 # Read by OpenMP (torch, FAISS), MKL and OpenBLAS (NumPy), and Rayon (the Rust tokenizers) at start-up.
+THREADS_HELP = (
+    "Threads for torch, FAISS and the tokenizers: a number, or auto (the cores other processes leave "
+    "idle). Default: auto, or OMP_NUM_THREADS where set. Lower it when other jobs share the machine."
+)
 LIBRARY_ENVS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "RAYON_NUM_THREADS")
 
 

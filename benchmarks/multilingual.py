@@ -88,8 +88,8 @@ def trained_languages(data: Path) -> list[str]:
 def scores(model: Encoder, data: Path, trained: list[str]) -> dict[str, Any]:
     """Tatoeba (all languages; those trained on and the rest) and FLORES-200 dev, in %."""
     embed = SentenceTransformerEmbedder(model, "model")
-    embed.languages = tuple(trained)  # the task splits its averages by them, as align bench does
-    tatoeba = TatoebaTask(data / "eval/tatoeba", "all").evaluate(
+    # the task splits its averages by the trained languages, as align bench does
+    tatoeba = TatoebaTask(data / "eval/tatoeba", "all", trained=trained).evaluate(
         embed, ResultCache(default_cache_dir(), embed)
     )
     report = tatoeba.to_json()

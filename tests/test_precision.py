@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
+from align.cli import app
 from align.errors import AlignError
-from align.index.precision import CompactIndex, binary_codes
+from align.index.precision import CompactIndex
+from align.precision import binary_codes
+from tests.conftest import COMPOSED
+
+runner = CliRunner()
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:
@@ -109,3 +115,45 @@ def test_align_index_takes_a_precision(tiny_model, tmp_path) -> None:
         app, ["index", str(documents), str(tmp_path / "j"), "--model", str(tiny_model), "--precision", "int4"]
     )
     assert bad.exit_code == 2 and "int4" in bad.output
+
+
+def test_align_embed_writes_each_precision_and_mining_refuses_codes(tiny_model, tmp_path) -> None:
+    from align.embedding import load_embedder
+
+    lines = [text for pair in COMPOSED[:40] for text in pair]
+    (tmp_path / "in.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    full = load_embedder(tiny_model)(lines)
+    written = {}
+    for precision in ("float32", "float16", "int8", "binary"):
+        out = tmp_path / f"{precision}.npy"
+        result = runner.invoke(
+            app,
+            [
+                "embed",
+                "--model",
+                str(tiny_model),
+                str(tmp_path / "in.txt"),
+                str(out),
+                "--precision",
+                precision,
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        written[precision] = np.load(out)
+    assert np.abs(written["float32"] - full).max() <= 1e-6
+    assert written["float16"].dtype == np.float16 and np.abs(written["float16"] - full).max() < 1e-3
+    codes = written["int8"]
+    assert codes.dtype == np.int8 and np.abs(codes / 127 - full).max() <= 0.5 / 127 + 1e-6
+    cosines = full @ full.T
+    assert np.abs(codes.astype(np.int32) @ codes.T.astype(np.int32) / 127**2 - cosines).max() < 0.02
+    assert written["binary"].dtype == np.uint8 and written["binary"].shape == (len(lines), full.shape[1] // 8)
+    assert np.array_equal(written["binary"], binary_codes(full))
+    text, codes_file = str(tmp_path / "in.txt"), str(tmp_path / "int8.npy")
+    mined = runner.invoke(
+        app,
+        ["mine", "--src", text, "--tgt", text, "-o", str(tmp_path / "m.tsv"),
+         "--src-embeddings", codes_file, "--tgt-embeddings", codes_file],
+    )  # fmt: skip
+    assert (
+        mined.exit_code == 2 and "holds int8 codes (align embed --precision int8 or binary)" in mined.output
+    )

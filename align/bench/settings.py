@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from align.settings import setting
+from align.settings import batch_size_setting, force_setting, setting
 
 
 def _models(names: list[str]) -> tuple[str, ...]:
@@ -32,7 +32,28 @@ class BenchSettings:
         "(default: ~/.cache/align/bench).",
     )
     use_cache: bool = setting(True, "Reuse the results kept in the cache.", flags=("--cache/--no-cache",))
-    batch_size: int | None = setting(
-        None, "Sentences encoded at a time (default: 256; static encoders 4096).", min=1
-    )
+    batch_size: int | None = batch_size_setting()
     force: bool = setting(False, "Replace the report and figure if they exist.", flags=("--force",))
+
+
+@dataclass(frozen=True)
+class BuccSplitFiles:
+    """What ``align bench build-bucc`` reads and writes: the arguments of
+    :func:`align.bench.bucc.build_bucc_split` besides the reading options."""
+
+    parallel: str = setting(help="Parallel corpus to hide (any format align train reads).")
+    unpaired_source: Path = setting(
+        help="Source-language sentences with no translation on the other side.",
+        flags=("--unpaired-src",),
+        exists="file",
+    )
+    unpaired_target: Path = setting(
+        help="Target-language sentences with no translation on the other side.",
+        flags=("--unpaired-tgt",),
+        exists="file",
+    )
+    pair: str = setting(help="Language pair, e.g. en-zh (source first).")
+    directory: Path = setting(help="Directory to write the split into.", flags=("--output", "-o"))
+    split: str = setting("training", "Split name, e.g. training or test.")
+    seed: int = setting(0, "Shuffling seed.")
+    force: bool = force_setting()

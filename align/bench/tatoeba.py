@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -220,7 +220,16 @@ class TatoebaResult:
 class TatoebaTask(Task):
     """Tatoeba accuracy both ways for each language, from a LASER-layout directory or the hub."""
 
-    def __init__(self, data_dir: str | os.PathLike | None, languages: str = "cmn,deu,fra") -> None:
+    def __init__(
+        self,
+        data_dir: str | os.PathLike | None,
+        languages: str = "cmn,deu,fra",
+        *,
+        trained: Sequence[str] | None = None,
+    ) -> None:
+        """``trained`` names the languages every model scored was trained on, where a model does not
+        say itself (:func:`align.bench.model_card.trained_languages`)."""
+        self.trained = tuple(trained) if trained is not None else None
         self.data_dir = Path(data_dir) if data_dir is not None else None
         self.languages = resolve_languages(languages, self.data_dir)
         self.metadata = TaskMetadata(
@@ -267,7 +276,8 @@ class TatoebaTask(Task):
                     scores.append(score)
                 if readable and (scripts := unreadable_scripts(embed, load_tatoeba(self.data_dir, code)[0])):
                     unreadable[code] = scripts
-        return TatoebaResult(scores, self._trained(trained_languages(embed.name)), unreadable)
+        trained = trained_languages(embed.name) or self.trained
+        return TatoebaResult(scores, self._trained(trained), unreadable)
 
     def _trained(self, languages: tuple[str, ...] | None) -> frozenset[str] | None:
         """The Tatoeba codes among ``languages`` (in any form), or None when the model does not say."""

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal, get_args
 
 from align.errors import AlignError
-from align.settings import setting
+from align.model_source import MODEL_HELP
+from align.settings import batch_size_setting, force_setting, setting
 
 DocumentEmbedding = Literal["pert", "mean"]
 DOCUMENT_EMBEDDINGS: tuple[str, ...] = get_args(DocumentEmbedding)
@@ -46,3 +48,25 @@ class DocalignConfig:
             )
         if self.windows < 1 or self.peakedness < 0:
             raise AlignError("--windows must be at least 1 and --peakedness at least 0")
+
+
+@dataclass(frozen=True)
+class DocalignFiles:
+    """What ``align docalign`` reads and writes, and the model it embeds with: the keyword arguments
+    of :func:`align.docalign.pipeline.align_collections` besides its configs."""
+
+    source: Path = setting(
+        help="Source documents: a directory (one document a file), or JSONL of id/text.",
+        flags=("--src",),
+        exists="path",
+    )
+    target: Path = setting(help="Target documents, the same way.", flags=("--tgt",), exists="path")
+    output: Path = setting(
+        help="TSV to write: score, source document, target document.", flags=("--output", "-o")
+    )
+    model: str = setting(help=MODEL_HELP)
+    sentalign: Path | None = setting(
+        None, "Also align the sentences of each pair found, one TSV a pair in this directory."
+    )
+    batch_size: int | None = batch_size_setting()
+    force: bool = force_setting()

@@ -15,6 +15,7 @@ from align.errors import AlignError
 from align.files import MAX_LINE_CHARS, LineGuard, iter_lines
 from align.model_source import check_model_source
 from align.outputs import check_output
+from align.precision import stored_layout
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ def embed_file(
     force: bool = False,
     skip_bad_lines: bool = False,
     max_chars: int = MAX_LINE_CHARS,
+    precision: str = "float32",
     show_progress_bar: bool = True,
 ) -> np.ndarray:
     """Encode each line of a UTF-8 text file to ``output_path`` (``.npy``), written atomically.
@@ -37,10 +39,12 @@ def embed_file(
     embedded as a blank one, and a line over ``max_chars`` is cut to that length; both are counted
     in the log. ``model`` may be a name or path, loaded once the input has been read and checked.
     The matrix is written chunk by chunk and returned memory-mapped, so a file of millions of lines
-    needs no more memory than one chunk.
+    needs no more memory than one chunk; ``precision`` keeps it as float16, int8 or binary codes
+    (:mod:`align.precision`).
     """
     check_output(output_path, force=force, inputs=[input_path])
     check_model_source(model)
+    stored_layout(8, precision)  # an unknown precision fails before any work
     guard = LineGuard(max_chars)
     lines = [text for _, text in iter_lines(input_path, skip_undecodable=skip_bad_lines)]
     texts = [guard.cut(text or "") for text in lines]
@@ -54,5 +58,10 @@ def embed_file(
     encoder = as_embedder(model)
     warn_about_unknown_scripts(encoder, texts, str(input_path))
     return encode_to_npy(
-        encoder, texts, output_path, batch_size=batch_size, show_progress_bar=show_progress_bar
+        encoder,
+        texts,
+        output_path,
+        batch_size=batch_size,
+        show_progress_bar=show_progress_bar,
+        precision=precision,
     )

@@ -8,12 +8,19 @@ exactly as mining scores a candidate against its collections.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from align.data.cleaning import CleaningConfig
+from align.data.options import CorpusFormat
 from align.errors import AlignError
 from align.lid.config import LidConfig
 from align.mining.config import MarginKind
-from align.settings import setting
+from align.model_source import MODEL_HELP
+from align.settings import batch_size_setting, force_setting, setting
+
+if TYPE_CHECKING:
+    from align.data.readers import CorpusSource
 
 # The default thresholds say the same thing for every encoder: a pair is kept when its two sides are
 # at least as similar to each other as each is, on average, to its k nearest sentences in the corpus.
@@ -75,3 +82,70 @@ class FilterConfig:
             raise AlignError("pass --threshold or --keep-top, not both")
         if self.max_copied < 0:
             raise AlignError(f"--max-copied must be at least 0, got {self.max_copied}")
+
+
+def _text(path: Path | None) -> str | None:
+    return None if path is None else str(path)
+
+
+@dataclass(frozen=True)
+class BitextFiles:
+    """The bitext ``align filter`` and ``align score`` read: one file, or its two sides."""
+
+    input: Path | None = setting(
+        None,
+        "A parallel corpus file: NAME.en-zh.en (its partner beside it), TSV, CSV, JSONL or TMX. "
+        "Or give --src and --tgt.",
+        argument="BITEXT",
+        exists="file",
+    )
+    src: Path | None = setting(None, "One side of the bitext, line-aligned with the other.", exists="file")
+    tgt: Path | None = setting(None, "One side of the bitext, line-aligned with the other.", exists="file")
+
+    def source(self, languages: LidConfig, data_format: CorpusFormat) -> CorpusSource:
+        """The corpus to read (its languages from the file names where ``languages`` does not say)."""
+        from align.data.registry import bitext_source
+
+        sides = {"src": self.src, "tgt": self.tgt, "source_lang": languages.src_lang}
+        sides |= {
+            "target_lang": languages.tgt_lang,
+            "format": data_format.format,
+            "columns": data_format.columns,
+        }
+        return bitext_source(self.input, **sides)
+
+
+@dataclass(frozen=True)
+class FilterOutputs:
+    """Where ``align filter`` writes and what scores: the keyword arguments of ``BitextFilter``."""
+
+    output: str = setting(
+        help="TSV of the kept pairs: score, source, target (input order).",
+        flags=("--output", "-o"),
+        cli_type=Path,
+        parse=str,
+    )
+    model: str | None = setting(None, f"Encoder that scores the pairs. {MODEL_HELP}")
+    rejected: str | None = setting(
+        None, "Also write the dropped pairs here: reason, source, target.", cli_type=Path | None, parse=_text
+    )
+    line_numbers: bool = setting(
+        False, "Append each pair's line in the input (twice, as mine does).", flags=("--line-numbers",)
+    )
+    batch_size: int | None = batch_size_setting()
+    force: bool = force_setting()
+
+
+@dataclass(frozen=True)
+class ScoreOutputs:
+    """Where ``align score`` writes and what scores: the keyword arguments of ``BitextScoring``."""
+
+    output: str = setting(
+        help="TSV to write, one row per pair, a header first.",
+        flags=("--output", "-o"),
+        cli_type=Path,
+        parse=str,
+    )
+    model: str = setting(help=f"Encoder that scores the pairs. {MODEL_HELP}")
+    batch_size: int | None = batch_size_setting()
+    force: bool = force_setting()

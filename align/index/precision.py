@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from align.errors import AlignError, InputFormatError
-from align.index.settings import PRECISIONS
+from align.precision import PRECISIONS, binary_codes
 
 BITS_PER_DIMENSION = {"float32": 32, "float16": 16, "int8": 8, "binary": 1}
 # Candidates rescored per hit: the fewest that kept recall@10 ≥ 0.99 (int8) and ≥ 0.97 (binary) against
@@ -115,11 +115,6 @@ class CompactIndex:
         if self.precision == "float32":
             candidates = candidates[:, :k]
         return rescore(queries, candidates, self.full, k)
-
-
-def binary_codes(vectors: np.ndarray) -> np.ndarray:
-    """Each dimension's sign as one bit, packed 8 to a byte (uint8 rows of dimension / 8)."""
-    return np.packbits(vectors > 0, axis=1)
 
 
 def rescore(

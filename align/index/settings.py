@@ -14,13 +14,13 @@ float16 vectors, finds 94-96 % of them at a sixth of exact search's cost.
 from __future__ import annotations
 
 import math
-from typing import Literal, get_args
+from dataclasses import dataclass
+from pathlib import Path
 
 from align.errors import AlignError
-
-# How many bits a vector's dimension keeps in memory (align.index.precision: compact codes, rescored).
-Precision = Literal["float32", "float16", "int8", "binary"]
-PRECISIONS: tuple[str, ...] = get_args(Precision)
+from align.model_source import MODEL_HELP
+from align.precision import Precision
+from align.settings import force_setting, setting
 
 EXACT_UP_TO = 50_000  # below this, exact search is fast enough and needs no training
 SCAN_UP_TO = 500_000  # up to this, scan every compressed code (quadratic: 2 × 500k² codes take ~5 min on
@@ -28,6 +28,11 @@ SCAN_UP_TO = 500_000  # up to this, scan every compressed code (quadratic: 2 × 
 FLOAT16_STORE_UP_TO = 4_000_000_000  # bytes of float16 vectors kept for re-ranking; beyond, 8 bits
 DEFAULT_NPROBE = 64  # IVF lists scanned per query; benchmarks/approximate_mining.py measures its F1
 DEFAULT_REFINE_FACTOR = 16  # candidates per neighbour the compressed scan passes to re-ranking
+FACTORY_HELP = (
+    "FAISS index_factory string (default: exact up to 50k; compressed codes, re-ranked, beyond; "
+    "an IVF in front past 500k)."
+)
+NPROBE_HELP = "IVF lists an approximate index scans per query: more is slower and surer."
 
 
 def choose_factory(count: int, dimension: int) -> str:
@@ -87,4 +92,42 @@ def check_factory(factory: str) -> None:
     raise AlignError(
         f"FAISS cannot build the index {factory!r}: {faiss_reason(errors[0])} (see FAISS's index_factory "
         "strings: Flat, HNSW32, IVF1024,Flat, PQ48x4fs,Refine(SQfp16), ...)"
+    )
+
+
+@dataclass(frozen=True)
+class IndexFiles:
+    """What ``align index`` reads and writes, and how: the arguments of
+    :func:`align.retriever.index_file` besides the reading options."""
+
+    documents: Path = setting(
+        help="Documents, one a line (any language); ids are line numbers.",
+        argument="DOCUMENTS",
+        exists="file",
+    )
+    output: Path = setting(help="Directory to save the index to.", argument="OUTPUT")
+    model: str = setting(help=f"{MODEL_HELP} It is recorded with the index (a path as an absolute one).")
+    factory: str | None = setting(None, FACTORY_HELP, flags=("--index-factory",))
+    nprobe: int = setting(DEFAULT_NPROBE, NPROBE_HELP, min=1)
+    precision: str = setting(
+        "float32",
+        "Keep the vectors as float16, int8 or binary codes, rescored with the float32 ones (kept on "
+        "disk): 1/2, 1/4 or 1/32 of the memory (docs/embedding.md measures recall).",
+        cli_type=Precision,
+    )
+    force: bool = force_setting()
+
+
+@dataclass(frozen=True)
+class SearchQueries:
+    """What ``align search`` asks: the arguments of :func:`align.retriever.search_index`."""
+
+    directory: Path = setting(help="An index made by align index.", argument="INDEX", exists="dir")
+    queries: tuple[str, ...] = setting(
+        help="One or more queries, in any language.", argument="QUERY", cli_type=list[str], parse=tuple
+    )
+    top_k: int = setting(5, "Results per query.", flags=("--top-k", "-k"), min=1)
+    model: str | None = setting(None, "Encoder to query with (default: the one the index was built with).")
+    nprobe: int | None = setting(
+        None, "IVF lists to scan per query (default: the one saved with the index).", min=1
     )

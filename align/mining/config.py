@@ -8,11 +8,13 @@ FAISS load.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal, get_args
 
 from align.errors import AlignError
-from align.index.settings import DEFAULT_NPROBE, check_factory
-from align.settings import setting
+from align.index.settings import DEFAULT_NPROBE, FACTORY_HELP, NPROBE_HELP, check_factory
+from align.model_source import MODEL_HELP
+from align.settings import force_setting, setting
 
 MarginKind = Literal["ratio", "distance", "absolute"]
 CandidateMode = Literal["max", "intersect", "forward", "backward"]
@@ -30,15 +32,8 @@ class MiningConfig:
         "max",
         "max: best pairs both ways, each sentence once (LASER); intersect: mutual best; forward; backward.",
     )
-    factory: str | None = setting(
-        None,
-        "FAISS index_factory string (default: exact up to 50k; compressed codes, re-ranked, beyond; "
-        "an IVF in front past 500k).",
-        flags=("--index-factory",),
-    )
-    nprobe: int = setting(
-        DEFAULT_NPROBE, "IVF lists an approximate index scans per query: more is slower and surer.", min=1
-    )
+    factory: str | None = setting(None, FACTORY_HELP, flags=("--index-factory",))
+    nprobe: int = setting(DEFAULT_NPROBE, NPROBE_HELP, min=1)
     reverse_neighbours: bool = setting(
         True,
         "Count as a sentence's neighbours the sentences whose search found it: recovers what an "
@@ -60,3 +55,36 @@ class MiningConfig:
             raise AlignError(f"unknown candidate mode {self.mode!r}; choose one of {', '.join(MODES)}")
         if self.factory is not None:
             check_factory(self.factory)  # imports FAISS, only when a factory is given
+
+
+@dataclass(frozen=True)
+class MineFiles:
+    """What ``align mine`` reads and writes, and the model it embeds with: the keyword arguments of
+    :func:`mine_text_files` besides its configs."""
+
+    source: Path = setting(help="Source-language sentences, one a line.", flags=("--src",), exists="file")
+    target: Path = setting(help="Target-language sentences, one a line.", flags=("--tgt",), exists="file")
+    output: Path = setting(help="TSV to write: score, source, target.", flags=("--output", "-o"))
+    model: str | None = setting(None, MODEL_HELP)
+    source_embeddings: Path | None = setting(
+        None,
+        "Embeddings of --src made by align embed (skips encoding).",
+        flags=("--src-embeddings",),
+        exists="file",
+    )
+    target_embeddings: Path | None = setting(
+        None, "Embeddings of --tgt made by align embed.", flags=("--tgt-embeddings",), exists="file"
+    )
+    gold: Path | None = setting(
+        None,
+        "Every true pair in the two files (SRC_LINE<TAB>TGT_LINE, 1-based), for a dev pool: find and "
+        "use the threshold with the best F1, then pass it as --threshold on your real data.",
+        exists="file",
+    )
+    unify: bool = setting(
+        False, "Encode repeated lines once; each sentence is mined once.", flags=("--unify",)
+    )
+    line_numbers: bool = setting(
+        False, "Append the source and target line numbers.", flags=("--line-numbers",)
+    )
+    force: bool = force_setting()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from align.errors import AlignError
-from align.settings import setting
+from align.model_source import MODEL_HELP
+from align.settings import batch_size_setting, force_setting, setting
 
 
 @dataclass(frozen=True)
@@ -78,3 +80,27 @@ class SplitConfig:
         None, "Source language for --split (zh, deu, fra_Latn, ...; default: the file's suffix, book.de)."
     )
     tgt_lang: str | None = setting(None, "Target language for --split (default: the file's suffix).")
+
+
+@dataclass(frozen=True)
+class SentalignFiles:
+    """What ``align sentalign`` reads and writes, and the model it embeds with: the keyword
+    arguments of :func:`align.sentalign.documents.align_paths` besides its configs."""
+
+    source: Path = setting(
+        help="Source document, one sentence a line; or a directory of them.", flags=("--src",), exists="path"
+    )
+    target: Path = setting(
+        help="Its translation, one sentence a line; or a directory (same file names).",
+        flags=("--tgt",),
+        exists="path",
+    )
+    output: Path = setting(
+        help="Alignment to write (a directory, for directories).", flags=("--output", "-o")
+    )
+    model: str = setting(help=MODEL_HELP)
+    format: str = setting(
+        "vecalign", "vecalign: [i, j]:[k]:score a line; tsv: score, source text, target text."
+    )
+    batch_size: int | None = batch_size_setting()
+    force: bool = force_setting()

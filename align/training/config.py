@@ -150,6 +150,19 @@ class RunConfig:
         """The settings that ``None`` stands for."""
         raise NotImplementedError
 
+    def check_before_loading(self, command: str) -> None:
+        """What ``command`` (train or distill) checks before torch loads: the train extra is
+        installed, the pretrained model or teacher can be found, and the model directory may be written."""
+        from align.extras import require
+        from align.model_source import check_model_source
+        from align.outputs import check_output
+
+        require("train", command)
+        for model in filter(None, (getattr(self, "model", None), getattr(self, "teacher", None))):
+            check_model_source(model)
+        if not self.resume:  # a resumed run's output does not exist yet; the run's own checks say so
+            check_output(self.output, force=self.force, directory=True, inputs=[self.data])
+
     @classmethod
     def help_note(cls, name: str) -> str | None:
         """The defaults ``None`` stands for, in the help of the options that have them."""

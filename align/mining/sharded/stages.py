@@ -73,7 +73,9 @@ class EmbedTask:
 
 def embed_shard(task: EmbedTask) -> int:
     texts = Path(task.texts).read_text(encoding="utf-8").split("\n")[:-1]
-    encode_to_npy(cached_encoder(task.model), texts, task.output, dtype=task.dtype, show_progress_bar=False)
+    encode_to_npy(
+        cached_encoder(task.model), texts, task.output, precision=task.dtype, show_progress_bar=False
+    )
     return len(texts)
 
 
