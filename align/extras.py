@@ -1,7 +1,7 @@
 """Optional parts of align and the one line that says how to install each.
 
-``pip install align`` is the core: embedding with static models, indexing, search, mining,
-filtering and alignment, on NumPy, tokenizers, FAISS and SciPy. Training, distillation and
+``pip install align`` is the core: embedding with static and ONNX models, indexing, search,
+mining, filtering and alignment, on NumPy, tokenizers, FAISS, SciPy and onnxruntime. Training, distillation and
 transformer encoders need torch and sentence-transformers, the ``train`` extra; a command that
 needs them says so before any work (:func:`require`).
 """
@@ -15,8 +15,7 @@ from align.errors import AlignError
 # extra → the modules it brings
 EXTRAS = {
     "train": ("torch", "sentence_transformers", "transformers", "datasets"),
-    "onnx": ("onnxruntime",),
-    "export": ("torch", "sentence_transformers", "onnx", "onnxruntime"),
+    "export": ("torch", "sentence_transformers", "onnx", "model2vec"),
     "model2vec": ("model2vec",),
 }
 

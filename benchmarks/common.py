@@ -71,13 +71,19 @@ class CommandRun(NamedTuple):
     stdout: str
 
 
+def align_command(*arguments: str | Path) -> list[str]:
+    """The ``align`` command line with ``arguments``, run by this interpreter: the one place a
+    benchmark builds it."""
+    return [sys.executable, "-m", "align.cli", *map(str, arguments)]
+
+
 def run_align(*arguments: str | Path, show_output: bool = True) -> CommandRun:
     """Run the ``align`` command in a child process, as a user does, and time it.
 
     Only for figures that are the command's own cost (start-up, loading, encoding, writing);
     everything else calls the package. A failure ends the script with the command's error.
     """
-    command = [sys.executable, "-m", "align.cli", *map(str, arguments)]
+    command = align_command(*arguments)
     started = time.perf_counter()
     completed = subprocess.run(command, capture_output=not show_output, text=True)
     seconds = time.perf_counter() - started
@@ -98,7 +104,7 @@ class MeasuredRun(NamedTuple):
 
 def run_align_measured(*arguments: str | Path) -> MeasuredRun:
     """:func:`run_align`, with the child's peak memory; a failure ends the script with its output."""
-    command = [sys.executable, "-m", "align.cli", *map(str, arguments)]
+    command = align_command(*arguments)
     started = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     printed = child.stdout.read() if child.stdout else ""

@@ -5,9 +5,11 @@
   this environment (which has the extra) records for them;
 - import to first vector: a fresh process of the core environment that imports align's embedder,
   loads a static model and embeds one sentence, against this environment doing the same through
-  sentence-transformers; median of ``--repeats`` runs each.
+  sentence-transformers; median of ``--repeats`` runs each. With ``--onnx``, the same for an
+  exported transformer's graph against sentence-transformers on the model it was exported from.
 
-    python benchmarks/core_install.py --model /work/models/static-en-zh
+    python benchmarks/core_install.py --model /work/models/static-en-zh \
+        --onnx /work/models/me5-onnx/onnx/model_qint8.onnx
 
 Target (issue: one embedding layer): the core runs a static model, import to first vector < 1 s.
 """
@@ -27,6 +29,7 @@ import tempfile
 import time
 from importlib import metadata
 
+from align.embedding.onnx import model_directory
 from benchmarks.common import Report, script_arguments
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -86,8 +89,14 @@ def first_vector_seconds(python: str, code: str, repeats: int) -> float:
 def main(argv: list[str] | None = None) -> None:
     parser = script_arguments(__doc__, report="core_install")
     parser.add_argument("--model", required=True, help="a static model saved by align train")
+    parser.add_argument(
+        "--onnx", type=Path, help="an exported model's .onnx file (align export --format onnx)"
+    )
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
+    models = {"static": str(args.model)}
+    if args.onnx is not None:
+        models["onnx"] = str(args.onnx)
     report = Report("core_install", args.data, args.output)
     added = closure("align", ("train",)) - closure("align")
     torch_bytes = sum(distribution_bytes(name) for name in added)
@@ -105,25 +114,37 @@ def main(argv: list[str] | None = None) -> None:
              "'transformers') if u.find_spec(m)])"],
             capture_output=True, text=True, check=True,
         ).stdout.strip()  # fmt: skip
-        core_seconds = first_vector_seconds(python, CORE_FIRST_VECTOR.format(model=args.model), args.repeats)
-    torch_seconds = first_vector_seconds(
-        sys.executable, TORCH_FIRST_VECTOR.format(model=args.model), args.repeats
-    )
+        core_seconds = {
+            kind: first_vector_seconds(python, CORE_FIRST_VECTOR.format(model=model), args.repeats)
+            for kind, model in models.items()
+        }
+    sources = {"static": str(args.model), "onnx": str(model_directory(args.onnx)) if args.onnx else ""}
+    torch_seconds = {
+        kind: first_vector_seconds(
+            sys.executable, TORCH_FIRST_VECTOR.format(model=sources[kind]), args.repeats
+        )
+        for kind in models
+    }
     with_torch = core_bytes + torch_bytes
     print(f"core install: {core_bytes / 2**20:,.0f} MiB ({install_seconds:.0f} s to install); "
           f"torch modules present: {absent}")  # fmt: skip
     print(f"with align[train]: {with_torch / 2**20:,.0f} MiB ({len(added)} more distributions); "
           f"ratio {with_torch / core_bytes:.1f}")  # fmt: skip
-    print(f"import to first vector: core {core_seconds:.2f} s, sentence-transformers {torch_seconds:.2f} s")
+    for kind in models:
+        print(f"import to first vector, {kind} model: core {core_seconds[kind]:.2f} s, "
+              f"sentence-transformers {torch_seconds[kind]:.2f} s")  # fmt: skip
     report.write(
-        {"model": args.model, "repeats": args.repeats},
+        {"model": args.model, "onnx": models.get("onnx"), "repeats": args.repeats},
         core_mib=round(core_bytes / 2**20),
         with_train_mib=round(with_torch / 2**20),
         train_adds=sorted(added),
         size_ratio=round(with_torch / core_bytes, 2),
         first_vector_seconds={
-            "core": round(core_seconds, 3),
-            "sentence-transformers": round(torch_seconds, 3),
+            kind: {
+                "core": round(core_seconds[kind], 3),
+                "sentence-transformers": round(torch_seconds[kind], 3),
+            }
+            for kind in models
         },
         torch_in_core=absent,
     )

@@ -47,7 +47,7 @@ import numpy as np
 
 from align.encode import encode_texts, load_encoder
 from align.mining import MinedPairs, calibrate_threshold
-from benchmarks.common import Report, script_arguments, write_lines
+from benchmarks.common import Report, align_command, script_arguments, write_lines
 from benchmarks.pools import joined_pool
 
 RECIPE_LISTS = 32_768  # the recipe's defaults: most IVF lists, lists probed per query, neighbours
@@ -139,23 +139,8 @@ def read_mined(path: Path) -> MinedPairs:
 
 def mine_command(model: str, work: Path, output: Path, *extra: str) -> dict:
     """``align mine`` on the pool in ``work``, timed, with the memory of its process tree."""
-    command = [
-        sys.executable,
-        "-m",
-        "align.cli",
-        "mine",
-        "--model",
-        model,
-        "--src",
-        str(work / "src.txt"),
-        "--tgt",
-        str(work / "tgt.txt"),
-        "--output",
-        str(output),
-        "--line-numbers",
-        "--force",
-        *extra,
-    ]
+    pool = ("--src", work / "src.txt", "--tgt", work / "tgt.txt", "--output", output)
+    command = align_command("mine", "--model", model, *pool, "--line-numbers", "--force", *extra)
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     with TreeMemory(process.pid) as memory:

@@ -18,7 +18,6 @@ import numpy as np
 
 from align.embedding.protocol import prompt_for, scale_to_unit
 from align.errors import AlignError
-from align.extras import require
 
 # The modules, by the end of their type name, that this embedder runs after the graph.
 TRANSFORMER, POOLING, NORMALIZE = "Transformer", "Pooling", "Normalize"
@@ -101,7 +100,6 @@ class OnnxEmbedder:
     @classmethod
     def load(cls, graph: str | os.PathLike) -> OnnxEmbedder:
         """Open the ONNX file ``graph`` with its model directory's tokenizer and settings."""
-        require("onnx", "an ONNX model")
         import onnxruntime
         from tokenizers import Tokenizer
 
