@@ -1,9 +1,10 @@
 """Optional parts of align and the one line that says how to install each.
 
 ``pip install align`` is the core: embedding with static and ONNX models, indexing, search,
-mining, filtering and alignment, on NumPy, tokenizers, FAISS, SciPy and onnxruntime. Training, distillation and
-transformer encoders need torch and sentence-transformers, the ``train`` extra; a command that
-needs them says so before any work (:func:`require`).
+mining, filtering and alignment, on NumPy, tokenizers, FAISS, SciPy and onnxruntime. Training,
+distillation and sentence-transformers models need torch and sentence-transformers, the ``train``
+extra; ``align export`` needs ``export``. A command that needs an extra says so before any work
+(:func:`require`).
 """
 
 from __future__ import annotations
