@@ -1,4 +1,4 @@
-"""A transformer encoder through ONNX (and its int8 copy) against the same model in torch:
+"""A transformer encoder through ONNX (and its two int8 copies) against the same model in torch:
 
 - agreement: the cosine of each ONNX vector to torch's vector of the same sentence (mean, smallest);
 - quality: Tatoeba cmn accuracy, xx→en and en→xx, with each runtime's vectors;
@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> None:
         runtimes = {
             "torch": args.model,
             "onnx": str(export / "onnx" / "model.onnx"),
-            "onnx int8": str(export / "onnx" / "model_qint8.onnx"),
+            "onnx int8 weights": str(export / "onnx" / "model_int8_weights.onnx"),
+            "onnx int8 dynamic": str(export / "onnx" / "model_qint8.onnx"),
         }
         rates, vectors = {}, {}
         for number, (label, spec) in enumerate(runtimes.items()):
