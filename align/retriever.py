@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,20 +32,9 @@ from align.model_source import check_model_source
 from align.outputs import atomic_path, check_output, verify_manifest
 from align.precision import PRECISIONS
 from align.sentences import read_collection
+from align.store.hit import Hit
 
 DOCUMENTS_FILE = "documents.jsonl"
-
-
-@dataclass(frozen=True)
-class Hit:
-    id: str
-    text: str
-    score: float  # cosine similarity
-    metadata: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        """The hit as a JSON object (``align search --json``)."""
-        return {"id": self.id, "text": self.text, "score": round(self.score, 6), "metadata": self.metadata}
 
 
 def recorded_model_name(model: str) -> str:

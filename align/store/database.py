@@ -1,0 +1,215 @@
+"""The store's documents on disk: one SQLite database in WAL mode, the source of truth.
+
+Each document is a row: its id (unique: adding an id again replaces it), text, language, metadata
+(JSON) and vector (float32 bytes). Every change is one transaction that also appends to a change
+log, so a vector index kept in memory, in this process or another, catches up by reading the log
+from where it stopped (:meth:`DocumentTable.changes_since`), and a crash leaves either the whole
+change or none of it. SQLite is in the standard library, lets any number of reader processes share
+the file with one writer (WAL), and filters metadata with SQL (:mod:`align.store.filters`).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from align.errors import AlignError
+from align.store.filters import Where, to_sql
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    row INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    text TEXT NOT NULL,
+    lang TEXT,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_lang ON documents (lang);
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    row INTEGER NOT NULL,
+    added INTEGER NOT NULL  -- 1: the row was added, 0: it was removed
+);
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+BUSY_TIMEOUT = 30.0  # seconds a writer waits for another process's write to finish
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    text: str
+    lang: str | None
+    metadata: dict[str, Any]
+
+
+class DocumentTable:
+    """The documents, the change log and the store's settings, in the SQLite file ``path``."""
+
+    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
+        self.path = Path(path)
+        uri = f"file:{self.path}?mode={'ro' if readonly else 'rwc'}"
+        try:
+            self.connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT, check_same_thread=False)
+            self.connection.execute("PRAGMA journal_mode=WAL")
+            # FULL: a transaction that returned survives a power cut, not only a killed process.
+            self.connection.execute("PRAGMA synchronous=FULL")
+            if not readonly:
+                self.connection.executescript(SCHEMA)
+        except sqlite3.Error as error:
+            raise AlignError(f"{self.path}: cannot open the store's database: {error}") from None
+
+    def close(self) -> None:
+        self.connection.close()
+
+    # settings -----------------------------------------------------------------------------------
+
+    def setting(self, key: str) -> Any:
+        row = self.connection.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def set_setting(self, key: str, value: Any) -> None:
+        with self.connection:
+            self.connection.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, json.dumps(value)),
+            )
+
+    # writes ---------------------------------------------------------------------------------------
+
+    def upsert(
+        self,
+        documents: Sequence[Document],
+        vectors: np.ndarray,
+    ) -> tuple[list[int], list[int]]:
+        """Add or replace ``documents`` (with their ``vectors``) in one transaction; return the rows
+        removed (replaced documents) and the rows added, in order."""
+        removed, added = [], []
+        with self.connection:
+            for document, vector in zip(documents, vectors, strict=True):
+                old = self.connection.execute(
+                    "SELECT row FROM documents WHERE id = ?", (document.id,)
+                ).fetchone()
+                if old is not None:
+                    self.connection.execute("DELETE FROM documents WHERE row = ?", old)
+                    self.connection.execute("INSERT INTO changes (row, added) VALUES (?, 0)", old)
+                    removed.append(old[0])
+                cursor = self.connection.execute(
+                    "INSERT INTO documents (id, text, lang, metadata, vector) VALUES (?, ?, ?, ?, ?)",
+                    (
+                        document.id,
+                        document.text,
+                        document.lang,
+                        json.dumps(document.metadata, ensure_ascii=False),
+                        np.ascontiguousarray(vector, dtype=np.float32).tobytes(),
+                    ),
+                )
+                self.connection.execute("INSERT INTO changes (row, added) VALUES (?, 1)", (cursor.lastrowid,))
+                added.append(int(cursor.lastrowid))
+        return removed, added
+
+    def delete(self, ids: Sequence[str]) -> list[int]:
+        """Remove the documents ``ids`` (those that exist) in one transaction; return their rows."""
+        removed = []
+        with self.connection:
+            for identifier in ids:
+                old = self.connection.execute(
+                    "SELECT row FROM documents WHERE id = ?", (identifier,)
+                ).fetchone()
+                if old is not None:
+                    self.connection.execute("DELETE FROM documents WHERE row = ?", old)
+                    self.connection.execute("INSERT INTO changes (row, added) VALUES (?, 0)", old)
+                    removed.append(old[0])
+        return removed
+
+    # reads ----------------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return int(self.connection.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
+
+    def last_change(self) -> int:
+        return int(self.connection.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0])
+
+    def changes_since(self, seq: int) -> tuple[int, list[int], list[int]]:
+        """The rows removed and the rows added since change ``seq`` (net of each other), and the
+        last change's number."""
+        rows = self.connection.execute(
+            "SELECT seq, row, added FROM changes WHERE seq > ? ORDER BY seq", (seq,)
+        )
+        state: dict[int, int] = {}
+        last = seq
+        for number, row, added in rows:
+            state[row] = added
+            last = number
+        removed = [row for row, added in state.items() if not added]
+        added_rows = [row for row, added in state.items() if added]
+        return last, removed, added_rows
+
+    def vectors(
+        self, rows: Sequence[int] | None = None, batch: int = 10_000
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(rows, float32 vectors) of every document, or of ``rows`` (those still present), in batches."""
+        if rows is None:
+            query = self.connection.execute("SELECT row, vector FROM documents ORDER BY row")
+            while chunk := query.fetchmany(batch):
+                yield _unpack(chunk)
+            return
+        for start in range(0, len(rows), 900):
+            part = list(rows[start : start + 900])
+            marks = ", ".join("?" * len(part))
+            chunk = self.connection.execute(
+                f"SELECT row, vector FROM documents WHERE row IN ({marks})", part
+            ).fetchall()
+            if chunk:
+                yield _unpack(chunk)
+
+    def documents(self, rows: Sequence[int]) -> dict[int, Document]:
+        """The documents at ``rows`` (those still present), by row."""
+        found: dict[int, Document] = {}
+        for start in range(0, len(rows), 900):
+            part = [int(row) for row in rows[start : start + 900]]
+            marks = ", ".join("?" * len(part))
+            query = f"SELECT row, id, text, lang, metadata FROM documents WHERE row IN ({marks})"
+            for row, identifier, text, lang, metadata in self.connection.execute(query, part):
+                found[row] = Document(identifier, text, lang, json.loads(metadata))
+        return found
+
+    def rows_of(self, ids: Sequence[str]) -> dict[str, int]:
+        found = {}
+        for start in range(0, len(ids), 900):
+            part = list(ids[start : start + 900])
+            marks = ", ".join("?" * len(part))
+            found.update(
+                self.connection.execute(
+                    f"SELECT id, row FROM documents WHERE id IN ({marks})", part
+                ).fetchall()
+            )
+        return found
+
+    def matching_rows(self, where: Where | None) -> np.ndarray:
+        """The rows of the documents ``where`` selects (int64, sorted)."""
+        condition, params = to_sql(where)
+        try:
+            rows = self.connection.execute(
+                f"SELECT row FROM documents WHERE {condition} ORDER BY row", params
+            ).fetchall()
+        except sqlite3.Error as error:
+            raise AlignError(f"where: {error}") from None
+        return np.fromiter((row for (row,) in rows), dtype=np.int64, count=len(rows))
+
+    def languages(self) -> dict[str | None, int]:
+        return dict(self.connection.execute("SELECT lang, COUNT(*) FROM documents GROUP BY lang").fetchall())
+
+
+def _unpack(chunk: list[tuple[int, bytes]]) -> tuple[np.ndarray, np.ndarray]:
+    rows = np.fromiter((row for row, _ in chunk), dtype=np.int64, count=len(chunk))
+    vectors = np.stack([np.frombuffer(blob, dtype=np.float32) for _, blob in chunk])
+    return rows, vectors

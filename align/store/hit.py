@@ -1,0 +1,20 @@
+"""A search result as plain data: what the ``Retriever``, the store and ``align search --json`` return."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    text: str
+    score: float  # cosine similarity
+    metadata: dict[str, Any] = field(default_factory=dict)
+    lang: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The hit as a JSON object (``align search --json``)."""
+        found = {"id": self.id, "text": self.text, "score": round(self.score, 6), "metadata": self.metadata}
+        return found | ({"lang": self.lang} if self.lang is not None else {})

@@ -1,0 +1,251 @@
+"""A document store for retrieval apps: upserts and deletes by id, filters inside the search,
+documents on disk, safe to share between threads and processes, consistent after a crash.
+
+The SQLite database (:mod:`align.store.database`) holds everything, vectors included; the FAISS
+index in memory is derived from it and kept in step through the database's change log, so it is
+rebuilt or caught up from the file whatever happened to the process that wrote it. Writes are
+serialised by a lock (and across processes by SQLite); a search embeds its queries outside the
+lock, then holds it only while it catches up and searches.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from align.embedding.loading import as_embedder
+from align.embedding.protocol import Embedder
+from align.errors import AlignError
+from align.store.database import Document, DocumentTable
+from align.store.filters import Where
+from align.store.hit import Hit
+
+DATABASE = "store.sqlite"
+# Roles whose prompt a document is embedded with, in order of preference: e5's "passage: ", then a
+# generic "document" prompt; a query is embedded with the "query" prompt where the model has one.
+DOCUMENT_ROLES = ("passage", "document")
+QUERY_ROLES = ("query",)
+
+
+def default_roles(prompts: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """The (query, document) roles whose prompts the model's own configuration offers."""
+    query = next((role for role in QUERY_ROLES if role in prompts), None)
+    document = next((role for role in DOCUMENT_ROLES if role in prompts), None)
+    return query, document
+
+
+class Store:
+    """Documents with ids, languages and metadata, searched by meaning; see the module's docstring.
+
+    ``model`` is needed to create a store and to embed texts; an existing store remembers its
+    model's name and loads it when texts are first embedded. ``query_role`` and ``document_role``
+    name the prompts queries and documents are embedded with (default: the model's own, e.g. e5's
+    ``query: `` and ``passage: ``); they are recorded with the store.
+    """
+
+    def __init__(
+        self,
+        directory: str | os.PathLike,
+        model: Embedder | str | None = None,
+        *,
+        readonly: bool = False,
+        query_role: str | None = None,
+        document_role: str | None = None,
+    ) -> None:
+        import faiss
+
+        self.directory = Path(directory)
+        if not readonly:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        elif not (self.directory / DATABASE).is_file():
+            raise AlignError(f"{self.directory}: no store here ({DATABASE} is missing)")
+        self.table = DocumentTable(self.directory / DATABASE, readonly=readonly)
+        self._lock = threading.RLock()
+        self._embedder = as_embedder(model) if model is not None else None
+        self._settle_model(query_role, document_role, readonly)
+        dimension = self.table.setting("dimension")
+        self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension)) if dimension else None
+        self._seen = 0
+        self.refresh()
+
+    # the model ------------------------------------------------------------------------------------
+
+    def _settle_model(self, query_role: str | None, document_role: str | None, readonly: bool) -> None:
+        """Record the model with a new store, or check it against the one recorded."""
+        recorded = self.table.setting("model")
+        if self._embedder is None:
+            if recorded is None:
+                raise AlignError(f"{self.directory}: a new store needs a model to embed its documents")
+        elif recorded is None:
+            if readonly:
+                raise AlignError(f"{self.directory}: the store is empty and opened read-only")
+            roles = default_roles(self._embedder.prompts)
+            self.table.set_setting("model", self._embedder.name)
+            self.table.set_setting("fingerprint", self._embedder.fingerprint())
+            self.table.set_setting("dimension", self._embedder.dimension)
+            self.table.set_setting("roles", {"query": roles[0], "document": roles[1]})
+        elif self.table.setting("fingerprint") != self._embedder.fingerprint():
+            raise AlignError(
+                f"{self.directory}: the store was built with {recorded}, whose vectors differ from "
+                f"{self._embedder.name}'s; open it without a model to use its own"
+            )
+        roles = self.table.setting("roles") or {}
+        self.query_role = query_role if query_role is not None else roles.get("query")
+        self.document_role = document_role if document_role is not None else roles.get("document")
+
+    @property
+    def embedder(self) -> Embedder:
+        """The store's model, loaded from its recorded name on first use."""
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = as_embedder(self.table.setting("model"))
+            return self._embedder
+
+    # writes -------------------------------------------------------------------------------------
+
+    def upsert(
+        self,
+        ids: Sequence[str],
+        texts: Sequence[str],
+        metadata: Sequence[Mapping[str, Any]] | None = None,
+        langs: Sequence[str | None] | None = None,
+    ) -> int:
+        """Add documents, replacing those whose id is already stored; return how many were written.
+
+        The batch is one transaction: after a crash it is stored whole or not at all."""
+        ids = [str(identifier) for identifier in ids]
+        texts = list(texts)
+        metadata = [dict(entry) for entry in metadata] if metadata is not None else [{} for _ in ids]
+        langs = list(langs) if langs is not None else [None] * len(ids)
+        if not len(ids) == len(texts) == len(metadata) == len(langs):
+            raise AlignError(
+                f"upsert: {len(ids)} ids, {len(texts)} texts, {len(metadata)} metadata and {len(langs)} "
+                "languages; give one of each per document"
+            )
+        if len(set(ids)) != len(ids):
+            repeated = sorted({identifier for identifier in ids if ids.count(identifier) > 1})[:3]
+            raise AlignError(f"upsert: the batch holds the same id more than once ({', '.join(repeated)})")
+        if not ids:
+            return 0
+        vectors = self.embedder(texts, role=self.document_role)
+        documents = [Document(*fields) for fields in zip(ids, texts, langs, metadata, strict=True)]
+        with self._lock:
+            self.table.upsert(documents, vectors)
+            self._catch_up()
+        return len(documents)
+
+    def delete(self, ids: Sequence[str]) -> int:
+        """Remove the documents ``ids``; return how many there were (an unknown id is no error)."""
+        with self._lock:
+            removed = self.table.delete([str(identifier) for identifier in ids])
+            self._catch_up()
+        return len(removed)
+
+    # reads ----------------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self.table)
+
+    def refresh(self) -> None:
+        """Bring the index in step with the database: what other processes wrote becomes searchable."""
+        with self._lock:
+            self._catch_up()
+
+    def _catch_up(self) -> None:
+        last, removed, added = self.table.changes_since(self._seen)
+        if last == self._seen:
+            return
+        if self._index is None:
+            import faiss
+
+            dimension = self.table.setting("dimension")
+            self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        if removed:
+            self._index.remove_ids(np.asarray(removed, dtype=np.int64))
+        for rows, vectors in self.table.vectors(added):
+            self._index.add_with_ids(vectors, rows)
+        self._seen = last
+
+    def search(
+        self,
+        query: str | Sequence[str] | None = None,
+        *,
+        vector: np.ndarray | None = None,
+        k: int = 10,
+        where: Where | None = None,
+        min_score: float | None = None,
+    ) -> list[Hit] | list[list[Hit]]:
+        """The ``k`` best documents for a query (a list of hits) or for each of several, by text or
+        by ``vector`` (one row or a matrix). ``where`` filters inside the search, so k hits come back
+        whenever k documents match; ``min_score`` drops hits below that cosine."""
+        if (query is None) == (vector is None):
+            raise AlignError("search: give a query or a vector, not both")
+        if k < 1:
+            raise AlignError(f"search: k must be at least 1, got {k}")
+        single = isinstance(query, str) or (vector is not None and np.ndim(vector) == 1)
+        if query is not None:
+            queries = [query] if isinstance(query, str) else list(query)
+            for number, text in enumerate(queries, start=1):
+                if not text.strip():
+                    raise AlignError(f"search: query {number} is empty: there is nothing to search for")
+            matrix = self.embedder(queries, role=self.query_role)
+        else:
+            matrix = np.ascontiguousarray(np.atleast_2d(vector), dtype=np.float32)
+        with self._lock:
+            self._catch_up()
+            results = self._search(matrix, k, where, min_score)
+        return results[0] if single else results
+
+    def _search(
+        self, matrix: np.ndarray, k: int, where: Where | None, min_score: float | None
+    ) -> list[list[Hit]]:
+        import faiss
+
+        if self._index is None or self._index.ntotal == 0:
+            return [[] for _ in matrix]
+        if matrix.shape[1] != self._index.d:
+            raise AlignError(
+                f"search: vectors of dimension {matrix.shape[1]}; the store's are {self._index.d}"
+            )
+        parameters = None
+        wanted = min(k, self._index.ntotal)
+        if where:
+            rows = self.table.matching_rows(where)
+            if not len(rows):
+                return [[] for _ in matrix]
+            parameters = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))
+            wanted = min(k, len(rows))
+        scores, found = self._index.search(matrix, wanted, params=parameters)
+        documents = self.table.documents(sorted({int(row) for row in found.ravel() if row >= 0}))
+        results = []
+        for row_scores, row_ids in zip(scores, found, strict=True):
+            hits = []
+            for score, row in zip(row_scores, row_ids, strict=True):
+                if row < 0 or (min_score is not None and score < min_score):
+                    continue
+                document = documents[int(row)]
+                hits.append(Hit(document.id, document.text, float(score), document.metadata, document.lang))
+            results.append(hits)
+        return results
+
+    def get(self, identifier: str) -> Document | None:
+        """The stored document ``identifier``, or None."""
+        with self._lock:
+            rows = self.table.rows_of([str(identifier)])
+            return self.table.documents(list(rows.values())).get(rows.get(str(identifier), -1))
+
+    def close(self) -> None:
+        with self._lock:
+            self.table.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

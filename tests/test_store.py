@@ -1,0 +1,264 @@
+"""The document store against a brute-force reference: upserts, deletes, every filter operator,
+prompts by role; shared by threads and by processes; consistent after kill -9."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from align.errors import AlignError
+from align.store import Store
+
+DIMENSION = 16
+
+
+class HashEmbedder:
+    """A deterministic Embedder: each (prompt + text) gets its own random unit vector."""
+
+    name = "hash-embedder"
+    dimension = DIMENSION
+    max_length = None
+
+    def __init__(self, prompts: dict[str, str] | None = None) -> None:
+        self.prompts = prompts or {}
+        self.calls: list[tuple[str | None, list[str]]] = []
+
+    def __call__(self, texts, *, role=None):
+        self.calls.append((role, list(texts)))
+        prefix = self.prompts.get(role or "", "")
+        rows = [
+            np.random.default_rng(zlib.crc32((prefix + text).encode())).normal(size=DIMENSION)
+            for text in texts
+        ]
+        matrix = np.array(rows, dtype=np.float32).reshape(len(texts), DIMENSION)
+        return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+
+    def fingerprint(self) -> str:
+        return "hash-1"
+
+
+def reference_search(live: dict[str, dict], vector: np.ndarray, k: int, keep) -> list[tuple[str, float]]:
+    embed = HashEmbedder()
+    scored = [
+        (identifier, float(embed([doc["text"]])[0] @ vector)) for identifier, doc in live.items() if keep(doc)
+    ]
+    return sorted(scored, key=lambda pair: -pair[1])[:k]
+
+
+def test_upserts_deletes_and_filters_match_brute_force(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    store = Store(tmp_path / "s", HashEmbedder())
+    live: dict[str, dict] = {}
+    for step in range(30):
+        ids = [f"doc{rng.randrange(300)}" for _ in range(rng.randint(1, 20))]
+        ids = list(dict.fromkeys(ids))
+        if rng.random() < 0.25 and live:
+            gone = [*rng.sample(sorted(live), min(len(live), 5)), "never-stored"]
+            assert store.delete(gone) == len(gone) - 1
+            for identifier in gone:
+                live.pop(identifier, None)
+            continue
+        texts = [f"text {identifier} v{step}" for identifier in ids]
+        metadata = [
+            {"year": rng.randint(2018, 2026), "tag": rng.choice("abc"), "nested": {"x": rng.randint(0, 3)}}
+            for _ in ids
+        ]
+        langs = [rng.choice(["en", "zh", "de"]) for _ in ids]
+        assert store.upsert(ids, texts, metadata, langs) == len(ids)
+        for identifier, text, meta, lang in zip(ids, texts, metadata, langs, strict=True):
+            live[identifier] = {"text": text, "lang": lang, **meta}
+    assert len(store) == len(live)
+    filters = {
+        None: lambda doc: True,
+        "lang": ({"lang": "zh"}, lambda doc: doc["lang"] == "zh"),
+        "in": ({"tag": {"$in": ["a", "c"]}}, lambda doc: doc["tag"] in ("a", "c")),
+        "nin": ({"tag": {"$nin": ["a"]}}, lambda doc: doc["tag"] != "a"),
+        "range": ({"year": {"$gte": 2020, "$lt": 2024}}, lambda doc: 2020 <= doc["year"] < 2024),
+        "gt_lte": ({"year": {"$gt": 2020, "$lte": 2022}}, lambda doc: 2020 < doc["year"] <= 2022),
+        "ne": ({"tag": {"$ne": "b"}}, lambda doc: doc["tag"] != "b"),
+        "nested_and": (
+            {"nested.x": 1, "lang": {"$in": ["en", "de"]}},
+            lambda doc: doc["nested"]["x"] == 1 and doc["lang"] != "zh",
+        ),
+    }
+    for query in ("alpha", "beta", "text doc5 v3"):
+        vector = HashEmbedder()([query])[0]
+        for name, spec in filters.items():
+            where, keep = (None, spec) if name is None else spec
+            expected = reference_search(live, vector, 10, keep)
+            hits = store.search(query, k=10, where=where)
+            assert [hit.id for hit in hits] == [identifier for identifier, _ in expected], name
+            assert np.allclose([hit.score for hit in hits], [score for _, score in expected], atol=1e-5)
+            assert all(keep({"text": hit.text, "lang": hit.lang, **hit.metadata}) for hit in hits)
+    assert store.search("alpha", k=5, where={"tag": "z"}) == []  # an empty filter result
+    cut = store.search("alpha", k=10)[4].score
+    assert all(hit.score >= cut for hit in store.search("alpha", k=10, min_score=cut))
+    assert len(store.search("alpha", k=10, min_score=cut)) == 5
+
+
+def test_ids_are_ids_and_bad_requests_say_why(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s", HashEmbedder())
+    store.upsert(["a", "b"], ["first", "second"])
+    store.upsert(["a"], ["first, edited"], [{"v": 2}])
+    assert len(store) == 2 and store.get("a").text == "first, edited" and store.get("a").metadata == {"v": 2}
+    assert store.get("missing") is None
+    assert [hit.id for hit in store.search("first, edited", k=1)] == ["a"]
+    with pytest.raises(AlignError, match="the same id more than once"):
+        store.upsert(["c", "c"], ["x", "y"])
+    with pytest.raises(AlignError, match="2 ids, 1 texts"):
+        store.upsert(["c", "d"], ["x"])
+    with pytest.raises(AlignError, match="unknown operator '\\$like'"):
+        store.search("x", where={"tag": {"$like": "a%"}})
+    with pytest.raises(AlignError, match="is not a field name"):
+        store.search("x", where={"tag') OR 1=1 --": 1})
+    with pytest.raises(AlignError, match="give a query or a vector"):
+        store.search()
+    vector = HashEmbedder()(["second"])[0]
+    assert store.search(vector=vector, k=1)[0].id == "b"
+    assert [len(hits) for hits in store.search(vector=np.stack([vector, vector]), k=2)] == [2, 2]
+    assert json.dumps([hit.to_json() for hit in store.search("first", k=2)])  # plain data
+
+
+def test_prompts_by_role_come_from_the_model_and_are_recorded(tmp_path: Path) -> None:
+    embedder = HashEmbedder({"query": "query: ", "passage": "passage: "})
+    store = Store(tmp_path / "s", embedder)
+    assert (store.query_role, store.document_role) == ("query", "passage")
+    store.upsert(["a"], ["hello"])
+    store.search("hello", k=1)
+    assert [role for role, _ in embedder.calls] == ["passage", "query"]
+    reopened = Store(tmp_path / "s", HashEmbedder({"query": "query: ", "passage": "passage: "}))
+    assert (reopened.query_role, reopened.document_role) == ("query", "passage")
+    overridden = Store(tmp_path / "s", embedder, query_role="passage")
+    assert overridden.query_role == "passage"
+    with pytest.raises(AlignError, match="whose vectors differ"):
+        other = HashEmbedder()
+        other.fingerprint = lambda: "other"  # type: ignore[method-assign]
+        Store(tmp_path / "s", other)
+
+
+def test_threads_add_update_delete_and_search_at_once(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s", HashEmbedder())
+    store.upsert(["seed"], ["seed text"])
+    errors: list[BaseException] = []
+
+    def run(work) -> None:
+        try:
+            work()
+        except BaseException as error:
+            errors.append(error)
+
+    def adder(start: int) -> None:
+        for number in range(start, start + 150):
+            store.upsert([f"d{number}"], [f"document {number}"])
+
+    def updater() -> None:
+        for number in range(150):
+            store.upsert([f"d{number}"], [f"document {number} updated"])
+
+    def deleter() -> None:
+        for number in range(300, 450, 3):
+            store.delete([f"d{number}"])
+
+    def searcher() -> None:
+        for _ in range(150):
+            for hit in store.search("document", k=3):
+                assert hit.text.startswith(("document", "seed"))
+
+    threads = [threading.Thread(target=run, args=(work,)) for work in
+               (lambda: adder(0), lambda: adder(300), updater, deleter, searcher, searcher)]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors[:1]
+    embed = HashEmbedder()
+    for row_ids in [f"d{n}" for n in range(450)] + ["seed"]:
+        document = store.get(row_ids)
+        if document is None:
+            continue
+        assert store.search(vector=embed([document.text])[0], k=1)[0].id == row_ids
+    assert len(store) == len(store.table.matching_rows(None))
+
+
+WRITER = """
+import sys, os, json
+sys.path.insert(0, {tests!r})
+from test_store import HashEmbedder
+from align.store import Store
+store = Store(sys.argv[1], HashEmbedder())
+log = open(sys.argv[2], "a")
+for batch in range(int(sys.argv[3])):
+    ids = [f"b{{batch}}-{{n}}" for n in range(50)] + [f"shared{{n}}" for n in range(5)]
+    store.upsert(ids, [f"batch {{batch}} doc {{n}}" for n in range(55)])
+    if batch % 3 == 2:
+        store.delete([f"b{{batch - 1}}-{{n}}" for n in range(10)])
+    log.write(json.dumps(batch) + "\\n"); log.flush(); os.fsync(log.fileno())
+"""
+
+
+def _writer(tmp_path: Path, batches: int) -> subprocess.Popen:
+    script = WRITER.format(tests=str(Path(__file__).parent))
+    command = [sys.executable, "-c", script, str(tmp_path / "s"), str(tmp_path / "acked.log"), str(batches)]
+    return subprocess.Popen(command, cwd=Path(__file__).parents[1])
+
+
+def _expected(acknowledged: int) -> dict[str, str]:
+    """Every document after batches 0..acknowledged-1 of the writer."""
+    live: dict[str, str] = {}
+    for batch in range(acknowledged):
+        for n in range(50):
+            live[f"b{batch}-{n}"] = f"batch {batch} doc {n}"
+        for n in range(5):
+            live[f"shared{n}"] = f"batch {batch} doc {50 + n}"
+        if batch % 3 == 2:
+            for n in range(10):
+                live.pop(f"b{batch - 1}-{n}", None)
+    return live
+
+
+def test_a_reader_process_sees_a_writer_process(tmp_path: Path) -> None:
+    Store(tmp_path / "s", HashEmbedder()).close()
+    writer = _writer(tmp_path, 12)
+    reader = Store(tmp_path / "s", readonly=True)
+    assert writer.wait(timeout=120) == 0
+    reader.refresh()
+    live = _expected(12)
+    assert len(reader) == len(live)
+    probe = HashEmbedder()([live["shared3"]])[0]
+    assert reader.search(vector=probe, k=1)[0].id == "shared3"
+
+
+@pytest.mark.slow
+def test_kill_9_at_random_points_keeps_exactly_the_acknowledged_writes(tmp_path: Path) -> None:
+    rng = random.Random(3)
+    for trial in range(4):
+        work = tmp_path / f"trial{trial}"
+        work.mkdir()
+        Store(work / "s", HashEmbedder()).close()
+        writer = _writer(work, 400)
+        time.sleep(rng.uniform(1.0, 3.0))
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait()
+        log = (work / "acked.log").read_text().split() if (work / "acked.log").exists() else []
+        acknowledged = len(log)
+        store = Store(work / "s", HashEmbedder())
+        stored = {
+            document.id: document.text
+            for document in store.table.documents(list(store.table.matching_rows(None))).values()
+        }
+        # the batch in flight when the writer died is stored whole or not at all
+        assert stored in (_expected(acknowledged), _expected(acknowledged + 1)), trial
+        embed = HashEmbedder()
+        for identifier in rng.sample(sorted(stored), min(30, len(stored))):
+            assert store.search(vector=embed([stored[identifier]])[0], k=1)[0].id == identifier
