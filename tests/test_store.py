@@ -213,15 +213,16 @@ def _writer(tmp_path: Path, batches: int) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=Path(__file__).parents[1])
 
 
-def _expected(acknowledged: int) -> dict[str, str]:
-    """Every document after batches 0..acknowledged-1 of the writer."""
+def _expected(acknowledged: int, deletes: bool = True) -> dict[str, str]:
+    """Every document after batches 0..acknowledged-1 of the writer (the last one's deletes left out
+    without ``deletes``: its upsert and its delete are two transactions)."""
     live: dict[str, str] = {}
     for batch in range(acknowledged):
         for n in range(50):
             live[f"b{batch}-{n}"] = f"batch {batch} doc {n}"
         for n in range(5):
             live[f"shared{n}"] = f"batch {batch} doc {50 + n}"
-        if batch % 3 == 2:
+        if batch % 3 == 2 and (deletes or batch < acknowledged - 1):
             for n in range(10):
                 live.pop(f"b{batch - 1}-{n}", None)
     return live
@@ -257,8 +258,113 @@ def test_kill_9_at_random_points_keeps_exactly_the_acknowledged_writes(tmp_path:
             document.id: document.text
             for document in store.table.documents(list(store.table.matching_rows(None))).values()
         }
-        # the batch in flight when the writer died is stored whole or not at all
-        assert stored in (_expected(acknowledged), _expected(acknowledged + 1)), trial
+        # each transaction in flight when the writer died is stored whole or not at all
+        allowed = (
+            _expected(acknowledged),
+            _expected(acknowledged + 1, deletes=False),
+            _expected(acknowledged + 1),
+        )
+        assert stored in allowed, trial
         embed = HashEmbedder()
         for identifier in rng.sample(sorted(stored), min(30, len(stored))):
             assert store.search(vector=embed([stored[identifier]])[0], k=1)[0].id == identifier
+
+
+def reference_bm25(documents: dict[str, str], query: str) -> list[tuple[str, float]]:
+    """BM25 as SQLite's FTS5 computes it (k1 1.2, b 0.75, IDF floored at 1e-6), over align's terms."""
+    import math
+
+    from align.store.lexical import terms
+
+    tokenised = {identifier: terms(text) for identifier, text in documents.items()}
+    average = sum(map(len, tokenised.values())) / len(tokenised)
+    wanted = list(dict.fromkeys(terms(query)))
+    scores = {}
+    for identifier, words in tokenised.items():
+        score = 0.0
+        for term in wanted:
+            frequency = words.count(term)
+            if not frequency:
+                continue
+            holding = sum(term in other for other in tokenised.values())
+            idf = max(math.log((len(tokenised) - holding + 0.5) / (holding + 0.5)), 1e-6)
+            score += idf * frequency * 2.2 / (frequency + 1.2 * (0.25 + 0.75 * len(words) / average))
+        if any(term in words for term in wanted):
+            scores[identifier] = score
+    return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+def test_lexical_and_hybrid_search_match_the_reference(tmp_path: Path) -> None:
+    from align.store.store import RRF_K
+
+    rng = random.Random(11)
+    vocabulary = ["train", "station", "ticket", "tea", "cup", "red", "blue", "火车", "车站", "茶", "红"]
+    documents = {f"d{n}": " ".join(rng.choices(vocabulary, k=rng.randint(2, 8))) for n in range(120)}
+    store = Store(tmp_path / "s", HashEmbedder())
+    ids = sorted(documents)
+    store.upsert(ids, [documents[i] for i in ids], [{"even": int(i[1:]) % 2 == 0} for i in ids])
+    store.delete(["d0", "d1"])
+    del documents["d0"], documents["d1"]
+    for query in ("train ticket", "火车站", "red tea cup"):
+        expected = reference_bm25(documents, query)
+        hits = store.search(query, k=10, mode="lexical")
+        assert np.allclose([hit.score for hit in hits], [score for _, score in expected[:10]], rtol=1e-4)
+        assert {hit.id for hit in hits if hit.score > expected[10][1] + 1e-6} <= {i for i, _ in expected[:10]}
+        dense = reference_search(
+            {i: {"text": t} for i, t in documents.items()}, HashEmbedder()([query])[0], 100, bool
+        )
+        fused: dict[str, float] = {}
+        for ranking in (dense, expected[:100]):
+            for rank, (identifier, _) in enumerate(ranking, start=1):
+                fused[identifier] = fused.get(identifier, 0.0) + 1 / (RRF_K + rank)
+        best = sorted(fused.values(), reverse=True)[:5]
+        assert np.allclose([hit.score for hit in store.search(query, k=5, mode="hybrid")], best)
+    evens = store.search("train", k=50, mode="lexical", where={"even": True})
+    assert evens and all(hit.metadata["even"] for hit in evens)
+    assert store.search("zebra", k=5, mode="lexical") == []
+    with pytest.raises(AlignError, match="needs a query's text"):
+        store.search(vector=HashEmbedder()(["x"])[0], mode="hybrid")
+    with pytest.raises(AlignError, match="mode must be one of dense, lexical, hybrid"):
+        store.search("x", mode="sparse")
+
+
+def test_lexical_search_finds_words_in_unspaced_scripts() -> None:
+    from align.store.lexical import terms
+
+    assert terms("火车站在哪里？") == [
+        "火",
+        "车",
+        "站",
+        "在",
+        "哪",
+        "里",
+        "火车",
+        "车站",
+        "站在",
+        "在哪",
+        "哪里",
+    ]
+    assert terms("Ｔｒａｉｎ No.42 東京") == ["train", "no", "42", "東", "京", "東京"]
+
+
+def test_languages_are_identified_on_the_way_in_and_filter_the_cross_lingual_case(tmp_path: Path) -> None:
+    pytest.importorskip("fasttext", reason="the lid extra is not installed")
+    store = Store(tmp_path / "s", HashEmbedder())
+    assert store.lid == "fasttext"
+    texts = {
+        "en1": "Where is the train station?", "en2": "I would like a cup of tea, please.",
+        "zh1": "火车站在哪里？", "zh2": "我想要一杯茶。", "de1": "Wo ist der Bahnhof, bitte?",
+    }  # fmt: skip
+    store.upsert(list(texts), list(texts.values()))
+    assert {identifier: store.get(identifier).lang for identifier in texts} == {
+        "en1": "en", "en2": "en", "zh1": "zh", "zh2": "zh", "de1": "de"
+    }  # fmt: skip
+    assert store.table.languages() == {"de": 1, "en": 2, "zh": 2}
+    hits = store.search("Where can I buy a train ticket?", k=5, other_languages=True)
+    assert {hit.lang for hit in hits} == {"zh", "de"} and len(hits) == 3
+    assert {hit.id for hit in store.search("train", k=5, where={"lang": "zh"})} == {"zh1", "zh2"}
+    with pytest.raises(AlignError, match="no lang filter beside it"):
+        store.search("train", other_languages=True, where={"lang": "zh"})
+    plain = Store(tmp_path / "t", HashEmbedder(), lid=None)
+    plain.upsert(["a"], ["Where is the train station?"])
+    assert plain.get("a").lang is None and Store(tmp_path / "t").lid is None  # recorded

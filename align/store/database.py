@@ -21,6 +21,7 @@ import numpy as np
 
 from align.errors import AlignError
 from align.store.filters import Where, to_sql
+from align.store.lexical import match_expression, terms
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -38,6 +39,8 @@ CREATE TABLE IF NOT EXISTS changes (
     added INTEGER NOT NULL  -- 1: the row was added, 0: it was removed
 );
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- each document's terms (align.store.lexical), its rowid the document's row, ranked by FTS5's BM25
+CREATE VIRTUAL TABLE IF NOT EXISTS lexical USING fts5 (terms);
 """
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another process's write to finish
 
@@ -99,8 +102,7 @@ class DocumentTable:
                     "SELECT row FROM documents WHERE id = ?", (document.id,)
                 ).fetchone()
                 if old is not None:
-                    self.connection.execute("DELETE FROM documents WHERE row = ?", old)
-                    self.connection.execute("INSERT INTO changes (row, added) VALUES (?, 0)", old)
+                    self._remove(old[0])
                     removed.append(old[0])
                 cursor = self.connection.execute(
                     "INSERT INTO documents (id, text, lang, metadata, vector) VALUES (?, ?, ?, ?, ?)",
@@ -112,8 +114,12 @@ class DocumentTable:
                         np.ascontiguousarray(vector, dtype=np.float32).tobytes(),
                     ),
                 )
-                self.connection.execute("INSERT INTO changes (row, added) VALUES (?, 1)", (cursor.lastrowid,))
-                added.append(int(cursor.lastrowid))
+                row = int(cursor.lastrowid)
+                self.connection.execute("INSERT INTO changes (row, added) VALUES (?, 1)", (row,))
+                self.connection.execute(
+                    "INSERT INTO lexical (rowid, terms) VALUES (?, ?)", (row, " ".join(terms(document.text)))
+                )
+                added.append(row)
         return removed, added
 
     def delete(self, ids: Sequence[str]) -> list[int]:
@@ -125,10 +131,15 @@ class DocumentTable:
                     "SELECT row FROM documents WHERE id = ?", (identifier,)
                 ).fetchone()
                 if old is not None:
-                    self.connection.execute("DELETE FROM documents WHERE row = ?", old)
-                    self.connection.execute("INSERT INTO changes (row, added) VALUES (?, 0)", old)
+                    self._remove(old[0])
                     removed.append(old[0])
         return removed
+
+    def _remove(self, row: int) -> None:
+        """Remove the document at ``row`` and its terms, and log it (inside a transaction)."""
+        self.connection.execute("DELETE FROM documents WHERE row = ?", (row,))
+        self.connection.execute("DELETE FROM lexical WHERE rowid = ?", (row,))
+        self.connection.execute("INSERT INTO changes (row, added) VALUES (?, 0)", (row,))
 
     # reads ----------------------------------------------------------------------------------------
 
@@ -204,6 +215,24 @@ class DocumentTable:
         except sqlite3.Error as error:
             raise AlignError(f"where: {error}") from None
         return np.fromiter((row for (row,) in rows), dtype=np.int64, count=len(rows))
+
+    def lexical_search(self, text: str, where: Where | None, limit: int) -> list[tuple[int, float]]:
+        """The ``limit`` documents best matching ``text``'s terms by BM25 among those ``where``
+        selects: (row, score), best first; none when the text has no terms."""
+        expression = match_expression(text)
+        if expression is None:
+            return []
+        condition, params = to_sql(where)
+        query = (
+            "SELECT lexical.rowid, -bm25(lexical) FROM lexical "
+            "JOIN documents ON documents.row = lexical.rowid "
+            f"WHERE lexical MATCH ? AND {condition} ORDER BY bm25(lexical) LIMIT ?"
+        )
+        try:
+            found = self.connection.execute(query, [expression, *params, limit]).fetchall()
+        except sqlite3.Error as error:
+            raise AlignError(f"lexical search: {error}") from None
+        return [(int(row), float(score)) for row, score in found]
 
     def languages(self) -> dict[str | None, int]:
         return dict(self.connection.execute("SELECT lang, COUNT(*) FROM documents GROUP BY lang").fetchall())

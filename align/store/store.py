@@ -21,15 +21,31 @@ import numpy as np
 from align.embedding.loading import as_embedder
 from align.embedding.protocol import Embedder
 from align.errors import AlignError
+from align.extras import missing
+from align.lid.config import NO_LID
+from align.lid.identifiers import DEFAULT_IDENTIFIER
 from align.store.database import Document, DocumentTable
 from align.store.filters import Where
 from align.store.hit import Hit
 
 DATABASE = "store.sqlite"
+AUTO = "auto"  # the lid= default: the one recorded, else fastText where the lid extra is installed
 # Roles whose prompt a document is embedded with, in order of preference: e5's "passage: ", then a
 # generic "document" prompt; a query is embedded with the "query" prompt where the model has one.
 DOCUMENT_ROLES = ("passage", "document")
 QUERY_ROLES = ("query",)
+MODES = ("dense", "lexical", "hybrid")
+RRF_K = 60  # reciprocal rank fusion's constant (Cormack et al. 2009), as Qdrant and LanceDB use it
+FUSION_DEPTH = 100  # candidates each ranking gives a hybrid search, at least
+
+
+def fuse(*rankings: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """Rankings of (row, score) fused by reciprocal rank: each row scores Σ 1 / (RRF_K + rank)."""
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, (row, _) in enumerate(ranking, start=1):
+            fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + rank)
+    return sorted(fused.items(), key=lambda item: -item[1])
 
 
 def default_roles(prompts: Mapping[str, str]) -> tuple[str | None, str | None]:
@@ -56,6 +72,7 @@ class Store:
         readonly: bool = False,
         query_role: str | None = None,
         document_role: str | None = None,
+        lid: str | None = AUTO,
     ) -> None:
         import faiss
 
@@ -68,6 +85,7 @@ class Store:
         self._lock = threading.RLock()
         self._embedder = as_embedder(model) if model is not None else None
         self._settle_model(query_role, document_role, readonly)
+        self._settle_lid(lid, readonly)
         dimension = self.table.setting("dimension")
         self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension)) if dimension else None
         self._seen = 0
@@ -98,6 +116,30 @@ class Store:
         self.query_role = query_role if query_role is not None else roles.get("query")
         self.document_role = document_role if document_role is not None else roles.get("document")
 
+    def _settle_lid(self, lid: str | None, readonly: bool) -> None:
+        """The language identifier documents without a language are identified with: recorded
+        with a new store (by default fastText's lid.176 where the lid extra is installed)."""
+        recorded = self.table.setting("lid")  # NO_LID when the store identifies no languages
+        if lid == AUTO:
+            lid = recorded if recorded is not None else (NO_LID if missing("lid") else DEFAULT_IDENTIFIER)
+        lid = lid or NO_LID
+        if lid != recorded and not readonly:
+            self.table.set_setting("lid", lid)
+        self.lid = None if lid == NO_LID else lid
+        self._identifier = None
+
+    def identify(self, texts: Sequence[str]) -> list[str | None]:
+        """The language of each text by the store's identifier (None for all without one)."""
+        if self.lid is None:
+            return [None] * len(texts)
+        with self._lock:
+            if self._identifier is None:
+                from align.lid import load_identifier
+
+                self._identifier = load_identifier(self.lid)
+            identifier = self._identifier
+        return [found.language for found in identifier.identify(texts)]
+
     @property
     def embedder(self) -> Embedder:
         """The store's model, loaded from its recorded name on first use."""
@@ -117,11 +159,12 @@ class Store:
     ) -> int:
         """Add documents, replacing those whose id is already stored; return how many were written.
 
-        The batch is one transaction: after a crash it is stored whole or not at all."""
+        Without ``langs``, each text's language is identified (:meth:`identify`). The batch is one
+        transaction: after a crash it is stored whole or not at all."""
         ids = [str(identifier) for identifier in ids]
         texts = list(texts)
         metadata = [dict(entry) for entry in metadata] if metadata is not None else [{} for _ in ids]
-        langs = list(langs) if langs is not None else [None] * len(ids)
+        langs = list(langs) if langs is not None else self.identify(texts)
         if not len(ids) == len(texts) == len(metadata) == len(langs):
             raise AlignError(
                 f"upsert: {len(ids)} ids, {len(texts)} texts, {len(metadata)} metadata and {len(langs)} "
@@ -180,31 +223,72 @@ class Store:
         k: int = 10,
         where: Where | None = None,
         min_score: float | None = None,
+        mode: str = "dense",
+        other_languages: bool = False,
     ) -> list[Hit] | list[list[Hit]]:
         """The ``k`` best documents for a query (a list of hits) or for each of several, by text or
         by ``vector`` (one row or a matrix). ``where`` filters inside the search, so k hits come back
-        whenever k documents match; ``min_score`` drops hits below that cosine."""
+        whenever k documents match; ``min_score`` drops hits scoring below it.
+
+        ``mode``: ``dense`` ranks by cosine (the score); ``lexical`` by BM25 over the documents' words
+        (:mod:`align.store.lexical`; the score is BM25's); ``hybrid`` fuses the two rankings by
+        reciprocal rank fusion (the score is the fused one, Σ 1 / (60 + rank)).
+
+        ``other_languages``: only documents in a language other than the query's own (identified
+        by the store's identifier): the cross-lingual case, where a query's own-language documents
+        would otherwise crowd out its translations."""
+        if mode not in MODES:
+            raise AlignError(f"search: mode must be one of {', '.join(MODES)}, got {mode!r}")
         if (query is None) == (vector is None):
             raise AlignError("search: give a query or a vector, not both")
+        if vector is not None and mode != "dense":
+            raise AlignError(f"search: a {mode} search needs a query's text, not a vector")
         if k < 1:
             raise AlignError(f"search: k must be at least 1, got {k}")
         single = isinstance(query, str) or (vector is not None and np.ndim(vector) == 1)
+        queries: list[str] = []
         if query is not None:
             queries = [query] if isinstance(query, str) else list(query)
             for number, text in enumerate(queries, start=1):
                 if not text.strip():
                     raise AlignError(f"search: query {number} is empty: there is nothing to search for")
-            matrix = self.embedder(queries, role=self.query_role)
-        else:
+        matrix = None
+        if vector is not None:
             matrix = np.ascontiguousarray(np.atleast_2d(vector), dtype=np.float32)
+        elif mode != "lexical":
+            matrix = self.embedder(queries, role=self.query_role)
+        count = len(queries) if query is not None else len(matrix)
+        groups = [(slice(0, count), where)]  # queries searched together, under one filter
+        if other_languages:
+            if query is None or (where and "lang" in where):
+                raise AlignError("search: other_languages needs a query's text, and no lang filter beside it")
+            languages = self.identify(queries)
+            groups = [
+                (slice(n, n + 1), {**(where or {}), "lang": {"$ne": lang}} if lang else where)
+                for n, lang in enumerate(languages)
+            ]
+        depth = k if mode == "dense" else max(k, FUSION_DEPTH)
+        ranked: list[list[tuple[int, float]]] = []
         with self._lock:
             self._catch_up()
-            results = self._search(matrix, k, where, min_score)
+            for part, condition in groups:
+                part_matrix = matrix[part] if matrix is not None else None
+                ranked += self._ranked(part_matrix, queries[part], condition, depth, mode)
+            results = self._hits([found[:k] for found in ranked], min_score)
         return results[0] if single else results
 
-    def _search(
-        self, matrix: np.ndarray, k: int, where: Where | None, min_score: float | None
-    ) -> list[list[Hit]]:
+    def _ranked(
+        self, matrix: np.ndarray | None, queries: list[str], where: Where | None, depth: int, mode: str
+    ) -> list[list[tuple[int, float]]]:
+        """(row, score) rankings of the queries (or vectors) under one filter, by ``mode``."""
+        dense = self._dense(matrix, depth, where) if matrix is not None else []
+        if mode == "dense":
+            return dense
+        lexical = [self.table.lexical_search(text, where, depth) for text in queries]
+        return lexical if mode == "lexical" else [fuse(d, w) for d, w in zip(dense, lexical, strict=True)]
+
+    def _dense(self, matrix: np.ndarray, k: int, where: Where | None) -> list[list[tuple[int, float]]]:
+        """(row, cosine) of each query's ``k`` nearest documents among those ``where`` selects."""
         import faiss
 
         if self._index is None or self._index.ntotal == 0:
@@ -222,17 +306,27 @@ class Store:
             parameters = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))
             wanted = min(k, len(rows))
         scores, found = self._index.search(matrix, wanted, params=parameters)
-        documents = self.table.documents(sorted({int(row) for row in found.ravel() if row >= 0}))
-        results = []
-        for row_scores, row_ids in zip(scores, found, strict=True):
-            hits = []
-            for score, row in zip(row_scores, row_ids, strict=True):
-                if row < 0 or (min_score is not None and score < min_score):
-                    continue
-                document = documents[int(row)]
-                hits.append(Hit(document.id, document.text, float(score), document.metadata, document.lang))
-            results.append(hits)
-        return results
+        return [
+            [(int(row), float(score)) for score, row in zip(row_scores, row_ids, strict=True) if row >= 0]
+            for row_scores, row_ids in zip(scores, found, strict=True)
+        ]
+
+    def _hits(self, ranked: list[list[tuple[int, float]]], min_score: float | None) -> list[list[Hit]]:
+        documents = self.table.documents(sorted({row for found in ranked for row, _ in found}))
+        return [
+            [
+                Hit(
+                    documents[row].id,
+                    documents[row].text,
+                    score,
+                    documents[row].metadata,
+                    documents[row].lang,
+                )
+                for row, score in found
+                if row in documents and (min_score is None or score >= min_score)
+            ]
+            for found in ranked
+        ]
 
     def get(self, identifier: str) -> Document | None:
         """The stored document ``identifier``, or None."""
