@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -152,9 +153,13 @@ class Retriever:
         self.metadata: list[dict[str, Any]] = []
         self._index: VectorIndex | CompactIndex | None = None
         self._pending: list[np.ndarray] = []
+        # One thread at a time changes or reads the documents and the index (encoding happens
+        # outside it): without it, a search beside an add saw vectors and texts out of step.
+        self._lock = threading.RLock()
 
     def __len__(self) -> int:
-        return len(self.ids)
+        with self._lock:
+            return len(self.ids)
 
     def add(
         self,
@@ -179,14 +184,14 @@ class Retriever:
         if not documents:
             return
         check_metadata(ids, metadata)
-        self._pending.append(
-            encode_texts(
-                self.model, documents, batch_size=self.batch_size, show_progress_bar=len(documents) > 10_000
-            )
+        vectors = encode_texts(
+            self.model, documents, batch_size=self.batch_size, show_progress_bar=len(documents) > 10_000
         )
-        self.ids += ids
-        self.texts += list(documents)
-        self.metadata += metadata
+        with self._lock:
+            self._pending.append(vectors)
+            self.ids += ids
+            self.texts += list(documents)
+            self.metadata += metadata
 
     def search(self, query: str | Sequence[str], k: int = 10) -> list[Hit] | list[list[Hit]]:
         """The ``k`` best documents for one query (a list of hits), or for each of several queries."""
@@ -198,23 +203,25 @@ class Retriever:
         for number, text in enumerate(queries, start=1):
             if not text.strip():
                 raise AlignError(f"query {number} is empty: there is nothing to search for")
-        scores, rows = self.build().search(encode_texts(self.model, queries, batch_size=self.batch_size), k)
-        results = [
-            [
-                Hit(self.ids[r], self.texts[r], float(s), self.metadata[r])
-                for s, r in zip(row_scores, row_ids, strict=True)
-                if r >= 0
+        vectors = encode_texts(self.model, queries, batch_size=self.batch_size)
+        with self._lock:
+            scores, rows = self.build().search(vectors, k)
+            results = [
+                [
+                    Hit(self.ids[r], self.texts[r], float(s), self.metadata[r])
+                    for s, r in zip(row_scores, row_ids, strict=True)
+                    if r >= 0
+                ]
+                for row_scores, row_ids in zip(scores, rows, strict=True)
             ]
-            for row_scores, row_ids in zip(scores, rows, strict=True)
-        ]
         return results[0] if isinstance(query, str) else results
 
     def save(self, directory: str | os.PathLike, *, force: bool = False) -> None:
         """Write the index, its metadata and the documents to ``directory``, atomically; an existing
         index there is replaced only with ``force`` (:func:`align.outputs.check_output`)."""
         check_output(directory, force=force, directory=True)
-        index = self.build()
-        with atomic_path(directory, kind="index") as tmp:
+        with self._lock, atomic_path(directory, kind="index") as tmp:
+            index = self.build()
             tmp.mkdir()
             index.write(tmp)
             with open(tmp / DOCUMENTS_FILE, "w", encoding="utf-8") as handle:
@@ -265,6 +272,10 @@ class Retriever:
 
     def build(self) -> VectorIndex | CompactIndex:
         """Index the documents added so far, now rather than on the first search; return the index."""
+        with self._lock:
+            return self._built()
+
+    def _built(self) -> VectorIndex | CompactIndex:
         if self._pending:
             pending = np.concatenate(self._pending)
             self._pending = []

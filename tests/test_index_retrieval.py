@@ -293,3 +293,43 @@ def test_retriever_saves_its_nprobe_and_load_can_override_it(tiny_model: Path, t
     found = runner.invoke(app, ["search", str(tmp_path / "idx"), COMPOSED[5][0], "-k", "1", "--nprobe", "8"])
     assert found.exit_code == 0, found.output
     assert "[6]" in found.output  # line 6 holds the translation; all 8 lists scanned: exact
+
+
+def test_a_retriever_shared_by_an_adding_thread_and_searching_threads_stays_whole(
+    tiny_model: Path, tmp_path: Path
+) -> None:
+    import threading
+
+    retriever = Retriever(str(tiny_model))
+    retriever.add(["火车站在哪里？", "我头疼。"], ids=["q1", "q2"])
+    retriever.search("x", k=1)
+    errors: list[BaseException] = []
+
+    def adding() -> None:
+        try:
+            for number, (english, _) in enumerate(COMPOSED):
+                retriever.add([english], ids=[f"f{number}"])
+        except BaseException as error:
+            errors.append(error)
+
+    def searching() -> None:
+        try:
+            for _ in range(200):
+                retriever.search("train station", k=3)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=work) for work in (adding, searching, searching)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors[:1]
+    total = 2 + len(COMPOSED)
+    assert len(retriever) == total and len(retriever.build()) == total
+    for doc_id, text in zip(retriever.ids[2:], retriever.texts[2:], strict=True):
+        # the document's own vector scores 1; texts the tiny model reads alike tie with it
+        best = [hit.text for hit in retriever.search(text, k=20) if hit.score > 0.9999]
+        assert text in best, doc_id
+    retriever.save(tmp_path / "i")
+    assert len(Retriever.load(tmp_path / "i")) == total
