@@ -26,12 +26,13 @@ from align.docalign.config import DocalignConfig, DocalignFiles
 from align.embedding.config import EmbedFiles, NeighboursFiles
 from align.export.run import ExportConfig
 from align.filtering.config import BitextFiles, FilterConfig, FilterOutputs, ScoreOutputs
-from align.index.settings import IndexFiles, SearchQueries
+from align.index.settings import IndexFiles
 from align.lid.config import LidConfig
 from align.mining.config import MineFiles, MiningConfig
 from align.mining.sharded.config import ShardingConfig
 from align.sentalign.config import SentalignConfig, SentalignFiles, SplitConfig
 from align.settings import values
+from align.store.config import DeleteIds, SearchQueries
 from align.threads import THREADS_ENV, THREADS_HELP, set_threads
 from align.training.config import DistillConfig, TrainConfig
 
@@ -326,10 +327,13 @@ def docalign(
 @app.command(cls=AlignCommand)
 @config_options()
 def index(files: IndexFiles, reading: ReadConfig) -> None:
-    """Build a cross-lingual search index over a file of documents (nprobe is saved with it).
+    """Index a file of documents (line N is document N) into a store for cross-lingual search:
+    --update adds to one, align delete removes from it, align search filters it (docs/store.md).
+    With --precision or --index-factory, a read-only index instead, built whole.
 
     \b
-    Example: align index documents.zh docs-index --model models/en-zh
+    Example: align index documents.zh docs-store --model models/en-zh
+             align index more.zh docs-store --model models/en-zh --update
              align index documents.zh docs-index --model models/en-zh --precision binary
     """
     from align.retriever import index_file
@@ -350,11 +354,13 @@ def search(
         ),
     ] = False,
 ) -> None:
-    """Search an index: print each query's best documents with their line numbers and cosines.
+    """Search a store or an index: print each query's best documents with their ids (line numbers)
+    and scores (cosines; BM25 or fused ranks with --mode lexical or hybrid).
 
     \b
-    Example: align search docs-index "Where is the train station?" -k 5
-             align search docs-index "火车站在哪里？" --json | jq '.[0].hits[0].text'
+    Example: align search docs-store "Where is the train station?" -k 5
+             align search docs-store "train station" --where lang=zh --mode hybrid
+             align search docs-store "火车站在哪里？" --json | jq '.[0].hits[0].text'
     """
     from align.retriever import search_index
 
@@ -367,6 +373,19 @@ def search(
         typer.echo(query)
         for hit in hits:
             typer.echo(f"    {hit.score:.3f}  [{hit.id}] {hit.text}")
+
+
+@app.command(cls=AlignCommand)
+@config_options()
+def delete(asked: DeleteIds) -> None:
+    """Delete documents from a store by id (an id not there is no error).
+
+    \b
+    Example: align delete docs-store 12 40
+    """
+    from align.store.files import delete_from_store
+
+    typer.echo(delete_from_store(**values(asked)))
 
 
 bench_app = typer.Typer(

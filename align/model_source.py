@@ -99,3 +99,9 @@ def _hub_unreachable() -> str | None:
     thread.start()
     thread.join(HUB_PROBE_SECONDS)
     return outcome[0] if outcome else f"the hub ({host}) did not answer within {HUB_PROBE_SECONDS:g} s"
+
+
+def recorded_model_name(model: str) -> str:
+    """The name to store for ``model``: a local path made absolute, a hub name as given."""
+    path = Path(model).expanduser()
+    return str(path.resolve()) if path.exists() else model

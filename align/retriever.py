@@ -29,19 +29,14 @@ from align.files import MAX_LINE_CHARS, iter_lines
 from align.index.precision import COMPACT_FILE, VECTORS_FILE, CompactIndex
 from align.index.settings import DEFAULT_NPROBE, check_factory
 from align.index.vectors import VectorIndex, check_fingerprint
-from align.model_source import check_model_source
+from align.model_source import check_model_source, recorded_model_name
 from align.outputs import atomic_path, check_output, verify_manifest
 from align.precision import PRECISIONS
 from align.sentences import read_collection
+from align.store.filters import Where
 from align.store.hit import Hit
 
 DOCUMENTS_FILE = "documents.jsonl"
-
-
-def recorded_model_name(model: str) -> str:
-    """The name to store for ``model``: a local path made absolute, a hub name as given."""
-    path = Path(model).expanduser()
-    return str(path.resolve()) if path.exists() else model
 
 
 def read_documents(path: Path, expected: int) -> list[dict[str, Any]]:
@@ -307,10 +302,20 @@ def index_file(
     max_chars: int = MAX_LINE_CHARS,
     force: bool = False,
     precision: str = "float32",
+    update: bool = False,
 ) -> str:
     """Index a file of documents, one a line (ids are line numbers), into ``output``; say what was done.
 
-    The documents are read and checked before the model loads."""
+    At float32 with the default index, ``output`` is a store (:func:`align.store.files.index_into_store`:
+    ``update`` adds to one). A compact ``precision`` or a ``factory`` gives a read-only index, built
+    whole. The documents are read and checked before the model loads."""
+    if precision == "float32" and factory is None:
+        from align.store.files import index_into_store
+
+        reading = {"skip_bad_lines": skip_bad_lines, "max_chars": max_chars}
+        return index_into_store(documents, output, model, update=update, force=force, **reading)
+    if update:
+        raise AlignError("update=True adds to a store; an index with a precision or a factory is built whole")
     check_output(output, force=force, directory=True, inputs=[documents])
     check_model_source(model)
     if factory is not None:
@@ -330,7 +335,19 @@ def search_index(
     top_k: int = 5,
     model: str | None = None,
     nprobe: int | None = None,
+    where: Where | None = None,
+    mode: str = "dense",
+    other_languages: bool = False,
 ) -> list[tuple[str, list[Hit]]]:
-    """Each query with its ``top_k`` best documents in the index saved at ``directory``: ``align search``."""
+    """Each query with its ``top_k`` best documents in the store or index at ``directory``:
+    ``align search``. ``where``, ``mode`` and ``other_languages`` are a store's
+    (:meth:`align.store.Store.search`)."""
+    from align.store.files import is_store, search_store
+
+    if is_store(directory):
+        options = {"where": where, "mode": mode, "other_languages": other_languages}
+        return search_store(directory, queries, top_k=top_k, model=model, **options)
+    if where or mode != "dense" or other_languages:
+        raise AlignError(f"{directory} is a read-only index: where, mode and other_languages need a store")
     retriever = Retriever.load(directory, model=model, nprobe=nprobe)
     return list(zip(queries, retriever.search(list(queries), k=top_k), strict=True))

@@ -177,7 +177,8 @@ def test_search_prints_json_for_a_script(tiny_model: Path, tmp_path: Path) -> No
     found = json.loads(result.stdout)
     assert [entry["query"] for entry in found] == [COMPOSED[4][0], "I like tea."]
     assert all(len(entry["hits"]) == 2 for entry in found)
-    assert set(found[0]["hits"][0]) == {"id", "text", "score", "metadata"}
+    assert set(found[0]["hits"][0]) <= {"id", "text", "score", "metadata", "lang"}  # lang: a store's
+    assert {"id", "text", "score", "metadata"} <= set(found[0]["hits"][0])
     assert found[0]["hits"][0]["score"] >= found[0]["hits"][1]["score"]
 
 

@@ -4,7 +4,6 @@ each case and what it gets."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -58,7 +57,9 @@ def sentences(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 @pytest.fixture(scope="module")
 def index_dir(tiny_model: Path, sentences, tmp_path_factory: pytest.TempPathFactory) -> Path:
     output = tmp_path_factory.mktemp("index") / "idx"
-    result = runner.invoke(app, ["index", str(sentences[1]), str(output), "--model", str(tiny_model)])
+    # the read-only index format (a factory), whose files these tests damage
+    command = ["index", str(sentences[1]), str(output), "--model", str(tiny_model), "--index-factory", "Flat"]
+    result = runner.invoke(app, command)
     assert result.exit_code == 0, result.output
     return output
 
@@ -269,8 +270,9 @@ def test_search_stores_the_model_path_absolute_and_refuses_empty_queries(
         app, ["index", str(sentences[1]), str(tmp_path / "idx"), "--model", tiny_model.name]
     )
     assert result.exit_code == 0, result.output
-    info = json.loads((tmp_path / "idx" / "index.json").read_text(encoding="utf-8"))
-    assert info["model"] == str(tiny_model.resolve())
+    from align.store.files import store_info
+
+    assert store_info(tmp_path / "idx")["model"] == str(tiny_model.resolve())
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["search", "idx", "I like tea.", "-k", "1"])
     assert result.exit_code == 0 and "我喜欢茶。" in result.output, result.output

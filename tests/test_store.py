@@ -368,3 +368,56 @@ def test_languages_are_identified_on_the_way_in_and_filter_the_cross_lingual_cas
     plain = Store(tmp_path / "t", HashEmbedder(), lid=None)
     plain.upsert(["a"], ["Where is the train station?"])
     assert plain.get("a").lang is None and Store(tmp_path / "t").lid is None  # recorded
+
+
+def test_the_command_line_indexes_updates_deletes_and_filters_a_store(
+    tiny_model: Path, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from align.cli import app
+    from tests.conftest import COMPOSED
+
+    runner = CliRunner()
+    documents = tmp_path / "docs.txt"
+    documents.write_text("".join(f"{en}\n{zh}\n" for en, zh in COMPOSED[:20]), encoding="utf-8")
+    store = tmp_path / "store"
+    built = runner.invoke(app, ["index", str(documents), str(store), "--model", str(tiny_model)])
+    assert built.exit_code == 0 and "Indexed 40 documents" in built.output, built.output
+    found = runner.invoke(
+        app, ["search", str(store), COMPOSED[3][0], "-k", "3", "--where", "lang=zh", "--json"]
+    )
+    assert found.exit_code == 0, found.output
+    hits = json.loads(found.stdout)[0]["hits"]
+    assert len(hits) == 3 and {hit["lang"] for hit in hits} == {"zh"} and hits[0]["text"] == COMPOSED[3][1]
+    lexical = runner.invoke(app, ["search", str(store), COMPOSED[5][0], "--mode", "lexical", "-k", "1"])
+    assert lexical.exit_code == 0 and COMPOSED[5][0] in lexical.output
+    deleted = runner.invoke(app, ["delete", str(store), "1", "2", "999"])
+    assert deleted.exit_code == 0 and "Deleted 2 of 3 ids" in deleted.output and "38 left" in deleted.output
+    documents.write_text("".join(f"{en}\n" for en, _ in COMPOSED[20:25]), encoding="utf-8")
+    again = runner.invoke(app, ["index", str(documents), str(store), "--model", str(tiny_model)])
+    assert again.exit_code == 2 and "already exists; pass --force" in again.output
+    updated = runner.invoke(
+        app, ["index", str(documents), str(store), "--model", str(tiny_model), "--update"]
+    )
+    assert updated.exit_code == 0 and "(40 in the store)" in updated.output, (
+        updated.output
+    )  # lines 1-5 replaced
+    bad = runner.invoke(app, ["search", str(store), "tea", "--where", "lang"])
+    assert bad.exit_code == 2 and "--where 'lang': write FIELD=VALUE" in bad.output
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "notes.txt").write_text("mine\n", encoding="utf-8")
+    refused = runner.invoke(
+        app, ["index", str(documents), str(plain), "--model", str(tiny_model), "--update"]
+    )
+    assert refused.exit_code == 2 and "is not a store" in refused.output
+    legacy = tmp_path / "legacy"
+    runner.invoke(
+        app, ["index", str(documents), str(legacy), "--model", str(tiny_model), "--index-factory", "Flat"]
+    )
+    filtered = runner.invoke(app, ["search", str(legacy), "tea", "--where", "lang=zh"])
+    assert (
+        filtered.exit_code == 2
+        and "read-only index: where, mode and other_languages need a store" in filtered.output
+    )

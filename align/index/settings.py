@@ -98,7 +98,9 @@ def check_factory(factory: str) -> None:
 @dataclass(frozen=True)
 class IndexFiles:
     """What ``align index`` reads and writes, and how: the arguments of
-    :func:`align.retriever.index_file` besides the reading options."""
+    :func:`align.retriever.index_file` besides the reading options. A float32 index is a store
+    (:mod:`align.store`: updates, deletes, filters); a compact precision or a factory gives a
+    read-only index."""
 
     documents: Path = setting(
         help="Documents, one a line (any language); ids are line numbers.",
@@ -115,19 +117,9 @@ class IndexFiles:
         "disk): 1/2, 1/4 or 1/32 of the memory (docs/embedding.md measures recall).",
         cli_type=Precision,
     )
+    update: bool = setting(
+        False,
+        "Add to the store already at OUTPUT: a line indexed before (by its number) is updated.",
+        flags=("--update",),
+    )
     force: bool = force_setting()
-
-
-@dataclass(frozen=True)
-class SearchQueries:
-    """What ``align search`` asks: the arguments of :func:`align.retriever.search_index`."""
-
-    directory: Path = setting(help="An index made by align index.", argument="INDEX", exists="dir")
-    queries: tuple[str, ...] = setting(
-        help="One or more queries, in any language.", argument="QUERY", cli_type=list[str], parse=tuple
-    )
-    top_k: int = setting(5, "Results per query.", flags=("--top-k", "-k"), min=1)
-    model: str | None = setting(None, "Encoder to query with (default: the one the index was built with).")
-    nprobe: int | None = setting(
-        None, "IVF lists to scan per query (default: the one saved with the index).", min=1
-    )

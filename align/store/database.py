@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 -- each document's terms (align.store.lexical), its rowid the document's row, ranked by FTS5's BM25
 CREATE VIRTUAL TABLE IF NOT EXISTS lexical USING fts5 (terms);
 """
+DATABASE_FILE = "store.sqlite"  # the file a store's directory holds
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another process's write to finish
 
 

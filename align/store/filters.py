@@ -80,3 +80,37 @@ def to_sql(where: Where | None) -> tuple[str, list[Any]]:
 def describe(where: Where | None) -> str:
     """``where`` as one line, for messages and reports."""
     return json.dumps(where, ensure_ascii=False, sort_keys=True, default=str) if where else "no filter"
+
+
+_EXPRESSION = re.compile(r"^\s*([^=!<>\s]+)\s*(==|=|!=|>=|<=|>|<)\s*(.*?)\s*$")
+_OPERATOR_OF = {"=": "$eq", "==": "$eq", "!=": "$ne", ">": "$gt", ">=": "$gte", "<": "$lt", "<=": "$lte"}
+
+
+def _value(text: str) -> Any:
+    """A command-line value as JSON reads it (numbers, true, false, null), else as a string."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if value is None or isinstance(value, bool | int | float | str) else text
+
+
+def parse_where(expressions: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """``["lang=zh", "year>=2024", "topic=a|b"]`` → a ``where`` mapping (``|`` separates the
+    values of ``$in``; several expressions must all hold)."""
+    where: dict[str, dict[str, Any]] = {}
+    for expression in expressions:
+        match = _EXPRESSION.match(expression)
+        if match is None:
+            raise AlignError(
+                f"--where {expression!r}: write FIELD=VALUE, FIELD!=VALUE, FIELD>=VALUE (>, <, <=), "
+                "or FIELD=A|B for one of several"
+            )
+        key, operator, text = match.groups()
+        condition = where.setdefault(key, {})
+        if operator in ("=", "==") and "|" in text:
+            condition["$in"] = [_value(part) for part in text.split("|")]
+        else:
+            condition[_OPERATOR_OF[operator]] = _value(text)
+    to_sql(where)  # refuses bad names and values now, naming them
+    return where

@@ -24,11 +24,11 @@ from align.errors import AlignError
 from align.extras import missing
 from align.lid.config import NO_LID
 from align.lid.identifiers import DEFAULT_IDENTIFIER
-from align.store.database import Document, DocumentTable
+from align.model_source import recorded_model_name
+from align.store.database import DATABASE_FILE, Document, DocumentTable
 from align.store.filters import Where
 from align.store.hit import Hit
 
-DATABASE = "store.sqlite"
 AUTO = "auto"  # the lid= default: the one recorded, else fastText where the lid extra is installed
 # Roles whose prompt a document is embedded with, in order of preference: e5's "passage: ", then a
 # generic "document" prompt; a query is embedded with the "query" prompt where the model has one.
@@ -79,11 +79,17 @@ class Store:
         self.directory = Path(directory)
         if not readonly:
             self.directory.mkdir(parents=True, exist_ok=True)
-        elif not (self.directory / DATABASE).is_file():
-            raise AlignError(f"{self.directory}: no store here ({DATABASE} is missing)")
-        self.table = DocumentTable(self.directory / DATABASE, readonly=readonly)
+        elif not (self.directory / DATABASE_FILE).is_file():
+            raise AlignError(f"{self.directory}: no store here ({DATABASE_FILE} is missing)")
+        self.table = DocumentTable(self.directory / DATABASE_FILE, readonly=readonly)
         self._lock = threading.RLock()
         self._embedder = as_embedder(model) if model is not None else None
+        # a local path recorded absolute, so the store opens its model from any directory
+        self._recorded_name = (
+            recorded_model_name(str(model))
+            if isinstance(model, str | os.PathLike)
+            else getattr(model, "name", None)
+        )
         self._settle_model(query_role, document_role, readonly)
         self._settle_lid(lid, readonly)
         dimension = self.table.setting("dimension")
@@ -103,7 +109,7 @@ class Store:
             if readonly:
                 raise AlignError(f"{self.directory}: the store is empty and opened read-only")
             roles = default_roles(self._embedder.prompts)
-            self.table.set_setting("model", self._embedder.name)
+            self.table.set_setting("model", self._recorded_name)
             self.table.set_setting("fingerprint", self._embedder.fingerprint())
             self.table.set_setting("dimension", self._embedder.dimension)
             self.table.set_setting("roles", {"query": roles[0], "document": roles[1]})

@@ -1,0 +1,106 @@
+"""The store from the command line: a text file indexed into it (line N is document N), ids
+deleted, queries searched. ``align index``, ``align delete`` and ``align search`` call these."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from align.errors import AlignError
+from align.files import MAX_LINE_CHARS
+from align.outputs import check_output, is_align_output, write_manifest
+from align.sentences import read_collection
+from align.store.database import DATABASE_FILE
+from align.store.filters import Where
+from align.store.hit import Hit
+from align.store.store import Store
+
+BATCH = 4_096  # documents a transaction: each one embedded, then written whole
+
+
+def is_store(directory: str | os.PathLike) -> bool:
+    return (Path(directory) / DATABASE_FILE).is_file()
+
+
+def index_into_store(
+    documents: str | os.PathLike,
+    output: str | os.PathLike,
+    model: str,
+    *,
+    update: bool = False,
+    force: bool = False,
+    skip_bad_lines: bool = False,
+    max_chars: int = MAX_LINE_CHARS,
+) -> str:
+    """Index a file of documents, one a line (ids are line numbers), into the store ``output``; with
+    ``update``, into the store already there (a line number indexed before is updated). Say what
+    was done."""
+    from tqdm.auto import tqdm
+
+    target = Path(output)
+    if update and not is_store(target):
+        if target.exists() and any(target.iterdir()):
+            raise AlignError(f"{output} is not a store; update=True adds to a store made by align index")
+    elif not update:
+        check_output(target, force=force, directory=True, inputs=[documents])
+        if force and is_store(target) and is_align_output(target):
+            for name in os.listdir(target):
+                (target / name).unlink()
+    collection = read_collection(documents, skip_bad_lines=skip_bad_lines, max_chars=max_chars)
+    fresh = not is_store(target)
+    if fresh:  # the marker (no files listed: a store changes in place) makes the directory align's
+        target.mkdir(parents=True, exist_ok=True)
+        write_manifest(target, "store")
+    store = Store(target, model)
+    ids = [str(number) for number in collection.line_numbers]
+    with store, tqdm(total=len(ids), desc="Indexing", unit=" documents", disable=len(ids) < BATCH) as bar:
+        for start in range(0, len(ids), BATCH):
+            store.upsert(ids[start : start + BATCH], collection.texts[start : start + BATCH])
+            bar.update(len(ids[start : start + BATCH]))
+        total = len(store)
+    warnings = "".join(f"\nwarning: {warning}" for warning in collection.warnings())
+    verb = "Indexed" if fresh else "Updated"
+    return f"{verb} {len(ids):,} documents into {output} ({total:,} in the store){warnings}"
+
+
+def delete_from_store(directory: str | os.PathLike, ids: Sequence[str]) -> str:
+    """Delete the documents ``ids`` from the store at ``directory``; say how many there were."""
+    if not is_store(directory):
+        raise AlignError(f"{directory} is not a store made by align index")
+    with Store(directory) as store:
+        removed = store.delete(list(ids))
+        return f"Deleted {removed:,} of {len(ids):,} ids from {directory} ({len(store):,} left)"
+
+
+def search_store(
+    directory: str | os.PathLike,
+    queries: Sequence[str],
+    *,
+    top_k: int = 5,
+    model: str | None = None,
+    where: Where | None = None,
+    mode: str = "dense",
+    other_languages: bool = False,
+) -> list[tuple[str, list[Hit]]]:
+    """Each query with its ``top_k`` best documents in the store at ``directory``."""
+    with Store(directory, model, readonly=True) as store:
+        found = store.search(list(queries), k=top_k, where=where, mode=mode, other_languages=other_languages)
+    return list(zip(queries, found, strict=True))
+
+
+def store_info(directory: str | os.PathLike) -> dict[str, Any]:
+    """What a store holds: documents, languages, model, size on disk."""
+    if not is_store(directory):
+        raise AlignError(f"{directory} is not a store made by align index")
+    with Store(directory, readonly=True, lid=None) as store:
+        size = sum(path.stat().st_size for path in Path(directory).iterdir() if path.is_file())
+        return {
+            "documents": len(store),
+            "languages": {str(lang): count for lang, count in store.table.languages().items()},
+            "model": store.table.setting("model"),
+            "roles": store.table.setting("roles"),
+            "lid": store.table.setting("lid"),
+            "bytes": size,
+        }
