@@ -46,6 +46,7 @@ SCRIPTS = [
     "side_by_side",
     "static_ablation",
     "static_embedder",
+    "store_crash",
     "tatoeba_bench",
     "threads",
     "throughput",
