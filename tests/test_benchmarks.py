@@ -47,6 +47,7 @@ SCRIPTS = [
     "static_ablation",
     "static_embedder",
     "store_crash",
+    "store_filters",
     "tatoeba_bench",
     "threads",
     "throughput",

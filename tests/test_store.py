@@ -421,3 +421,29 @@ def test_the_command_line_indexes_updates_deletes_and_filters_a_store(
         filtered.exit_code == 2
         and "read-only index: where, mode and other_languages need a store" in filtered.output
     )
+
+
+def test_a_kept_filter_follows_every_change(tmp_path: Path) -> None:
+    rng = random.Random(4)
+    store = Store(tmp_path / "s", HashEmbedder())
+    store.index_field("tag")
+    live: dict[str, dict] = {}
+    where = {"tag": {"$in": ["a", "b"]}}
+    vector = HashEmbedder()(["probe"])[0]
+    for step in range(25):
+        if step % 4 == 3 and live:
+            gone = rng.sample(sorted(live), min(3, len(live)))
+            store.delete(gone)
+            for identifier in gone:
+                live.pop(identifier)
+        else:
+            ids = list(dict.fromkeys(f"d{rng.randrange(60)}" for _ in range(8)))
+            tags = [rng.choice("abc") for _ in ids]
+            store.upsert(ids, [f"{i} step {step}" for i in ids], [{"tag": tag} for tag in tags])
+            live.update(
+                {i: {"text": f"{i} step {step}", "tag": tag} for i, tag in zip(ids, tags, strict=True)}
+            )
+        expected = reference_search(live, vector, 10, lambda doc: doc["tag"] in ("a", "b"))
+        assert [hit.id for hit in store.search(vector=vector, k=10, where=where)] == [
+            i for i, _ in expected
+        ], step

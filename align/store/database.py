@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from align.errors import AlignError
-from align.store.filters import Where, to_sql
+from align.store.filters import Where, field_expression, to_sql
 from align.store.lexical import match_expression, terms
 
 SCHEMA = """
@@ -206,16 +206,33 @@ class DocumentTable:
             )
         return found
 
-    def matching_rows(self, where: Where | None) -> np.ndarray:
-        """The rows of the documents ``where`` selects (int64, sorted)."""
+    def matching_rows(self, where: Where | None, among: Sequence[int] | None = None) -> np.ndarray:
+        """The rows of the documents ``where`` selects (int64, sorted), of all or of ``among``."""
         condition, params = to_sql(where)
+        if among is not None:
+            found: list[int] = []
+            for start in range(0, len(among), 900):
+                part = [int(row) for row in among[start : start + 900]]
+                marks = ", ".join("?" * len(part))
+                query = f"SELECT row FROM documents WHERE row IN ({marks}) AND {condition}"
+                found += [row for (row,) in self._select(query, [*part, *params])]
+            return np.sort(np.asarray(found, dtype=np.int64))
+        # sorted here, not by SQL: ORDER BY row would make SQLite scan by row past a field's index
+        rows = self._select(f"SELECT row FROM documents WHERE {condition}", params)
+        return np.sort(np.fromiter((row for (row,) in rows), dtype=np.int64, count=len(rows)))
+
+    def _select(self, query: str, params: Sequence[Any]) -> list[tuple]:
         try:
-            rows = self.connection.execute(
-                f"SELECT row FROM documents WHERE {condition} ORDER BY row", params
-            ).fetchall()
+            return self.connection.execute(query, params).fetchall()
         except sqlite3.Error as error:
             raise AlignError(f"where: {error}") from None
-        return np.fromiter((row for (row,) in rows), dtype=np.int64, count=len(rows))
+
+    def index_field(self, name: str) -> None:
+        """An index on the metadata field ``name``, so filters on it need not read every document."""
+        column = field_expression(name)
+        safe = "".join(character if character.isalnum() else "_" for character in name)
+        with self.connection:
+            self.connection.execute(f"CREATE INDEX IF NOT EXISTS field_{safe} ON documents ({column})")
 
     def lexical_search(self, text: str, where: Where | None, limit: int) -> list[tuple[int, float]]:
         """The ``limit`` documents best matching ``text``'s terms by BM25 among those ``where``

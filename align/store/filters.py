@@ -33,7 +33,8 @@ def _scalar(key: str, value: Any) -> Any:
     raise AlignError(f"where: {key}: compare with a string, a number, a boolean or None, not {value!r}")
 
 
-def _column(key: str) -> str:
+def field_expression(key: str) -> str:
+    """The SQL a filter on ``key`` reads: a column, or the metadata field (refusing odd names)."""
     if key in COLUMNS:
         return COLUMNS[key]
     if not _KEY.match(key):
@@ -50,7 +51,7 @@ def to_sql(where: Where | None) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
     for key, condition in where.items():
-        column = _column(str(key))
+        column = field_expression(str(key))
         if not isinstance(condition, Mapping):
             condition = {"$eq": condition}
         for operator, value in condition.items():

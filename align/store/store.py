@@ -10,8 +10,10 @@ lock, then holds it only while it catches up and searches.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,7 @@ QUERY_ROLES = ("query",)
 MODES = ("dense", "lexical", "hybrid")
 RRF_K = 60  # reciprocal rank fusion's constant (Cormack et al. 2009), as Qdrant and LanceDB use it
 FUSION_DEPTH = 100  # candidates each ranking gives a hybrid search, at least
+SELECTIONS_KEPT = 32  # filters whose rows are kept between searches
 
 
 def fuse(*rankings: list[tuple[int, float]]) -> list[tuple[int, float]]:
@@ -95,6 +98,8 @@ class Store:
         dimension = self.table.setting("dimension")
         self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension)) if dimension else None
         self._seen = 0
+        # where filter (as JSON) → (change seen, its rows, a FAISS selector of them), newest last
+        self._selections: OrderedDict[str, tuple[int, np.ndarray, object]] = OrderedDict()
         self.refresh()
 
     # the model ------------------------------------------------------------------------------------
@@ -283,6 +288,34 @@ class Store:
             results = self._hits([found[:k] for found in ranked], min_score)
         return results[0] if single else results
 
+    def _selection(self, where: Where) -> tuple[np.ndarray, object]:
+        """The rows ``where`` selects and a FAISS selector of them, kept for the next search with
+        the same filter and brought up to date from the change log (only new rows are read)."""
+        import faiss
+
+        key = json.dumps(where, sort_keys=True, default=str)
+        cached = self._selections.pop(key, None)
+        if cached is None:
+            rows = self.table.matching_rows(where)
+        elif cached[0] == self._seen:
+            rows = cached[1]
+        else:
+            _, removed, added = self.table.changes_since(cached[0])
+            kept = cached[1][~np.isin(cached[1], np.asarray(removed, dtype=np.int64))]
+            rows = np.union1d(kept, self.table.matching_rows(where, among=added))
+        selector = cached[2] if cached is not None and cached[1] is rows else faiss.IDSelectorBatch(rows)
+        self._selections[key] = (self._seen, rows, selector)
+        while len(self._selections) > SELECTIONS_KEPT:
+            self._selections.popitem(last=False)
+        return rows, selector
+
+    def index_field(self, name: str) -> None:
+        """Index the metadata field ``name`` in the database, so that a new filter on it reads only
+        the documents it selects instead of every one (once a filter has run, the store keeps its
+        rows up to date anyway)."""
+        with self._lock:
+            self.table.index_field(name)
+
     def _ranked(
         self, matrix: np.ndarray | None, queries: list[str], where: Where | None, depth: int, mode: str
     ) -> list[list[tuple[int, float]]]:
@@ -306,10 +339,10 @@ class Store:
         parameters = None
         wanted = min(k, self._index.ntotal)
         if where:
-            rows = self.table.matching_rows(where)
+            rows, selector = self._selection(where)
             if not len(rows):
                 return [[] for _ in matrix]
-            parameters = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))
+            parameters = faiss.SearchParameters(sel=selector)
             wanted = min(k, len(rows))
         scores, found = self._index.search(matrix, wanted, params=parameters)
         return [
