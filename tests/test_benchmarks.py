@@ -48,6 +48,7 @@ SCRIPTS = [
     "static_embedder",
     "store_crash",
     "store_filters",
+    "store_quality",
     "tatoeba_bench",
     "threads",
     "throughput",
