@@ -342,11 +342,13 @@ def search_index(
     """Each query with its ``top_k`` best documents in the store or index at ``directory``:
     ``align search``. ``where``, ``mode`` and ``other_languages`` are a store's
     (:meth:`align.store.Store.search`)."""
-    from align.store.files import is_store, search_store
+    from align.store.files import is_store
+    from align.store.store import Store
 
     if is_store(directory):
-        options = {"where": where, "mode": mode, "other_languages": other_languages}
-        return search_store(directory, queries, top_k=top_k, model=model, **options)
+        with Store(directory, model, readonly=True) as store:
+            options = {"where": where, "mode": mode, "other_languages": other_languages}
+            return list(zip(queries, store.search(list(queries), k=top_k, **options), strict=True))
     if where or mode != "dense" or other_languages:
         raise AlignError(f"{directory} is a read-only index: where, mode and other_languages need a store")
     retriever = Retriever.load(directory, model=model, nprobe=nprobe)

@@ -1,5 +1,6 @@
 """The store from the command line: a text file indexed into it (line N is document N), ids
-deleted, queries searched. ``align index``, ``align delete`` and ``align search`` call these."""
+deleted, what it holds. ``align index`` and ``align delete`` call these (``align search``:
+:func:`align.retriever.search_index`)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,6 @@ from align.files import MAX_LINE_CHARS
 from align.outputs import check_output, is_align_output, write_manifest
 from align.sentences import read_collection
 from align.store.database import DATABASE_FILE
-from align.store.filters import Where
-from align.store.hit import Hit
 from align.store.store import Store
 
 BATCH = 4_096  # documents a transaction: each one embedded, then written whole
@@ -72,22 +71,6 @@ def delete_from_store(directory: str | os.PathLike, ids: Sequence[str]) -> str:
     with Store(directory) as store:
         removed = store.delete(list(ids))
         return f"Deleted {removed:,} of {len(ids):,} ids from {directory} ({len(store):,} left)"
-
-
-def search_store(
-    directory: str | os.PathLike,
-    queries: Sequence[str],
-    *,
-    top_k: int = 5,
-    model: str | None = None,
-    where: Where | None = None,
-    mode: str = "dense",
-    other_languages: bool = False,
-) -> list[tuple[str, list[Hit]]]:
-    """Each query with its ``top_k`` best documents in the store at ``directory``."""
-    with Store(directory, model, readonly=True) as store:
-        found = store.search(list(queries), k=top_k, where=where, mode=mode, other_languages=other_languages)
-    return list(zip(queries, found, strict=True))
 
 
 def store_info(directory: str | os.PathLike) -> dict[str, Any]:
