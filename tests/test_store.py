@@ -447,3 +447,28 @@ def test_a_kept_filter_follows_every_change(tmp_path: Path) -> None:
         assert [hit.id for hit in store.search(vector=vector, k=10, where=where)] == [
             i for i, _ in expected
         ], step
+
+
+def test_a_saved_index_is_caught_up_from_the_log_and_a_damaged_one_ignored(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s", HashEmbedder())
+    store.upsert([f"d{n}" for n in range(50)], [f"text {n}" for n in range(50)])
+    store.close()  # saves the index
+    saved = list((tmp_path / "s").glob("index-*.faiss"))
+    assert len(saved) == 1
+    later = Store(tmp_path / "s", HashEmbedder())
+    assert later._seen == later._saved  # started from the saved index, nothing to catch up
+    later.upsert(["d1", "new"], ["text one, edited", "a new one"])
+    later.delete(["d2"])
+    # no close: as if the process were killed; the next one starts from the saved index and the log
+    reopened = Store(tmp_path / "s", HashEmbedder())
+    embed = HashEmbedder()
+    for identifier, text in (("d1", "text one, edited"), ("new", "a new one"), ("d7", "text 7")):
+        assert reopened.search(vector=embed([text])[0], k=1)[0].id == identifier
+    assert reopened.get("d2") is None and len(reopened) == 50
+    assert all(hit.id != "d2" for hit in reopened.search(vector=embed(["text 2"])[0], k=50))
+    reopened.close()
+    [current] = list((tmp_path / "s").glob("index-*.faiss"))
+    assert current != saved[0]  # a newer copy replaced the older one
+    current.write_bytes(b"not an index")
+    damaged = Store(tmp_path / "s", HashEmbedder())
+    assert damaged._saved == 0 and damaged.search(vector=embed(["a new one"])[0], k=1)[0].id == "new"

@@ -40,6 +40,15 @@ MODES = ("dense", "lexical", "hybrid")
 RRF_K = 60  # reciprocal rank fusion's constant (Cormack et al. 2009), as Qdrant and LanceDB use it
 FUSION_DEPTH = 100  # candidates each ranking gives a hybrid search, at least
 SELECTIONS_KEPT = 32  # filters whose rows are kept between searches
+INDEX_PREFIX, INDEX_SUFFIX = "index-", ".faiss"  # index-SEQ.faiss: the index up to change SEQ
+
+
+def _saved_change(path: Path) -> int:
+    """The last change a saved index holds, from its name (``index-1234.faiss`` → 1234)."""
+    try:
+        return int(path.name[len(INDEX_PREFIX) : -len(INDEX_SUFFIX)])
+    except ValueError:
+        return -1
 
 
 def fuse(*rankings: list[tuple[int, float]]) -> list[tuple[int, float]]:
@@ -98,6 +107,9 @@ class Store:
         dimension = self.table.setting("dimension")
         self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension)) if dimension else None
         self._seen = 0
+        self._saved = 0
+        self.readonly = readonly
+        self._load_saved_index()
         # where filter (as JSON) → (change seen, its rows, a FAISS selector of them), newest last
         self._selections: OrderedDict[str, tuple[int, np.ndarray, object]] = OrderedDict()
         self.refresh()
@@ -205,6 +217,42 @@ class Store:
     def __len__(self) -> int:
         with self._lock:
             return len(self.table)
+
+    def _load_saved_index(self) -> None:
+        """Start from the index saved at close (its file names the last change it holds), so that
+        opening a large store reads only the changes since, not every vector; a missing or
+        unreadable file means starting from the database."""
+        import faiss
+
+        saved = sorted(self.directory.glob(f"{INDEX_PREFIX}*{INDEX_SUFFIX}"), key=_saved_change)
+        for path in reversed(saved):
+            try:
+                index = faiss.read_index(str(path))
+            except RuntimeError:  # damaged: the database still holds everything
+                continue
+            if self._index is not None and index.d == self._index.d:
+                self._index, self._seen = index, _saved_change(path)
+                self._saved = self._seen
+            return
+
+    def save_index(self) -> None:
+        """Write the index beside the database (``close`` does it when something changed), and
+        remove older copies; a crash while writing leaves the previous copy, or none, never half."""
+        import faiss
+
+        with self._lock:
+            if self.readonly or self._index is None or self._seen == self._saved:
+                return
+            target = self.directory / f"{INDEX_PREFIX}{self._seen}{INDEX_SUFFIX}"
+            partial = target.with_suffix(".partial")
+            faiss.write_index(self._index, str(partial))
+            with open(partial, "rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(partial, target)
+            for old in self.directory.glob(f"{INDEX_PREFIX}*{INDEX_SUFFIX}"):
+                if old != target:
+                    old.unlink(missing_ok=True)
+            self._saved = self._seen
 
     def refresh(self) -> None:
         """Bring the index in step with the database: what other processes wrote becomes searchable."""
@@ -374,7 +422,9 @@ class Store:
             return self.table.documents(list(rows.values())).get(rows.get(str(identifier), -1))
 
     def close(self) -> None:
+        """Save the index if it changed (:meth:`save_index`) and close the database."""
         with self._lock:
+            self.save_index()
             self.table.close()
 
     def __enter__(self) -> Store:
