@@ -10,7 +10,7 @@ from typing import Any
 from align.settings import setting
 from align.store.filters import parse_where
 
-MODES = ("dense", "lexical", "hybrid")
+MODES = ("dense", "lexical", "hybrid")  # how a search ranks (align.store.Store.search)
 
 
 def _where(expressions: list[str] | None) -> dict[str, Any] | None:

@@ -27,6 +27,7 @@ from align.extras import missing
 from align.lid.config import NO_LID
 from align.lid.identifiers import DEFAULT_IDENTIFIER
 from align.model_source import recorded_model_name
+from align.store.config import MODES
 from align.store.database import DATABASE_FILE, Document, DocumentTable
 from align.store.filters import Where
 from align.store.hit import Hit
@@ -36,7 +37,6 @@ AUTO = "auto"  # the lid= default: the one recorded, else fastText where the lid
 # generic "document" prompt; a query is embedded with the "query" prompt where the model has one.
 DOCUMENT_ROLES = ("passage", "document")
 QUERY_ROLES = ("query",)
-MODES = ("dense", "lexical", "hybrid")
 RRF_K = 60  # reciprocal rank fusion's constant (Cormack et al. 2009), as Qdrant and LanceDB use it
 FUSION_DEPTH = 100  # candidates each ranking gives a hybrid search, at least
 SELECTIONS_KEPT = 32  # filters whose rows are kept between searches
