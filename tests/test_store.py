@@ -472,3 +472,19 @@ def test_a_saved_index_is_caught_up_from_the_log_and_a_damaged_one_ignored(tmp_p
     current.write_bytes(b"not an index")
     damaged = Store(tmp_path / "s", HashEmbedder())
     assert damaged._saved == 0 and damaged.search(vector=embed(["a new one"])[0], k=1)[0].id == "new"
+
+
+def test_the_log_is_pruned_when_the_index_is_saved_and_a_reader_behind_it_rebuilds(tmp_path: Path) -> None:
+    writer = Store(tmp_path / "s", HashEmbedder())
+    writer.upsert([f"d{n}" for n in range(20)], [f"text {n}" for n in range(20)])
+    reader = Store(tmp_path / "s", readonly=True)
+    assert len(reader.search(vector=HashEmbedder()(["text 3"])[0], k=30)) == 20
+    writer.upsert(["d3"], ["text three"])
+    writer.delete(["d4"])
+    writer.save_index()
+    assert writer.table.first_logged_change() is None  # the log up to the saved copy is gone
+    writer.upsert(["d5"], ["text five"])
+    embed = HashEmbedder()
+    hits = reader.search(vector=embed(["text three"])[0], k=30)  # behind the pruned log: rebuilt
+    assert hits[0].id == "d3" and "d4" not in {hit.id for hit in hits} and len(hits) == 19
+    assert reader.search(vector=embed(["text five"])[0], k=1)[0].id == "d5"

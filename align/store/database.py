@@ -148,7 +148,18 @@ class DocumentTable:
         return int(self.connection.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
 
     def last_change(self) -> int:
-        return int(self.connection.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0])
+        """The number of the last change ever made (kept by SQLite even when the log is pruned)."""
+        row = self.connection.execute("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").fetchone()
+        return int(row[0]) if row else 0
+
+    def first_logged_change(self) -> int | None:
+        """The oldest change the log still holds, or None when it holds none."""
+        return self.connection.execute("SELECT MIN(seq) FROM changes").fetchone()[0]
+
+    def prune_changes(self, upto: int) -> None:
+        """Forget the changes up to ``upto``: an index behind them is rebuilt, not caught up."""
+        with self.connection:
+            self.connection.execute("DELETE FROM changes WHERE seq <= ?", (upto,))
 
     def changes_since(self, seq: int) -> tuple[int, list[int], list[int]]:
         """The rows removed and the rows added since change ``seq`` (net of each other), and the

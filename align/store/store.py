@@ -253,6 +253,8 @@ class Store:
                 if old != target:
                     old.unlink(missing_ok=True)
             self._saved = self._seen
+            # the log before this copy is needed only by readers further behind, who rebuild instead
+            self.table.prune_changes(self._seen)
 
     def refresh(self) -> None:
         """Bring the index in step with the database: what other processes wrote becomes searchable."""
@@ -260,14 +262,22 @@ class Store:
             self._catch_up()
 
     def _catch_up(self) -> None:
-        last, removed, added = self.table.changes_since(self._seen)
-        if last == self._seen:
-            return
-        if self._index is None:
-            import faiss
+        """Apply the changes logged since the index's last one; rebuild the index from the documents
+        when the log no longer reaches back that far (it is pruned as the index is saved)."""
+        import faiss
 
-            dimension = self.table.setting("dimension")
-            self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        latest = self.table.last_change()
+        if latest == self._seen:
+            return
+        first = self.table.first_logged_change()
+        if first is None or first > self._seen + 1 or self._index is None:
+            self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.table.setting("dimension")))
+            for rows, vectors in self.table.vectors():
+                self._index.add_with_ids(vectors, rows)
+            self._seen = latest
+            self._selections.clear()
+            return
+        last, removed, added = self.table.changes_since(self._seen)
         if removed:
             self._index.remove_ids(np.asarray(removed, dtype=np.int64))
         for rows, vectors in self.table.vectors(added):
