@@ -488,3 +488,13 @@ def test_the_log_is_pruned_when_the_index_is_saved_and_a_reader_behind_it_rebuil
     hits = reader.search(vector=embed(["text three"])[0], k=30)  # behind the pruned log: rebuilt
     assert hits[0].id == "d3" and "d4" not in {hit.id for hit in hits} and len(hits) == 19
     assert reader.search(vector=embed(["text five"])[0], k=1)[0].id == "d5"
+
+
+def test_a_kept_filter_is_read_afresh_when_the_log_behind_it_was_pruned(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s", HashEmbedder())
+    store.upsert(["a", "b"], ["first", "second"], [{"tag": "x"}, {"tag": "y"}])
+    vector = HashEmbedder()(["third"])[0]
+    assert [hit.id for hit in store.search(vector=vector, k=5, where={"tag": "x"})] == ["a"]
+    store.upsert(["c"], ["third"], [{"tag": "x"}])
+    store.save_index()  # prunes the log, which held the change the kept filter has not seen
+    assert {hit.id for hit in store.search(vector=vector, k=5, where={"tag": "x"})} == {"a", "c"}

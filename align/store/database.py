@@ -161,9 +161,14 @@ class DocumentTable:
         with self.connection:
             self.connection.execute("DELETE FROM changes WHERE seq <= ?", (upto,))
 
-    def changes_since(self, seq: int) -> tuple[int, list[int], list[int]]:
+    def changes_since(self, seq: int) -> tuple[int, list[int], list[int]] | None:
         """The rows removed and the rows added since change ``seq`` (net of each other), and the
-        last change's number."""
+        last change's number; None when the log, pruned, no longer holds every change since ``seq``
+        (whatever followed ``seq`` must then be read from the documents themselves)."""
+        latest = self.last_change()
+        first = self.first_logged_change()
+        if latest > seq and (first is None or first > seq + 1):
+            return None
         rows = self.connection.execute(
             "SELECT seq, row, added FROM changes WHERE seq > ? ORDER BY seq", (seq,)
         )

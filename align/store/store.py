@@ -266,18 +266,16 @@ class Store:
         when the log no longer reaches back that far (it is pruned as the index is saved)."""
         import faiss
 
-        latest = self.table.last_change()
-        if latest == self._seen:
+        if self.table.last_change() == self._seen:
             return
-        first = self.table.first_logged_change()
-        if first is None or first > self._seen + 1 or self._index is None:
+        changes = self.table.changes_since(self._seen)
+        if changes is None or self._index is None:
             self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.table.setting("dimension")))
             for rows, vectors in self.table.vectors():
                 self._index.add_with_ids(vectors, rows)
-            self._seen = latest
-            self._selections.clear()
+            self._seen = self.table.last_change()
             return
-        last, removed, added = self.table.changes_since(self._seen)
+        last, removed, added = changes
         if removed:
             self._index.remove_ids(np.asarray(removed, dtype=np.int64))
         for rows, vectors in self.table.vectors(added):
@@ -353,12 +351,13 @@ class Store:
 
         key = json.dumps(where, sort_keys=True, default=str)
         cached = self._selections.pop(key, None)
-        if cached is None:
-            rows = self.table.matching_rows(where)
-        elif cached[0] == self._seen:
+        changes = None if cached is None or cached[0] == self._seen else self.table.changes_since(cached[0])
+        if cached is not None and cached[0] == self._seen:
             rows = cached[1]
+        elif changes is None:  # a new filter, or the log no longer reaches back to it
+            rows = self.table.matching_rows(where)
         else:
-            _, removed, added = self.table.changes_since(cached[0])
+            _, removed, added = changes
             kept = cached[1][~np.isin(cached[1], np.asarray(removed, dtype=np.int64))]
             rows = np.union1d(kept, self.table.matching_rows(where, among=added))
         selector = cached[2] if cached is not None and cached[1] is rows else faiss.IDSelectorBatch(rows)
