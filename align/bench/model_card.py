@@ -9,6 +9,8 @@ import os
 import re
 from pathlib import Path
 
+from align.embedding.onnx import model_directory
+
 
 def trained_languages(model_path: str | os.PathLike) -> tuple[str, ...] | None:
     """The languages a saved model says it was trained on: ``languages`` in the
@@ -16,7 +18,7 @@ def trained_languages(model_path: str | os.PathLike) -> tuple[str, ...] | None:
     a hub name, an endpoint or a model that does not say. An ONNX file speaks for its directory."""
     directory = Path(model_path)
     if directory.suffix == ".onnx":
-        directory = directory.parent.parent if directory.parent.name == "onnx" else directory.parent
+        directory = model_directory(directory)
     record = directory / "align_training.json"
     if record.is_file():
         with contextlib.suppress(ValueError, KeyError, TypeError):

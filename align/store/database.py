@@ -44,6 +44,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS lexical USING fts5 (terms);
 """
 DATABASE_FILE = "store.sqlite"  # the file a store's directory holds
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another process's write to finish
+IN_LIST = 900  # values an IN list takes, under SQLite's 999 parameters a statement
 
 
 @dataclass(frozen=True)
@@ -99,12 +100,7 @@ class DocumentTable:
         removed, added = [], []
         with self.connection:
             for document, vector in zip(documents, vectors, strict=True):
-                old = self.connection.execute(
-                    "SELECT row FROM documents WHERE id = ?", (document.id,)
-                ).fetchone()
-                if old is not None:
-                    self._remove(old[0])
-                    removed.append(old[0])
+                removed += self._remove_id(document.id)
                 cursor = self.connection.execute(
                     "INSERT INTO documents (id, text, lang, metadata, vector) VALUES (?, ?, ?, ?, ?)",
                     (
@@ -125,22 +121,22 @@ class DocumentTable:
 
     def delete(self, ids: Sequence[str]) -> list[int]:
         """Remove the documents ``ids`` (those that exist) in one transaction; return their rows."""
-        removed = []
+        removed: list[int] = []
         with self.connection:
             for identifier in ids:
-                old = self.connection.execute(
-                    "SELECT row FROM documents WHERE id = ?", (identifier,)
-                ).fetchone()
-                if old is not None:
-                    self._remove(old[0])
-                    removed.append(old[0])
+                removed += self._remove_id(identifier)
         return removed
 
-    def _remove(self, row: int) -> None:
-        """Remove the document at ``row`` and its terms, and log it (inside a transaction)."""
-        self.connection.execute("DELETE FROM documents WHERE row = ?", (row,))
-        self.connection.execute("DELETE FROM lexical WHERE rowid = ?", (row,))
-        self.connection.execute("INSERT INTO changes (row, added) VALUES (?, 0)", (row,))
+    def _remove_id(self, identifier: str) -> list[int]:
+        """Remove the document ``identifier`` and its terms, and log it (inside a transaction);
+        its row, or none when there is no such document."""
+        old = self.connection.execute("SELECT row FROM documents WHERE id = ?", (identifier,)).fetchone()
+        if old is None:
+            return []
+        self.connection.execute("DELETE FROM documents WHERE row = ?", old)
+        self.connection.execute("DELETE FROM lexical WHERE rowid = ?", old)
+        self.connection.execute("INSERT INTO changes (row, added) VALUES (?, 0)", old)
+        return [old[0]]
 
     # reads ----------------------------------------------------------------------------------------
 
@@ -190,52 +186,45 @@ class DocumentTable:
             while chunk := query.fetchmany(batch):
                 yield _unpack(chunk)
             return
-        for start in range(0, len(rows), 900):
-            part = list(rows[start : start + 900])
-            marks = ", ".join("?" * len(part))
-            chunk = self.connection.execute(
-                f"SELECT row, vector FROM documents WHERE row IN ({marks})", part
-            ).fetchall()
+        for chunk in self._in_chunks("SELECT row, vector FROM documents WHERE row IN ({marks})", rows):
             if chunk:
                 yield _unpack(chunk)
 
     def documents(self, rows: Sequence[int]) -> dict[int, Document]:
         """The documents at ``rows`` (those still present), by row."""
-        found: dict[int, Document] = {}
-        for start in range(0, len(rows), 900):
-            part = [int(row) for row in rows[start : start + 900]]
-            marks = ", ".join("?" * len(part))
-            query = f"SELECT row, id, text, lang, metadata FROM documents WHERE row IN ({marks})"
-            for row, identifier, text, lang, metadata in self.connection.execute(query, part):
-                found[row] = Document(identifier, text, lang, json.loads(metadata))
-        return found
+        query = "SELECT row, id, text, lang, metadata FROM documents WHERE row IN ({marks})"
+        return {
+            row: Document(identifier, text, lang, json.loads(metadata))
+            for chunk in self._in_chunks(query, rows)
+            for row, identifier, text, lang, metadata in chunk
+        }
 
     def rows_of(self, ids: Sequence[str]) -> dict[str, int]:
-        found = {}
-        for start in range(0, len(ids), 900):
-            part = list(ids[start : start + 900])
-            marks = ", ".join("?" * len(part))
-            found.update(
-                self.connection.execute(
-                    f"SELECT id, row FROM documents WHERE id IN ({marks})", part
-                ).fetchall()
-            )
-        return found
+        """The rows of the documents ``ids`` (those present), by id."""
+        query = "SELECT id, row FROM documents WHERE id IN ({marks})"
+        return dict(pair for chunk in self._in_chunks(query, ids) for pair in chunk)
 
     def matching_rows(self, where: Where | None, among: Sequence[int] | None = None) -> np.ndarray:
         """The rows of the documents ``where`` selects (int64, sorted), of all or of ``among``."""
         condition, params = to_sql(where)
         if among is not None:
-            found: list[int] = []
-            for start in range(0, len(among), 900):
-                part = [int(row) for row in among[start : start + 900]]
-                marks = ", ".join("?" * len(part))
-                query = f"SELECT row FROM documents WHERE row IN ({marks}) AND {condition}"
-                found += [row for (row,) in self._select(query, [*part, *params])]
+            query = f"SELECT row FROM documents WHERE row IN ({{marks}}) AND {condition}"
+            found = [row for chunk in self._in_chunks(query, among, params) for (row,) in chunk]
             return np.sort(np.asarray(found, dtype=np.int64))
         # sorted here, not by SQL: ORDER BY row would make SQLite scan by row past a field's index
         rows = self._select(f"SELECT row FROM documents WHERE {condition}", params)
         return np.sort(np.fromiter((row for (row,) in rows), dtype=np.int64, count=len(rows)))
+
+    def _in_chunks(
+        self, query: str, values: Sequence[Any], params: Sequence[Any] = ()
+    ) -> Iterator[list[tuple]]:
+        """The rows of ``query`` (its ``{marks}`` an ``IN`` list) for ``values``, :data:`IN_LIST` at
+        a time, ``params`` after them."""
+        for start in range(0, len(values), IN_LIST):
+            part = [
+                value if isinstance(value, str) else int(value) for value in values[start : start + IN_LIST]
+            ]
+            yield self._select(query.format(marks=", ".join("?" * len(part))), [*part, *params])
 
     def _select(self, query: str, params: Sequence[Any]) -> list[tuple]:
         try:

@@ -13,7 +13,7 @@ from align.errors import AlignError
 from align.files import MAX_LINE_CHARS
 from align.outputs import check_output, is_align_output, write_manifest
 from align.sentences import read_collection
-from align.store.database import DATABASE_FILE
+from align.store.database import DATABASE_FILE, DocumentTable
 from align.store.store import Store
 
 BATCH = 4_096  # documents a transaction: each one embedded, then written whole
@@ -21,6 +21,11 @@ BATCH = 4_096  # documents a transaction: each one embedded, then written whole
 
 def is_store(directory: str | os.PathLike) -> bool:
     return (Path(directory) / DATABASE_FILE).is_file()
+
+
+def _check_store(directory: str | os.PathLike) -> None:
+    if not is_store(directory):
+        raise AlignError(f"{directory} is not a store made by align index")
 
 
 def index_into_store(
@@ -66,24 +71,25 @@ def index_into_store(
 
 def delete_from_store(directory: str | os.PathLike, ids: Sequence[str]) -> str:
     """Delete the documents ``ids`` from the store at ``directory``; say how many there were."""
-    if not is_store(directory):
-        raise AlignError(f"{directory} is not a store made by align index")
+    _check_store(directory)
     with Store(directory) as store:
         removed = store.delete(list(ids))
         return f"Deleted {removed:,} of {len(ids):,} ids from {directory} ({len(store):,} left)"
 
 
 def store_info(directory: str | os.PathLike) -> dict[str, Any]:
-    """What a store holds: documents, languages, model, size on disk."""
-    if not is_store(directory):
-        raise AlignError(f"{directory} is not a store made by align index")
-    with Store(directory, readonly=True, lid=None) as store:
-        size = sum(path.stat().st_size for path in Path(directory).iterdir() if path.is_file())
+    """What a store holds: documents, languages, model, size on disk (read from its database
+    alone: no model loads, no index is built)."""
+    _check_store(directory)
+    table = DocumentTable(Path(directory) / DATABASE_FILE, readonly=True)
+    try:
         return {
-            "documents": len(store),
-            "languages": {str(lang): count for lang, count in store.table.languages().items()},
-            "model": store.table.setting("model"),
-            "roles": store.table.setting("roles"),
-            "lid": store.table.setting("lid"),
-            "bytes": size,
+            "documents": len(table),
+            "languages": {str(lang): count for lang, count in table.languages().items()},
+            "model": table.setting("model"),
+            "roles": table.setting("roles"),
+            "lid": table.setting("lid"),
+            "bytes": sum(path.stat().st_size for path in Path(directory).iterdir() if path.is_file()),
         }
+    finally:
+        table.close()

@@ -27,6 +27,7 @@ from align.extras import missing
 from align.lid.config import NO_LID
 from align.lid.identifiers import DEFAULT_IDENTIFIER
 from align.model_source import recorded_model_name
+from align.outputs import atomic_path
 from align.store.config import MODES
 from align.store.database import DATABASE_FILE, Document, DocumentTable
 from align.store.filters import Where
@@ -86,8 +87,6 @@ class Store:
         document_role: str | None = None,
         lid: str | None = AUTO,
     ) -> None:
-        import faiss
-
         self.directory = Path(directory)
         if not readonly:
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -104,8 +103,7 @@ class Store:
         )
         self._settle_model(query_role, document_role, readonly)
         self._settle_lid(lid, readonly)
-        dimension = self.table.setting("dimension")
-        self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension)) if dimension else None
+        self._index = None  # built from the saved copy or the documents (_catch_up)
         self._seen = 0
         self._saved = 0
         self.readonly = readonly
@@ -230,7 +228,7 @@ class Store:
                 index = faiss.read_index(str(path))
             except RuntimeError:  # damaged: the database still holds everything
                 continue
-            if self._index is not None and index.d == self._index.d:
+            if index.d == self.table.setting("dimension"):
                 self._index, self._seen = index, _saved_change(path)
                 self._saved = self._seen
             return
@@ -244,11 +242,10 @@ class Store:
             if self.readonly or self._index is None or self._seen == self._saved:
                 return
             target = self.directory / f"{INDEX_PREFIX}{self._seen}{INDEX_SUFFIX}"
-            partial = target.with_suffix(".partial")
-            faiss.write_index(self._index, str(partial))
-            with open(partial, "rb") as handle:
-                os.fsync(handle.fileno())
-            os.replace(partial, target)
+            with atomic_path(target) as partial:
+                faiss.write_index(self._index, str(partial))
+                with open(partial, "rb") as handle:
+                    os.fsync(handle.fileno())
             for old in self.directory.glob(f"{INDEX_PREFIX}*{INDEX_SUFFIX}"):
                 if old != target:
                     old.unlink(missing_ok=True)
