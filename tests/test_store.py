@@ -498,3 +498,74 @@ def test_a_kept_filter_is_read_afresh_when_the_log_behind_it_was_pruned(tmp_path
     store.upsert(["c"], ["third"], [{"tag": "x"}])
     store.save_index()  # prunes the log, which held the change the kept filter has not seen
     assert {hit.id for hit in store.search(vector=vector, k=5, where={"tag": "x"})} == {"a", "c"}
+
+
+def _clustered(count: int, dimension: int, seed: int) -> np.ndarray:
+    """Unit vectors around 50 centres: the structure an inverted file is built for."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(50, dimension))
+    vectors = centres[rng.integers(0, 50, count)] + 0.6 * rng.normal(size=(count, dimension))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_a_compact_store_trains_its_codes_and_rescores_exactly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import align.store.store as store_module
+
+    monkeypatch.setattr(store_module, "COMPACT_FROM", 3_000)
+    dimension = 32
+    vectors = _clustered(4_000, dimension, seed=1)
+    ids = [f"d{n}" for n in range(len(vectors))]
+    embedder = HashEmbedder()
+    embedder.dimension = dimension  # its vectors are never asked for: the documents' are given
+    store = Store(tmp_path / "s", embedder, index="compact")
+    metadata = [{"bucket": n % 10} for n in range(len(vectors))]
+    store.upsert(ids[:2_000], ids[:2_000], metadata[:2_000], [None] * 2_000, vectors=vectors[:2_000])
+    assert store._index.describe() == "flat"  # too few documents to train codes on: exact
+    store.upsert(ids[2_000:], ids[2_000:], metadata[2_000:], [None] * 2_000, vectors=vectors[2_000:])
+    assert store._index.describe().startswith("IVF")
+    gone = ids[::7]
+    store.delete(gone)
+    live = np.array([n for n in range(len(ids)) if n % 7], dtype=np.int64)
+    queries = _clustered(20, dimension, seed=2)
+    found_total = 0
+    for where, keep in [(None, live), ({"bucket": {"$lt": 1}}, live[live % 10 < 1])]:
+        exact = np.argsort(-(vectors[keep] @ queries.T), axis=0)[:10].T
+        hits = store.search(vector=queries, k=10, where=where, nprobe=64)
+        for query, found, truth in zip(queries, hits, exact, strict=True):
+            assert len(found) == 10 and all(hit.id not in gone for hit in found)
+            if where:
+                assert all(hit.metadata["bucket"] == 0 for hit in found)
+            for hit in found:  # scores are exact cosines, from the float32 vectors
+                assert hit.score == pytest.approx(float(vectors[int(hit.id[1:])] @ query), abs=1e-5)
+            found_total += len({hit.id for hit in found} & {f"d{keep[n]}" for n in truth})
+    assert found_total / (2 * 20 * 10) >= 0.9  # recall@10 against exact search
+    store.close()
+    reopened = Store(tmp_path / "s", readonly=True)
+    assert reopened._index.describe().startswith("IVF") and len(reopened._index) == len(live)
+    assert [hit.id for hit in reopened.search(vector=queries[0], k=5, nprobe=64)] == [
+        hit.id for hit in store_after(tmp_path, queries[0])
+    ]
+
+
+def store_after(tmp_path: Path, query: np.ndarray):
+    """The same store's hits after its index is rebuilt from the database alone."""
+    store = Store(tmp_path / "s", readonly=True)
+    store.reindex()
+    return store.search(vector=query, k=5, nprobe=64)
+
+
+def test_given_vectors_are_checked_and_the_index_kind_is_the_stores(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s", HashEmbedder())
+    with pytest.raises(AlignError, match="16 dimensions"):
+        store.upsert(["a"], ["a"], vectors=np.ones((1, 3)))
+    with pytest.raises(AlignError, match="zero or not finite"):
+        store.upsert(["a"], ["a"], vectors=np.zeros((1, DIMENSION)))
+    store.upsert(["a"], ["a"], vectors=np.full((1, DIMENSION), 3.0))
+    assert store.search(vector=np.ones(DIMENSION), k=1)[0].score == pytest.approx(1.0)
+    store.close()
+    with pytest.raises(AlignError, match="the store's index is flat, not compact"):
+        Store(tmp_path / "s", index="compact")
+    with pytest.raises(AlignError, match="index must be one of flat, compact"):
+        Store(tmp_path / "t", HashEmbedder(), index="hnsw")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -189,6 +190,26 @@ class DocumentTable:
         for chunk in self._in_chunks("SELECT row, vector FROM documents WHERE row IN ({marks})", rows):
             if chunk:
                 yield _unpack(chunk)
+
+    def sample_vectors(self, count: int) -> np.ndarray:
+        """About ``count`` vectors spread evenly over the documents (every n-th row), the same
+        sample in every process: what a compact index trains on."""
+        step = max(1, self.last_row() // max(count, 1))
+        found = self._select("SELECT row, vector FROM documents WHERE row % ? = 0", [step])
+        return _unpack(found)[1] if found else np.zeros((0, self.setting("dimension")), np.float32)
+
+    def last_row(self) -> int:
+        return int(self.connection.execute("SELECT COALESCE(MAX(row), 0) FROM documents").fetchone()[0])
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads inside see the database as it was at their first: what other processes write
+        meanwhile comes after (WAL's read transactions)."""
+        self.connection.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.connection.execute("COMMIT")
 
     def documents(self, rows: Sequence[int]) -> dict[int, Document]:
         """The documents at ``rows`` (those still present), by row."""

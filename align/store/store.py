@@ -2,8 +2,9 @@
 documents on disk, safe to share between threads and processes, consistent after a crash.
 
 The SQLite database (:mod:`align.store.database`) holds everything, vectors included; the FAISS
-index in memory is derived from it and kept in step through the database's change log, so it is
-rebuilt or caught up from the file whatever happened to the process that wrote it. Writes are
+index in memory (:mod:`align.store.vectors`: exact, or compact codes for millions of documents) is
+derived from it and kept in step through the database's change log, so it is rebuilt or caught up
+from the file whatever happened to the process that wrote it. Writes are
 serialised by a lock (and across processes by SQLite); a search embeds its queries outside the
 lock, then holds it only while it catches up and searches.
 """
@@ -32,6 +33,18 @@ from align.store.config import MODES
 from align.store.database import DATABASE_FILE, Document, DocumentTable
 from align.store.filters import Where
 from align.store.hit import Hit
+from align.store.vectors import (
+    COMPACT,
+    COMPACT_FROM,
+    DEFAULT_NPROBE,
+    FLAT,
+    RESCORE,
+    TRAINING_PER_LIST,
+    Selection,
+    StoreIndex,
+    check_kind,
+    compact_factory,
+)
 
 AUTO = "auto"  # the lid= default: the one recorded, else fastText where the lid extra is installed
 # Roles whose prompt a document is embedded with, in order of preference: e5's "passage: ", then a
@@ -68,6 +81,15 @@ def default_roles(prompts: Mapping[str, str]) -> tuple[str | None, str | None]:
     return query, document
 
 
+def _unit_rows(vectors: np.ndarray, action: str) -> np.ndarray:
+    """``vectors`` (a row, or one a row) as float32 rows of unit length: scores are cosines."""
+    matrix = np.array(vectors, dtype=np.float32, ndmin=2)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    if not np.all(np.isfinite(norms)) or np.any(norms == 0):
+        raise AlignError(f"{action}: a vector is zero or not finite; it has no direction to search by")
+    return matrix / norms
+
+
 class Store:
     """Documents with ids, languages and metadata, searched by meaning; see the module's docstring.
 
@@ -75,6 +97,11 @@ class Store:
     model's name and loads it when texts are first embedded. ``query_role`` and ``document_role``
     name the prompts queries and documents are embedded with (default: the model's own, e.g. e5's
     ``query: `` and ``passage: ``); they are recorded with the store.
+
+    ``index`` is chosen with a new store and recorded: ``flat`` (exact search, every vector in
+    memory) or ``compact`` (codes of a few dozen bytes a vector, rescored exactly: for millions of
+    documents); see :mod:`align.store.vectors`. ``nprobe`` is how many of a compact index's lists a
+    search scans by default (more is slower and surer).
     """
 
     def __init__(
@@ -86,6 +113,8 @@ class Store:
         query_role: str | None = None,
         document_role: str | None = None,
         lid: str | None = AUTO,
+        index: str | None = None,
+        nprobe: int = DEFAULT_NPROBE,
     ) -> None:
         self.directory = Path(directory)
         if not readonly:
@@ -103,13 +132,15 @@ class Store:
         )
         self._settle_model(query_role, document_role, readonly)
         self._settle_lid(lid, readonly)
-        self._index = None  # built from the saved copy or the documents (_catch_up)
+        self._settle_index(index, readonly)
+        self.nprobe = nprobe
+        self._index: StoreIndex | None = None  # from the saved copy or the documents (_catch_up)
         self._seen = 0
         self._saved = 0
         self.readonly = readonly
         self._load_saved_index()
-        # where filter (as JSON) → (change seen, its rows, a FAISS selector of them), newest last
-        self._selections: OrderedDict[str, tuple[int, np.ndarray, object]] = OrderedDict()
+        # where filter (as JSON) → (change seen, its rows as a selection), newest last
+        self._selections: OrderedDict[str, tuple[int, Selection]] = OrderedDict()
         self.refresh()
 
     # the model ------------------------------------------------------------------------------------
@@ -149,6 +180,21 @@ class Store:
         self.lid = None if lid == NO_LID else lid
         self._identifier = None
 
+    def _settle_index(self, index: str | None, readonly: bool) -> None:
+        """Record the kind of index with a new store (flat by default), or check it against the one
+        recorded."""
+        recorded = self.table.setting("index") or FLAT  # stores made before the choice are flat
+        if index is not None and check_kind(index) != recorded:
+            if len(self.table) or readonly:
+                raise AlignError(
+                    f"{self.directory}: the store's index is {recorded}, not {index}; "
+                    "the kind is chosen when a store is created"
+                )
+            recorded = index
+        if not readonly and self.table.setting("index") != recorded:
+            self.table.set_setting("index", recorded)
+        self.index_kind = recorded
+
     def identify(self, texts: Sequence[str]) -> list[str | None]:
         """The language of each text by the store's identifier (None for all without one)."""
         if self.lid is None:
@@ -177,11 +223,13 @@ class Store:
         texts: Sequence[str],
         metadata: Sequence[Mapping[str, Any]] | None = None,
         langs: Sequence[str | None] | None = None,
+        vectors: np.ndarray | None = None,
     ) -> int:
         """Add documents, replacing those whose id is already stored; return how many were written.
 
-        Without ``langs``, each text's language is identified (:meth:`identify`). The batch is one
-        transaction: after a crash it is stored whole or not at all."""
+        Without ``langs``, each text's language is identified (:meth:`identify`); without
+        ``vectors`` (a row a document, by the store's model), the texts are embedded. The batch is
+        one transaction: after a crash it is stored whole or not at all."""
         ids = [str(identifier) for identifier in ids]
         texts = list(texts)
         metadata = [dict(entry) for entry in metadata] if metadata is not None else [{} for _ in ids]
@@ -196,12 +244,26 @@ class Store:
             raise AlignError(f"upsert: the batch holds the same id more than once ({', '.join(repeated)})")
         if not ids:
             return 0
-        vectors = self.embedder(texts, role=self.document_role)
+        vectors = self._document_vectors(texts, vectors)
         documents = [Document(*fields) for fields in zip(ids, texts, langs, metadata, strict=True)]
         with self._lock:
             self.table.upsert(documents, vectors)
             self._catch_up()
         return len(documents)
+
+    def _document_vectors(self, texts: list[str], given: np.ndarray | None) -> np.ndarray:
+        """The texts embedded, or the ``given`` vectors checked and scaled to unit length (scores
+        are cosines)."""
+        if given is None:
+            return self.embedder(texts, role=self.document_role)
+        vectors = _unit_rows(given, "upsert")
+        dimension = self.table.setting("dimension")
+        if vectors.shape != (len(texts), dimension):
+            raise AlignError(
+                f"upsert: vectors of shape {vectors.shape} for {len(texts)} documents; the store's "
+                f"vectors have {dimension} dimensions, one row a document"
+            )
+        return vectors
 
     def delete(self, ids: Sequence[str]) -> int:
         """Remove the documents ``ids``; return how many there were (an unknown id is no error)."""
@@ -220,15 +282,13 @@ class Store:
         """Start from the index saved at close (its file names the last change it holds), so that
         opening a large store reads only the changes since, not every vector; a missing or
         unreadable file means starting from the database."""
-        import faiss
-
         saved = sorted(self.directory.glob(f"{INDEX_PREFIX}*{INDEX_SUFFIX}"), key=_saved_change)
         for path in reversed(saved):
             try:
-                index = faiss.read_index(str(path))
+                index = StoreIndex.read(path)
             except RuntimeError:  # damaged: the database still holds everything
                 continue
-            if index.d == self.table.setting("dimension"):
+            if index.dimension == self.table.setting("dimension"):
                 self._index, self._seen = index, _saved_change(path)
                 self._saved = self._seen
             return
@@ -236,14 +296,12 @@ class Store:
     def save_index(self) -> None:
         """Write the index beside the database (``close`` does it when something changed), and
         remove older copies; a crash while writing leaves the previous copy, or none, never half."""
-        import faiss
-
         with self._lock:
             if self.readonly or self._index is None or self._seen == self._saved:
                 return
             target = self.directory / f"{INDEX_PREFIX}{self._seen}{INDEX_SUFFIX}"
             with atomic_path(target) as partial:
-                faiss.write_index(self._index, str(partial))
+                self._index.write(partial)
                 with open(partial, "rb") as handle:
                     os.fsync(handle.fileno())
             for old in self.directory.glob(f"{INDEX_PREFIX}*{INDEX_SUFFIX}"):
@@ -260,24 +318,44 @@ class Store:
 
     def _catch_up(self) -> None:
         """Apply the changes logged since the index's last one; rebuild the index from the documents
-        when the log no longer reaches back that far (it is pruned as the index is saved)."""
-        import faiss
-
+        when the log no longer reaches back that far (it is pruned as the index is saved), and when
+        a compact store has grown enough to train its codes."""
         if self.table.last_change() == self._seen:
             return
         changes = self.table.changes_since(self._seen)
         if changes is None or self._index is None:
-            self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.table.setting("dimension")))
-            for rows, vectors in self.table.vectors():
-                self._index.add_with_ids(vectors, rows)
-            self._seen = self.table.last_change()
+            self._rebuild()
             return
         last, removed, added = changes
         if removed:
-            self._index.remove_ids(np.asarray(removed, dtype=np.int64))
+            self._index.remove(removed)
         for rows, vectors in self.table.vectors(added):
-            self._index.add_with_ids(vectors, rows)
+            self._index.add(rows, vectors)
         self._seen = last
+        if self.index_kind == COMPACT and not self._index.compact and len(self._index) >= COMPACT_FROM:
+            self._rebuild()
+
+    def _rebuild(self) -> None:
+        """The index built afresh from every document: a compact one trained on an even sample of
+        them when the store is compact and holds enough (see :mod:`align.store.vectors`)."""
+        count = len(self.table)
+        dimension = self.table.setting("dimension")
+        if self.index_kind == COMPACT and count >= COMPACT_FROM:
+            factory = compact_factory(count, dimension)
+            lists = int(factory[3 : factory.index(",")])
+            self._index = StoreIndex.trained(factory, self.table.sample_vectors(lists * TRAINING_PER_LIST))
+        else:
+            self._index = StoreIndex.flat(dimension)
+        with self.table.snapshot():  # no other process's change half seen
+            for rows, vectors in self.table.vectors():
+                self._index.add(rows, vectors)
+            self._seen = self.table.last_change()
+
+    def reindex(self) -> None:
+        """Rebuild the index from the documents now: a compact store's codes trained again for the
+        number it holds now (worth doing once it has grown tenfold since they were trained)."""
+        with self._lock:
+            self._rebuild()
 
     def search(
         self,
@@ -289,6 +367,7 @@ class Store:
         min_score: float | None = None,
         mode: str = "dense",
         other_languages: bool = False,
+        nprobe: int | None = None,
     ) -> list[Hit] | list[list[Hit]]:
         """The ``k`` best documents for a query (a list of hits) or for each of several, by text or
         by ``vector`` (one row or a matrix). ``where`` filters inside the search, so k hits come back
@@ -300,7 +379,9 @@ class Store:
 
         ``other_languages``: only documents in a language other than the query's own (identified
         by the store's identifier): the cross-lingual case, where a query's own-language documents
-        would otherwise crowd out its translations."""
+        would otherwise crowd out its translations.
+
+        ``nprobe``: lists a compact index scans (default: the store's ``nprobe``)."""
         if mode not in MODES:
             raise AlignError(f"search: mode must be one of {', '.join(MODES)}, got {mode!r}")
         if (query is None) == (vector is None):
@@ -318,7 +399,7 @@ class Store:
                     raise AlignError(f"search: query {number} is empty: there is nothing to search for")
         matrix = None
         if vector is not None:
-            matrix = np.ascontiguousarray(np.atleast_2d(vector), dtype=np.float32)
+            matrix = _unit_rows(vector, "search")
         elif mode != "lexical":
             matrix = self.embedder(queries, role=self.query_role)
         count = len(queries) if query is not None else len(matrix)
@@ -337,31 +418,30 @@ class Store:
             self._catch_up()
             for part, condition in groups:
                 part_matrix = matrix[part] if matrix is not None else None
-                ranked += self._ranked(part_matrix, queries[part], condition, depth, mode)
+                ranked += self._ranked(part_matrix, queries[part], condition, depth, mode, nprobe)
             results = self._hits([found[:k] for found in ranked], min_score)
         return results[0] if single else results
 
-    def _selection(self, where: Where) -> tuple[np.ndarray, object]:
-        """The rows ``where`` selects and a FAISS selector of them, kept for the next search with
-        the same filter and brought up to date from the change log (only new rows are read)."""
-        import faiss
-
+    def _selection(self, where: Where) -> Selection:
+        """The rows ``where`` selects, kept for the next search with the same filter and brought up
+        to date from the change log (only new rows are read)."""
         key = json.dumps(where, sort_keys=True, default=str)
         cached = self._selections.pop(key, None)
-        changes = None if cached is None or cached[0] == self._seen else self.table.changes_since(cached[0])
         if cached is not None and cached[0] == self._seen:
-            rows = cached[1]
-        elif changes is None:  # a new filter, or the log no longer reaches back to it
-            rows = self.table.matching_rows(where)
+            selection = cached[1]
         else:
-            _, removed, added = changes
-            kept = cached[1][~np.isin(cached[1], np.asarray(removed, dtype=np.int64))]
-            rows = np.union1d(kept, self.table.matching_rows(where, among=added))
-        selector = cached[2] if cached is not None and cached[1] is rows else faiss.IDSelectorBatch(rows)
-        self._selections[key] = (self._seen, rows, selector)
+            changes = None if cached is None else self.table.changes_since(cached[0])
+            if changes is None:  # a new filter, or the log no longer reaches back to it
+                rows = self.table.matching_rows(where)
+            else:
+                _, removed, added = changes
+                kept = cached[1].rows[~np.isin(cached[1].rows, np.asarray(removed, dtype=np.int64))]
+                rows = np.union1d(kept, self.table.matching_rows(where, among=added))
+            selection = Selection(rows)
+        self._selections[key] = (self._seen, selection)
         while len(self._selections) > SELECTIONS_KEPT:
             self._selections.popitem(last=False)
-        return rows, selector
+        return selection
 
     def index_field(self, name: str) -> None:
         """Index the metadata field ``name`` in the database, so that a new filter on it reads only
@@ -371,38 +451,56 @@ class Store:
             self.table.index_field(name)
 
     def _ranked(
-        self, matrix: np.ndarray | None, queries: list[str], where: Where | None, depth: int, mode: str
+        self,
+        matrix: np.ndarray | None,
+        queries: list[str],
+        where: Where | None,
+        depth: int,
+        mode: str,
+        nprobe: int | None,
     ) -> list[list[tuple[int, float]]]:
         """(row, score) rankings of the queries (or vectors) under one filter, by ``mode``."""
-        dense = self._dense(matrix, depth, where) if matrix is not None else []
+        dense = self._dense(matrix, depth, where, nprobe or self.nprobe) if matrix is not None else []
         if mode == "dense":
             return dense
         lexical = [self.table.lexical_search(text, where, depth) for text in queries]
         return lexical if mode == "lexical" else [fuse(d, w) for d, w in zip(dense, lexical, strict=True)]
 
-    def _dense(self, matrix: np.ndarray, k: int, where: Where | None) -> list[list[tuple[int, float]]]:
-        """(row, cosine) of each query's ``k`` nearest documents among those ``where`` selects."""
-        import faiss
-
-        if self._index is None or self._index.ntotal == 0:
+    def _dense(
+        self, matrix: np.ndarray, k: int, where: Where | None, nprobe: int
+    ) -> list[list[tuple[int, float]]]:
+        """(row, cosine) of each query's ``k`` nearest documents among those ``where`` selects; a
+        compact index's candidates rescored with their float32 vectors from the database."""
+        if self._index is None or not len(self._index):
             return [[] for _ in matrix]
-        if matrix.shape[1] != self._index.d:
+        if matrix.shape[1] != self._index.dimension:
             raise AlignError(
-                f"search: vectors of dimension {matrix.shape[1]}; the store's are {self._index.d}"
+                f"search: vectors of dimension {matrix.shape[1]}; the store's are {self._index.dimension}"
             )
-        parameters = None
-        wanted = min(k, self._index.ntotal)
-        if where:
-            rows, selector = self._selection(where)
-            if not len(rows):
-                return [[] for _ in matrix]
-            parameters = faiss.SearchParameters(sel=selector)
-            wanted = min(k, len(rows))
-        scores, found = self._index.search(matrix, wanted, params=parameters)
-        return [
+        selection = self._selection(where) if where else None
+        eligible = len(selection) if selection is not None else len(self._index)
+        if not eligible:
+            return [[] for _ in matrix]
+        wanted = min(k * RESCORE if self._index.compact else k, eligible)
+        scores, found = self._index.candidates(matrix, wanted, selection, nprobe)
+        ranked = [
             [(int(row), float(score)) for score, row in zip(row_scores, row_ids, strict=True) if row >= 0]
             for row_scores, row_ids in zip(scores, found, strict=True)
         ]
+        if not self._index.compact:
+            return ranked
+        return [self._rescored(query, found, k) for query, found in zip(matrix, ranked, strict=True)]
+
+    def _rescored(
+        self, query: np.ndarray, candidates: list[tuple[int, float]], k: int
+    ) -> list[tuple[int, float]]:
+        """The ``k`` best ``candidates`` by their exact cosines (their vectors read from the database)."""
+        exact = [
+            (int(row), float(score))
+            for rows, vectors in self.table.vectors([row for row, _ in candidates])
+            for row, score in zip(rows, vectors @ query, strict=True)
+        ]
+        return sorted(exact, key=lambda found: -found[1])[:k]
 
     def _hits(self, ranked: list[list[tuple[int, float]]], min_score: float | None) -> list[list[Hit]]:
         documents = self.table.documents(sorted({row for found in ranked for row, _ in found}))

@@ -1,0 +1,126 @@
+"""The store's vector index in memory, derived from its database: exact or compact.
+
+``flat`` keeps every float32 vector and searches exactly: right up to a few hundred thousand
+documents (a million 384-dimension vectors take 1.5 GB). ``compact`` keeps an inverted file of
+product-quantised codes instead (``IVFn,PQm``: m bytes a vector, 48 for 384 dimensions), trained on
+the store's own vectors once it holds :data:`COMPACT_FROM` of them (exact search until then); a
+search takes :data:`RESCORE` times k candidates from the codes and rescores them with their float32
+vectors read from the database, so memory is bounded by the codes while scores stay exact cosines.
+
+Both remove vectors in place (no tombstones to compact), and both take a filter as a FAISS selector
+over the documents' rows, so a filtered search scans only the rows it may return. An inverted
+file scans ``nprobe`` of its lists; under a filter keeping a share s of the documents it scans
+``nprobe / s`` of them, so that it meets about as many eligible codes as without a filter.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from align.errors import AlignError
+from align.index.settings import DEFAULT_REFINE_FACTOR, ivf_lists, pq_subquantizers
+
+FLAT, COMPACT = "flat", "compact"
+INDEX_KINDS = (FLAT, COMPACT)
+COMPACT_FROM = 100_000  # documents a compact index waits for before it trains: exact search below
+MAX_LISTS = 4_096  # lists at most: k-means over more takes more than minutes on a small machine
+TRAINING_PER_LIST = 64  # training vectors per list (FAISS asks for 39 at least)
+RESCORE = DEFAULT_REFINE_FACTOR  # candidates per hit a compact search rescores with float32 vectors
+DEFAULT_NPROBE = 32  # lists a compact search scans (benchmarks/store_scale.py measures its recall)
+
+
+def compact_factory(count: int, dimension: int) -> str:
+    """The compact index for ``count`` vectors: ~4·√count lists (at most :data:`MAX_LISTS`) of
+    8-bit product-quantised codes, a byte per 8 dimensions."""
+    return f"IVF{min(ivf_lists(count), MAX_LISTS)},PQ{pq_subquantizers(dimension)}"
+
+
+def check_kind(kind: str) -> str:
+    if kind not in INDEX_KINDS:
+        raise AlignError(f"index must be one of {', '.join(INDEX_KINDS)}, got {kind!r}")
+    return kind
+
+
+class Selection:
+    """The rows a filter keeps, as a FAISS selector (a bitmap over rows, held here because FAISS
+    keeps only a pointer to it)."""
+
+    def __init__(self, rows: np.ndarray) -> None:
+        self.rows = rows
+        size = int(rows[-1]) // 8 + 1 if len(rows) else 1
+        self._bitmap = np.zeros(size, dtype=np.uint8)
+        np.bitwise_or.at(self._bitmap, rows >> 3, (1 << (rows & 7)).astype(np.uint8))
+        self.selector = faiss.IDSelectorBitmap(size, faiss.swig_ptr(self._bitmap))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+class StoreIndex:
+    """A FAISS index over the documents' rows (their ids in it); see the module's docstring."""
+
+    def __init__(self, index: faiss.Index) -> None:
+        self.index = index
+        self._ivf = faiss.try_extract_index_ivf(index)
+
+    @classmethod
+    def flat(cls, dimension: int) -> StoreIndex:
+        return cls(faiss.IndexIDMap(faiss.IndexFlatIP(dimension)))
+
+    @classmethod
+    def trained(cls, factory: str, sample: np.ndarray) -> StoreIndex:
+        """A compact index ``factory`` trained on ``sample`` (float32 unit vectors)."""
+        index = faiss.index_factory(sample.shape[1], factory, faiss.METRIC_INNER_PRODUCT)
+        # polysemous codes serve Hamming pre-filtering, unused here, and train 5x slower
+        index.do_polysemous_training = False
+        index.train(sample)
+        return cls(index)
+
+    @classmethod
+    def read(cls, path: Path) -> StoreIndex:
+        return cls(faiss.read_index(str(path)))
+
+    def write(self, path: Path) -> None:
+        faiss.write_index(self.index, str(path))
+
+    @property
+    def compact(self) -> bool:
+        return self._ivf is not None
+
+    @property
+    def dimension(self) -> int:
+        return self.index.d
+
+    def __len__(self) -> int:
+        return self.index.ntotal
+
+    def describe(self) -> str:
+        """What the index is, as a person reads it: ``flat`` or the compact factory string."""
+        if self._ivf is None:
+            return FLAT
+        return f"IVF{self._ivf.nlist},PQ{self.index.pq.M}"
+
+    def add(self, rows: np.ndarray, vectors: np.ndarray) -> None:
+        self.index.add_with_ids(vectors, rows)
+
+    def remove(self, rows: list[int]) -> None:
+        self.index.remove_ids(faiss.IDSelectorBatch(np.asarray(rows, dtype=np.int64)))
+
+    def candidates(
+        self, matrix: np.ndarray, k: int, selection: Selection | None, nprobe: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, rows) of each query's ``k`` nearest among ``selection`` (-1 rows where fewer
+        exist); exact scores from a flat index, approximate from a compact one's codes."""
+        if self._ivf is None:
+            parameters = faiss.SearchParameters(sel=selection.selector) if selection is not None else None
+            return self.index.search(matrix, k, params=parameters)
+        if selection is not None:  # as many eligible codes met as an unfiltered search meets
+            nprobe = math.ceil(nprobe * len(self) / max(len(selection), 1))
+        parameters = faiss.SearchParametersIVF(nprobe=min(nprobe, self._ivf.nlist))
+        if selection is not None:
+            parameters.sel = selection.selector
+        return self.index.search(matrix, k, params=parameters)
