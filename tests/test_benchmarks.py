@@ -49,6 +49,7 @@ SCRIPTS = [
     "store_crash",
     "store_filters",
     "store_quality",
+    "store_scale",
     "tatoeba_bench",
     "threads",
     "throughput",
@@ -271,6 +272,35 @@ def test_retrieval_latency_queries_one_at_a_time(tiny_model: Path, data: Path) -
     assert len(documents) == 40 and answers == ["0", "10", "20", "30"]
     figures = retrieval_latency.measure(str(tiny_model), documents, queries, answers)
     assert figures["queries"] == 4 and figures["index"] == "Flat" and figures["latency_ms_median"] > 0
+
+
+def test_store_scale_recall_against_its_own_exact_reference(
+    tiny_model: Path, data: Path, tmp_path: Path
+) -> None:
+    from benchmarks import store_scale
+
+    pool = len(store_scale.pool_sentences(data))
+    arguments = [
+        "--data",
+        str(data),
+        "--model",
+        str(tiny_model),
+        "--documents",
+        str(pool + 50),
+        "--queries",
+        "6",
+    ]
+    output = tmp_path / "report.json"
+    store_scale.main(
+        [*arguments, "--against", "none", "--work", str(tmp_path / "w"), "--output", str(output)]
+    )
+    report = json.loads(output.read_text())
+    assert report["pool_sentences"] == pool and report["systems"]["align"]["index"] == "flat"
+    searches = report["systems"]["align"]["searches"]
+    assert set(searches) == set(store_scale.FILTERS)
+    assert all(figures["recall_at_10"] == 1.0 for figures in searches.values())  # a flat store is exact
+    texts = (tmp_path / "w" / "texts.txt").read_text(encoding="utf-8").splitlines()
+    assert len(texts) == pool + 50 and len(set(texts)) > pool  # past the pool, pairs of sentences
 
 
 def test_tatoeba_bench_independent_computation_agrees(model, data: Path) -> None:

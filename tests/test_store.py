@@ -48,6 +48,30 @@ class HashEmbedder:
         return "hash-1"
 
 
+@pytest.fixture(params=["sqlite", "qdrant"])
+def open_store(request: pytest.FixtureRequest, tmp_path: Path):
+    """Opens a store by name: align's own (SQLite + FAISS), or the same API over a collection in
+    Qdrant's local mode (one client a directory, so opening one closes those opened before)."""
+    opened: list = []
+
+    def open_(name: str = "s", model=None, **options):
+        if request.param == "qdrant":
+            pytest.importorskip("qdrant_client")
+            from align.store.qdrant import QdrantStore
+
+            for earlier in opened:
+                earlier.close()
+            store = QdrantStore(tmp_path / f"qdrant-{name}", "documents", model, **options)
+        else:
+            store = Store(tmp_path / name, model, **options)
+        opened.append(store)
+        return store
+
+    yield open_
+    for store in opened:
+        store.close()
+
+
 def reference_search(live: dict[str, dict], vector: np.ndarray, k: int, keep) -> list[tuple[str, float]]:
     embed = HashEmbedder()
     scored = [
@@ -56,9 +80,9 @@ def reference_search(live: dict[str, dict], vector: np.ndarray, k: int, keep) ->
     return sorted(scored, key=lambda pair: -pair[1])[:k]
 
 
-def test_upserts_deletes_and_filters_match_brute_force(tmp_path: Path) -> None:
+def test_upserts_deletes_and_filters_match_brute_force(open_store) -> None:
     rng = random.Random(7)
-    store = Store(tmp_path / "s", HashEmbedder())
+    store = open_store("s", HashEmbedder())
     live: dict[str, dict] = {}
     for step in range(30):
         ids = [f"doc{rng.randrange(300)}" for _ in range(rng.randint(1, 20))]
@@ -107,8 +131,8 @@ def test_upserts_deletes_and_filters_match_brute_force(tmp_path: Path) -> None:
     assert len(store.search("alpha", k=10, min_score=cut)) == 5
 
 
-def test_ids_are_ids_and_bad_requests_say_why(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s", HashEmbedder())
+def test_ids_are_ids_and_bad_requests_say_why(open_store) -> None:
+    store = open_store("s", HashEmbedder())
     store.upsert(["a", "b"], ["first", "second"])
     store.upsert(["a"], ["first, edited"], [{"v": 2}])
     assert len(store) == 2 and store.get("a").text == "first, edited" and store.get("a").metadata == {"v": 2}
@@ -130,21 +154,22 @@ def test_ids_are_ids_and_bad_requests_say_why(tmp_path: Path) -> None:
     assert json.dumps([hit.to_json() for hit in store.search("first", k=2)])  # plain data
 
 
-def test_prompts_by_role_come_from_the_model_and_are_recorded(tmp_path: Path) -> None:
+def test_prompts_by_role_come_from_the_model_and_are_recorded(open_store) -> None:
     embedder = HashEmbedder({"query": "query: ", "passage": "passage: "})
-    store = Store(tmp_path / "s", embedder)
+    store = open_store("s", embedder)
     assert (store.query_role, store.document_role) == ("query", "passage")
     store.upsert(["a"], ["hello"])
     store.search("hello", k=1)
     assert [role for role, _ in embedder.calls] == ["passage", "query"]
-    reopened = Store(tmp_path / "s", HashEmbedder({"query": "query: ", "passage": "passage: "}))
+    reopened = open_store("s", HashEmbedder({"query": "query: ", "passage": "passage: "}))
     assert (reopened.query_role, reopened.document_role) == ("query", "passage")
-    overridden = Store(tmp_path / "s", embedder, query_role="passage")
+    overridden = open_store("s", embedder, query_role="passage")
     assert overridden.query_role == "passage"
+    assert open_store("s").setting("model") == "hash-embedder"  # recorded: opens without a model
     with pytest.raises(AlignError, match="whose vectors differ"):
         other = HashEmbedder()
         other.fingerprint = lambda: "other"  # type: ignore[method-assign]
-        Store(tmp_path / "s", other)
+        open_store("s", other)
 
 
 def test_threads_add_update_delete_and_search_at_once(tmp_path: Path) -> None:
@@ -403,6 +428,11 @@ def test_the_command_line_indexes_updates_deletes_and_filters_a_store(
     assert updated.exit_code == 0 and "(40 in the store)" in updated.output, (
         updated.output
     )  # lines 1-5 replaced
+    info = runner.invoke(app, ["index", "--info", str(store)])
+    assert info.exit_code == 0 and f"{store}: 40 documents" in info.output and "index: flat" in info.output
+    assert "languages (" in info.output and "en " in info.output and "zh " in info.output
+    not_a_store = runner.invoke(app, ["index", "--info", str(tmp_path)])
+    assert not_a_store.exit_code == 2 and "is not a store made by align index" in not_a_store.output
     bad = runner.invoke(app, ["search", str(store), "tea", "--where", "lang"])
     assert bad.exit_code == 2 and "--where 'lang': write FIELD=VALUE" in bad.output
     plain = tmp_path / "plain"
@@ -569,3 +599,21 @@ def test_given_vectors_are_checked_and_the_index_kind_is_the_stores(tmp_path: Pa
         Store(tmp_path / "s", index="compact")
     with pytest.raises(AlignError, match="index must be one of flat, compact"):
         Store(tmp_path / "t", HashEmbedder(), index="hnsw")
+
+
+def test_space_left_by_deletes_is_given_back(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s", HashEmbedder(), lid=None)
+    texts = [f"a longer document, number {n}, " * 20 for n in range(2_000)]
+    store.upsert([str(n) for n in range(2_000)], texts)
+    store.close()
+    database = tmp_path / "s" / "store.sqlite"
+    full = database.stat().st_size
+    store = Store(tmp_path / "s")
+    store.delete([str(n) for n in range(1_800)])
+    assert store.table.free_share() > 0.25
+    store.close()  # past a quarter free: compacted
+    assert database.stat().st_size < full / 3
+    reopened = Store(tmp_path / "s", HashEmbedder())
+    assert len(reopened) == 200 and reopened.search(texts[1900], k=1)[0].id == "1900"
+    assert reopened.compact()
+    reopened.close()

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 from align.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from align.store.database import Document
+    from align.store.base import DocumentStore
     from align.store.filters import Where
-    from align.store.hit import Hit
+    from align.store.hit import Document, Hit
     from align.store.store import Store
 
 __getattr__, __all__ = lazy_exports(__name__, __file__)

@@ -14,7 +14,6 @@ import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ import numpy as np
 
 from align.errors import AlignError
 from align.store.filters import Where, field_expression, to_sql
+from align.store.hit import Document
 from align.store.lexical import match_expression, terms
 
 SCHEMA = """
@@ -46,14 +46,6 @@ CREATE VIRTUAL TABLE IF NOT EXISTS lexical USING fts5 (terms);
 DATABASE_FILE = "store.sqlite"  # the file a store's directory holds
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another process's write to finish
 IN_LIST = 900  # values an IN list takes, under SQLite's 999 parameters a statement
-
-
-@dataclass(frozen=True)
-class Document:
-    id: str
-    text: str
-    lang: str | None
-    metadata: dict[str, Any]
 
 
 class DocumentTable:
@@ -158,6 +150,24 @@ class DocumentTable:
         with self.connection:
             self.connection.execute("DELETE FROM changes WHERE seq <= ?", (upto,))
 
+    def free_share(self) -> float:
+        """The share of the file's pages left free by deleted documents."""
+        pages = self.connection.execute("PRAGMA page_count").fetchone()[0]
+        return self.connection.execute("PRAGMA freelist_count").fetchone()[0] / max(pages, 1)
+
+    def compact(self) -> bool:
+        """Merge the full-text index's segments and rewrite the file without its free pages
+        (SQLite's VACUUM); False when another process holds the database and it must wait."""
+        try:
+            with self.connection:
+                self.connection.execute("INSERT INTO lexical (lexical) VALUES ('optimize')")
+            self.connection.execute("VACUUM")
+        except sqlite3.OperationalError as error:
+            if "locked" in str(error) or "busy" in str(error):
+                return False
+            raise AlignError(f"{self.path}: cannot compact the store: {error}") from None
+        return True
+
     def changes_since(self, seq: int) -> tuple[int, list[int], list[int]] | None:
         """The rows removed and the rows added since change ``seq`` (net of each other), and the
         last change's number; None when the log, pruned, no longer holds every change since ``seq``
@@ -210,6 +220,13 @@ class DocumentTable:
             yield
         finally:
             self.connection.execute("COMMIT")
+
+    def documents_with_vectors(self, batch: int = 1_000) -> Iterator[tuple[list[Document], np.ndarray]]:
+        """Every document with its vector, in batches, in the order they were written."""
+        query = self.connection.execute("SELECT id, text, lang, metadata, vector FROM documents ORDER BY row")
+        while chunk := query.fetchmany(batch):
+            documents = [Document(i, text, lang, json.loads(meta)) for i, text, lang, meta, _ in chunk]
+            yield documents, np.stack([np.frombuffer(blob, dtype=np.float32) for *_, blob in chunk])
 
     def documents(self, rows: Sequence[int]) -> dict[int, Document]:
         """The documents at ``rows`` (those still present), by row."""

@@ -15,7 +15,12 @@ from align.outputs import check_output, is_align_output, write_manifest
 from align.sentences import read_collection
 from align.store.database import DATABASE_FILE, DocumentTable
 from align.store.store import Store
+from align.store.vectors import COMPACT, COMPACT_FROM, FLAT
 
+INDEX_KINDS_DESCRIBED = {
+    FLAT: "flat (exact search over float32 vectors in memory)",
+    COMPACT: f"compact (8-bit codes in an inverted file from {COMPACT_FROM:,} documents, rescored exactly)",
+}
 BATCH = 4_096  # documents a transaction: each one embedded, then written whole
 
 
@@ -87,9 +92,28 @@ def store_info(directory: str | os.PathLike) -> dict[str, Any]:
             "documents": len(table),
             "languages": {str(lang): count for lang, count in table.languages().items()},
             "model": table.setting("model"),
+            "dimension": table.setting("dimension"),
+            "index": table.setting("index") or "flat",
             "roles": table.setting("roles"),
             "lid": table.setting("lid"),
             "bytes": sum(path.stat().st_size for path in Path(directory).iterdir() if path.is_file()),
         }
     finally:
         table.close()
+
+
+def describe_store(directory: str | os.PathLike) -> str:
+    """:func:`store_info` as a person reads it (``align index --info``)."""
+    info = store_info(directory)
+    roles = info["roles"] or {}
+    languages = sorted(info["languages"].items(), key=lambda item: -item[1])
+    lines = [
+        f"{directory}: {info['documents']:,} documents, {info['bytes'] / 2**20:,.1f} MiB on disk",
+        f"model: {info['model']} ({info['dimension']} dimensions; queries embedded with its "
+        f"{roles.get('query')!r} prompt, documents with its {roles.get('document')!r} prompt)",
+        f"index: {INDEX_KINDS_DESCRIBED.get(info['index'], info['index'])}",
+        f"languages ({info['lid'] or 'given only'}): "
+        + (", ".join(f"{lang} {count:,}" for lang, count in languages[:20]) or "none yet")
+        + (f" and {len(languages) - 20} more" if len(languages) > 20 else ""),
+    ]
+    return "\n".join(lines)

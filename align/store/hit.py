@@ -1,9 +1,18 @@
-"""A search result as plain data: what the ``Retriever``, the store and ``align search --json`` return."""
+"""What stores return, as plain data: a stored document, and a search result (what the
+``Retriever``, the stores and ``align search --json`` return)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    text: str
+    lang: str | None
+    metadata: dict[str, Any]
 
 
 @dataclass(frozen=True)

@@ -4,35 +4,28 @@ documents on disk, safe to share between threads and processes, consistent after
 The SQLite database (:mod:`align.store.database`) holds everything, vectors included; the FAISS
 index in memory (:mod:`align.store.vectors`: exact, or compact codes for millions of documents) is
 derived from it and kept in step through the database's change log, so it is rebuilt or caught up
-from the file whatever happened to the process that wrote it. Writes are
-serialised by a lock (and across processes by SQLite); a search embeds its queries outside the
-lock, then holds it only while it catches up and searches.
+from the file whatever happened to the process that wrote it. Writes are serialised by a lock (and
+across processes by SQLite); a search embeds its queries outside the lock, then holds it only
+while it catches up and searches.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from align.embedding.loading import as_embedder
 from align.embedding.protocol import Embedder
 from align.errors import AlignError
-from align.extras import missing
-from align.lid.config import NO_LID
-from align.lid.identifiers import DEFAULT_IDENTIFIER
-from align.model_source import recorded_model_name
 from align.outputs import atomic_path
-from align.store.config import MODES
-from align.store.database import DATABASE_FILE, Document, DocumentTable
+from align.store.base import AUTO, FUSION_DEPTH, DocumentStore, Group
+from align.store.database import DATABASE_FILE, DocumentTable
 from align.store.filters import Where
-from align.store.hit import Hit
+from align.store.hit import Document, Hit
 from align.store.vectors import (
     COMPACT,
     COMPACT_FROM,
@@ -46,14 +39,9 @@ from align.store.vectors import (
     compact_factory,
 )
 
-AUTO = "auto"  # the lid= default: the one recorded, else fastText where the lid extra is installed
-# Roles whose prompt a document is embedded with, in order of preference: e5's "passage: ", then a
-# generic "document" prompt; a query is embedded with the "query" prompt where the model has one.
-DOCUMENT_ROLES = ("passage", "document")
-QUERY_ROLES = ("query",)
 RRF_K = 60  # reciprocal rank fusion's constant (Cormack et al. 2009), as Qdrant and LanceDB use it
-FUSION_DEPTH = 100  # candidates each ranking gives a hybrid search, at least
 SELECTIONS_KEPT = 32  # filters whose rows are kept between searches
+COMPACT_AT = 0.25  # share of the database's pages left free by deletes that close() gives back
 INDEX_PREFIX, INDEX_SUFFIX = "index-", ".faiss"  # index-SEQ.faiss: the index up to change SEQ
 
 
@@ -74,29 +62,9 @@ def fuse(*rankings: list[tuple[int, float]]) -> list[tuple[int, float]]:
     return sorted(fused.items(), key=lambda item: -item[1])
 
 
-def default_roles(prompts: Mapping[str, str]) -> tuple[str | None, str | None]:
-    """The (query, document) roles whose prompts the model's own configuration offers."""
-    query = next((role for role in QUERY_ROLES if role in prompts), None)
-    document = next((role for role in DOCUMENT_ROLES if role in prompts), None)
-    return query, document
-
-
-def _unit_rows(vectors: np.ndarray, action: str) -> np.ndarray:
-    """``vectors`` (a row, or one a row) as float32 rows of unit length: scores are cosines."""
-    matrix = np.array(vectors, dtype=np.float32, ndmin=2)
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    if not np.all(np.isfinite(norms)) or np.any(norms == 0):
-        raise AlignError(f"{action}: a vector is zero or not finite; it has no direction to search by")
-    return matrix / norms
-
-
-class Store:
-    """Documents with ids, languages and metadata, searched by meaning; see the module's docstring.
-
-    ``model`` is needed to create a store and to embed texts; an existing store remembers its
-    model's name and loads it when texts are first embedded. ``query_role`` and ``document_role``
-    name the prompts queries and documents are embedded with (default: the model's own, e.g. e5's
-    ``query: `` and ``passage: ``); they are recorded with the store.
+class Store(DocumentStore):
+    """Documents in SQLite with a FAISS index, on one machine; see the module's docstring, and
+    :class:`align.store.base.DocumentStore` for ``model``, the roles and ``lid``.
 
     ``index`` is chosen with a new store and recorded: ``flat`` (exact search, every vector in
     memory) or ``compact`` (codes of a few dozen bytes a vector, rescored exactly: for millions of
@@ -121,64 +89,28 @@ class Store:
             self.directory.mkdir(parents=True, exist_ok=True)
         elif not (self.directory / DATABASE_FILE).is_file():
             raise AlignError(f"{self.directory}: no store here ({DATABASE_FILE} is missing)")
+        self.where_label = str(self.directory)
         self.table = DocumentTable(self.directory / DATABASE_FILE, readonly=readonly)
-        self._lock = threading.RLock()
-        self._embedder = as_embedder(model) if model is not None else None
-        # a local path recorded absolute, so the store opens its model from any directory
-        self._recorded_name = (
-            recorded_model_name(str(model))
-            if isinstance(model, str | os.PathLike)
-            else getattr(model, "name", None)
-        )
-        self._settle_model(query_role, document_role, readonly)
-        self._settle_lid(lid, readonly)
+        roles = {"query_role": query_role, "document_role": document_role}
+        self._open(model, readonly=readonly, lid=lid, **roles)
         self._settle_index(index, readonly)
         self.nprobe = nprobe
         self._index: StoreIndex | None = None  # from the saved copy or the documents (_catch_up)
         self._seen = 0
         self._saved = 0
-        self.readonly = readonly
         self._load_saved_index()
         # where filter (as JSON) → (change seen, its rows as a selection), newest last
         self._selections: OrderedDict[str, tuple[int, Selection]] = OrderedDict()
         self.refresh()
 
-    # the model ------------------------------------------------------------------------------------
+    # settings -------------------------------------------------------------------------------------
 
-    def _settle_model(self, query_role: str | None, document_role: str | None, readonly: bool) -> None:
-        """Record the model with a new store, or check it against the one recorded."""
-        recorded = self.table.setting("model")
-        if self._embedder is None:
-            if recorded is None:
-                raise AlignError(f"{self.directory}: a new store needs a model to embed its documents")
-        elif recorded is None:
-            if readonly:
-                raise AlignError(f"{self.directory}: the store is empty and opened read-only")
-            roles = default_roles(self._embedder.prompts)
-            self.table.set_setting("model", self._recorded_name)
-            self.table.set_setting("fingerprint", self._embedder.fingerprint())
-            self.table.set_setting("dimension", self._embedder.dimension)
-            self.table.set_setting("roles", {"query": roles[0], "document": roles[1]})
-        elif self.table.setting("fingerprint") != self._embedder.fingerprint():
-            raise AlignError(
-                f"{self.directory}: the store was built with {recorded}, whose vectors differ from "
-                f"{self._embedder.name}'s; open it without a model to use its own"
-            )
-        roles = self.table.setting("roles") or {}
-        self.query_role = query_role if query_role is not None else roles.get("query")
-        self.document_role = document_role if document_role is not None else roles.get("document")
+    def setting(self, key: str) -> Any:
+        return self.table.setting(key)
 
-    def _settle_lid(self, lid: str | None, readonly: bool) -> None:
-        """The language identifier documents without a language are identified with: recorded
-        with a new store (by default fastText's lid.176 where the lid extra is installed)."""
-        recorded = self.table.setting("lid")  # NO_LID when the store identifies no languages
-        if lid == AUTO:
-            lid = recorded if recorded is not None else (NO_LID if missing("lid") else DEFAULT_IDENTIFIER)
-        lid = lid or NO_LID
-        if lid != recorded and not readonly:
-            self.table.set_setting("lid", lid)
-        self.lid = None if lid == NO_LID else lid
-        self._identifier = None
+    def _record(self, settings: dict[str, Any]) -> None:
+        for key, value in settings.items():
+            self.table.set_setting(key, value)
 
     def _settle_index(self, index: str | None, readonly: bool) -> None:
         """Record the kind of index with a new store (flat by default), or check it against the one
@@ -195,81 +127,15 @@ class Store:
             self.table.set_setting("index", recorded)
         self.index_kind = recorded
 
-    def identify(self, texts: Sequence[str]) -> list[str | None]:
-        """The language of each text by the store's identifier (None for all without one)."""
-        if self.lid is None:
-            return [None] * len(texts)
-        with self._lock:
-            if self._identifier is None:
-                from align.lid import load_identifier
-
-                self._identifier = load_identifier(self.lid)
-            identifier = self._identifier
-        return [found.language for found in identifier.identify(texts)]
-
-    @property
-    def embedder(self) -> Embedder:
-        """The store's model, loaded from its recorded name on first use."""
-        with self._lock:
-            if self._embedder is None:
-                self._embedder = as_embedder(self.table.setting("model"))
-            return self._embedder
-
     # writes -------------------------------------------------------------------------------------
 
-    def upsert(
-        self,
-        ids: Sequence[str],
-        texts: Sequence[str],
-        metadata: Sequence[Mapping[str, Any]] | None = None,
-        langs: Sequence[str | None] | None = None,
-        vectors: np.ndarray | None = None,
-    ) -> int:
-        """Add documents, replacing those whose id is already stored; return how many were written.
+    def _write(self, documents: list[Document], vectors: np.ndarray) -> None:
+        self.table.upsert(documents, vectors)
+        self._catch_up()
 
-        Without ``langs``, each text's language is identified (:meth:`identify`); without
-        ``vectors`` (a row a document, by the store's model), the texts are embedded. The batch is
-        one transaction: after a crash it is stored whole or not at all."""
-        ids = [str(identifier) for identifier in ids]
-        texts = list(texts)
-        metadata = [dict(entry) for entry in metadata] if metadata is not None else [{} for _ in ids]
-        langs = list(langs) if langs is not None else self.identify(texts)
-        if not len(ids) == len(texts) == len(metadata) == len(langs):
-            raise AlignError(
-                f"upsert: {len(ids)} ids, {len(texts)} texts, {len(metadata)} metadata and {len(langs)} "
-                "languages; give one of each per document"
-            )
-        if len(set(ids)) != len(ids):
-            repeated = sorted({identifier for identifier in ids if ids.count(identifier) > 1})[:3]
-            raise AlignError(f"upsert: the batch holds the same id more than once ({', '.join(repeated)})")
-        if not ids:
-            return 0
-        vectors = self._document_vectors(texts, vectors)
-        documents = [Document(*fields) for fields in zip(ids, texts, langs, metadata, strict=True)]
-        with self._lock:
-            self.table.upsert(documents, vectors)
-            self._catch_up()
-        return len(documents)
-
-    def _document_vectors(self, texts: list[str], given: np.ndarray | None) -> np.ndarray:
-        """The texts embedded, or the ``given`` vectors checked and scaled to unit length (scores
-        are cosines)."""
-        if given is None:
-            return self.embedder(texts, role=self.document_role)
-        vectors = _unit_rows(given, "upsert")
-        dimension = self.table.setting("dimension")
-        if vectors.shape != (len(texts), dimension):
-            raise AlignError(
-                f"upsert: vectors of shape {vectors.shape} for {len(texts)} documents; the store's "
-                f"vectors have {dimension} dimensions, one row a document"
-            )
-        return vectors
-
-    def delete(self, ids: Sequence[str]) -> int:
-        """Remove the documents ``ids``; return how many there were (an unknown id is no error)."""
-        with self._lock:
-            removed = self.table.delete([str(identifier) for identifier in ids])
-            self._catch_up()
+    def _remove(self, ids: list[str]) -> int:
+        removed = self.table.delete(ids)
+        self._catch_up()
         return len(removed)
 
     # reads ----------------------------------------------------------------------------------------
@@ -341,7 +207,7 @@ class Store:
         count = len(self.table)
         dimension = self.table.setting("dimension")
         if self.index_kind == COMPACT and count >= COMPACT_FROM:
-            factory = compact_factory(count, dimension)
+            factory = compact_factory(count)
             lists = int(factory[3 : factory.index(",")])
             self._index = StoreIndex.trained(factory, self.table.sample_vectors(lists * TRAINING_PER_LIST))
         else:
@@ -357,70 +223,22 @@ class Store:
         with self._lock:
             self._rebuild()
 
-    def search(
+    def _found(
         self,
-        query: str | Sequence[str] | None = None,
-        *,
-        vector: np.ndarray | None = None,
-        k: int = 10,
-        where: Where | None = None,
-        min_score: float | None = None,
-        mode: str = "dense",
-        other_languages: bool = False,
-        nprobe: int | None = None,
-    ) -> list[Hit] | list[list[Hit]]:
-        """The ``k`` best documents for a query (a list of hits) or for each of several, by text or
-        by ``vector`` (one row or a matrix). ``where`` filters inside the search, so k hits come back
-        whenever k documents match; ``min_score`` drops hits scoring below it.
-
-        ``mode``: ``dense`` ranks by cosine (the score); ``lexical`` by BM25 over the documents' words
-        (:mod:`align.store.lexical`; the score is BM25's); ``hybrid`` fuses the two rankings by
-        reciprocal rank fusion (the score is the fused one, Σ 1 / (60 + rank)).
-
-        ``other_languages``: only documents in a language other than the query's own (identified
-        by the store's identifier): the cross-lingual case, where a query's own-language documents
-        would otherwise crowd out its translations.
-
-        ``nprobe``: lists a compact index scans (default: the store's ``nprobe``)."""
-        if mode not in MODES:
-            raise AlignError(f"search: mode must be one of {', '.join(MODES)}, got {mode!r}")
-        if (query is None) == (vector is None):
-            raise AlignError("search: give a query or a vector, not both")
-        if vector is not None and mode != "dense":
-            raise AlignError(f"search: a {mode} search needs a query's text, not a vector")
-        if k < 1:
-            raise AlignError(f"search: k must be at least 1, got {k}")
-        single = isinstance(query, str) or (vector is not None and np.ndim(vector) == 1)
-        queries: list[str] = []
-        if query is not None:
-            queries = [query] if isinstance(query, str) else list(query)
-            for number, text in enumerate(queries, start=1):
-                if not text.strip():
-                    raise AlignError(f"search: query {number} is empty: there is nothing to search for")
-        matrix = None
-        if vector is not None:
-            matrix = _unit_rows(vector, "search")
-        elif mode != "lexical":
-            matrix = self.embedder(queries, role=self.query_role)
-        count = len(queries) if query is not None else len(matrix)
-        groups = [(slice(0, count), where)]  # queries searched together, under one filter
-        if other_languages:
-            if query is None or (where and "lang" in where):
-                raise AlignError("search: other_languages needs a query's text, and no lang filter beside it")
-            languages = self.identify(queries)
-            groups = [
-                (slice(n, n + 1), {**(where or {}), "lang": {"$ne": lang}} if lang else where)
-                for n, lang in enumerate(languages)
-            ]
+        matrix: np.ndarray | None,
+        queries: list[str],
+        groups: list[Group],
+        k: int,
+        mode: str,
+        nprobe: int | None,
+    ) -> list[list[Hit]]:
         depth = k if mode == "dense" else max(k, FUSION_DEPTH)
+        self._catch_up()
         ranked: list[list[tuple[int, float]]] = []
-        with self._lock:
-            self._catch_up()
-            for part, condition in groups:
-                part_matrix = matrix[part] if matrix is not None else None
-                ranked += self._ranked(part_matrix, queries[part], condition, depth, mode, nprobe)
-            results = self._hits([found[:k] for found in ranked], min_score)
-        return results[0] if single else results
+        for part, condition in groups:
+            part_matrix = matrix[part] if matrix is not None else None
+            ranked += self._ranked(part_matrix, queries[part], condition, depth, mode, nprobe)
+        return self._hits([found[:k] for found in ranked])
 
     def _selection(self, where: Where) -> Selection:
         """The rows ``where`` selects, kept for the next search with the same filter and brought up
@@ -502,7 +320,7 @@ class Store:
         ]
         return sorted(exact, key=lambda found: -found[1])[:k]
 
-    def _hits(self, ranked: list[list[tuple[int, float]]], min_score: float | None) -> list[list[Hit]]:
+    def _hits(self, ranked: list[list[tuple[int, float]]]) -> list[list[Hit]]:
         documents = self.table.documents(sorted({row for found in ranked for row, _ in found}))
         return [
             [
@@ -514,7 +332,7 @@ class Store:
                     documents[row].lang,
                 )
                 for row, score in found
-                if row in documents and (min_score is None or score >= min_score)
+                if row in documents
             ]
             for found in ranked
         ]
@@ -525,14 +343,18 @@ class Store:
             rows = self.table.rows_of([str(identifier)])
             return self.table.documents(list(rows.values())).get(rows.get(str(identifier), -1))
 
+    def compact(self) -> bool:
+        """Give back the space deleted and replaced documents left in the database (``close`` does
+        it once they pass :data:`COMPACT_AT` of the file); False when another process has the
+        store open and it must wait. The index needs none: FAISS removes vectors in place."""
+        with self._lock:
+            return not self.readonly and self.table.compact()
+
     def close(self) -> None:
-        """Save the index if it changed (:meth:`save_index`) and close the database."""
+        """Save the index if it changed (:meth:`save_index`), compact the database when deleted
+        documents take more than :data:`COMPACT_AT` of it, and close it."""
         with self._lock:
             self.save_index()
+            if not self.readonly and self.table.free_share() > COMPACT_AT:
+                self.table.compact()
             self.table.close()
-
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

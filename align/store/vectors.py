@@ -2,10 +2,15 @@
 
 ``flat`` keeps every float32 vector and searches exactly: right up to a few hundred thousand
 documents (a million 384-dimension vectors take 1.5 GB). ``compact`` keeps an inverted file of
-product-quantised codes instead (``IVFn,PQm``: m bytes a vector, 48 for 384 dimensions), trained on
-the store's own vectors once it holds :data:`COMPACT_FROM` of them (exact search until then); a
-search takes :data:`RESCORE` times k candidates from the codes and rescores them with their float32
+8-bit codes instead (``IVFn,SQ8``: a byte a dimension, a quarter of float32), trained on the
+store's own vectors once it holds :data:`COMPACT_FROM` of them (exact search until then); a search
+takes :data:`RESCORE` times k candidates from the codes and rescores them with their float32
 vectors read from the database, so memory is bounded by the codes while scores stay exact cosines.
+
+8-bit scalar codes, not product quantisation: on a static model's vectors (150k documents,
+benchmarks/store_scale.py's collection), 32 bytes of PQ codes found 0.68 of the exact top 10 with
+32 lists scanned and 160 candidates rescored, 64 bytes 0.81, and neither passed 0.88 with 128
+lists and 400 candidates; 8-bit codes found 0.96 with 32 lists and 0.98 with 64.
 
 Both remove vectors in place (no tombstones to compact), and both take a filter as a FAISS selector
 over the documents' rows, so a filtered search scans only the rows it may return. An inverted
@@ -22,7 +27,7 @@ import faiss
 import numpy as np
 
 from align.errors import AlignError
-from align.index.settings import DEFAULT_REFINE_FACTOR, ivf_lists, pq_subquantizers
+from align.index.settings import DEFAULT_REFINE_FACTOR, ivf_lists
 
 FLAT, COMPACT = "flat", "compact"
 INDEX_KINDS = (FLAT, COMPACT)
@@ -30,13 +35,13 @@ COMPACT_FROM = 100_000  # documents a compact index waits for before it trains: 
 MAX_LISTS = 4_096  # lists at most: k-means over more takes more than minutes on a small machine
 TRAINING_PER_LIST = 64  # training vectors per list (FAISS asks for 39 at least)
 RESCORE = DEFAULT_REFINE_FACTOR  # candidates per hit a compact search rescores with float32 vectors
-DEFAULT_NPROBE = 32  # lists a compact search scans (benchmarks/store_scale.py measures its recall)
+DEFAULT_NPROBE = 64  # lists a compact search scans (benchmarks/store_scale.py measures its recall)
 
 
-def compact_factory(count: int, dimension: int) -> str:
+def compact_factory(count: int) -> str:
     """The compact index for ``count`` vectors: ~4·√count lists (at most :data:`MAX_LISTS`) of
-    8-bit product-quantised codes, a byte per 8 dimensions."""
-    return f"IVF{min(ivf_lists(count), MAX_LISTS)},PQ{pq_subquantizers(dimension)}"
+    8-bit codes, a byte a dimension."""
+    return f"IVF{min(ivf_lists(count), MAX_LISTS)},SQ8"
 
 
 def check_kind(kind: str) -> str:
@@ -75,8 +80,6 @@ class StoreIndex:
     def trained(cls, factory: str, sample: np.ndarray) -> StoreIndex:
         """A compact index ``factory`` trained on ``sample`` (float32 unit vectors)."""
         index = faiss.index_factory(sample.shape[1], factory, faiss.METRIC_INNER_PRODUCT)
-        # polysemous codes serve Hamming pre-filtering, unused here, and train 5x slower
-        index.do_polysemous_training = False
         index.train(sample)
         return cls(index)
 
@@ -102,7 +105,7 @@ class StoreIndex:
         """What the index is, as a person reads it: ``flat`` or the compact factory string."""
         if self._ivf is None:
             return FLAT
-        return f"IVF{self._ivf.nlist},PQ{self.index.pq.M}"
+        return f"IVF{self._ivf.nlist},SQ8"
 
     def add(self, rows: np.ndarray, vectors: np.ndarray) -> None:
         self.index.add_with_ids(vectors, rows)
