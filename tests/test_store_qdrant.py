@@ -42,6 +42,32 @@ def test_lexical_search_finds_words_and_unspaced_scripts_and_hybrid_fuses_both(t
     store.close()
 
 
+class RecordingClient:
+    """A Qdrant client that remembers the options a collection was created with."""
+
+    def __init__(self, client) -> None:
+        self.client, self.created = client, {}
+
+    def __getattr__(self, name: str):
+        return getattr(self.client, name)
+
+    def create_collection(self, name: str, **options):
+        self.created = options
+        return self.client.create_collection(name, **options)
+
+
+def test_a_new_collection_takes_the_options_a_cluster_needs() -> None:
+    from qdrant_client import QdrantClient
+
+    client = RecordingClient(QdrantClient(location=":memory:"))
+    options = {"shard_number": 6, "replication_factor": 2}
+    store = QdrantStore("cluster", "faq", HashEmbedder(), lid=None, client=client, collection_options=options)
+    assert {key: client.created[key] for key in options} == options
+    assert "dense" in client.created["vectors_config"] and client.created["metadata"]["dimension"] == 16
+    store.upsert(["a"], ["hello"])
+    assert store.get("a").text == "hello"
+
+
 def test_filters_refuse_what_qdrant_cannot_compare() -> None:
     with pytest.raises(AlignError, match="ranges of numbers only"):
         to_filter({"date": {"$gte": "2024-01-01"}})

@@ -141,12 +141,16 @@ class QdrantStore(DocumentStore):
         api_key: str | None = None,
         client: Any = None,
         settings: Mapping[str, Any] | None = None,
+        collection_options: Mapping[str, Any] | None = None,
     ) -> None:
         """``settings``: those of a store being copied (its model, fingerprint, dimension, roles
-        and identifier), recorded with a new collection so that no model need load."""
+        and identifier), recorded with a new collection so that no model need load.
+        ``collection_options`` go to Qdrant's ``create_collection`` when the collection is made
+        (on a cluster: ``shard_number``, ``replication_factor``; ``on_disk_payload``, ...)."""
         self.client = client if client is not None else qdrant_client(location, api_key)
         self.collection = collection
         self.where_label = f"{location} (Qdrant collection {collection})"
+        self._collection_options = dict(collection_options or {})
         exists = self.client.collection_exists(collection)
         if readonly and not exists:
             raise AlignError(f"{self.where_label}: no such collection")
@@ -181,6 +185,7 @@ class QdrantStore(DocumentStore):
                 },
                 sparse_vectors_config={LEXICAL: models.SparseVectorParams(modifier=models.Modifier.IDF)},
                 metadata=self._settings,
+                **self._collection_options,
             )
 
     # writes -------------------------------------------------------------------------------------
