@@ -86,6 +86,7 @@ def text_embedder(model: Encoder | TextEmbedder, batch_size: int | None = None) 
     return embed
 
 
+FINGERPRINT_TOLERANCE = 1e-3  # float32 encoding on another machine differs far less; another model far more
 FINGERPRINT_PROBE = "align fingerprint: 我热爱自然语言处理 / I love natural language processing."
 
 
@@ -96,6 +97,14 @@ def model_fingerprint(model: Encoder, size: int = 16) -> list[float]:
     whether it is being queried with the model that built it, whatever path or name it was loaded by.
     """
     return [round(float(value), 6) for value in encode_texts(model, [FINGERPRINT_PROBE])[0][:size]]
+
+
+def same_fingerprint(stored: Sequence[float], fingerprint: Sequence[float]) -> bool:
+    """Whether two :func:`model_fingerprint` values are one model's (within float32's differences
+    between machines and runtimes, far below another model's)."""
+    return len(stored) == len(fingerprint) and bool(
+        np.allclose(stored, fingerprint, atol=FINGERPRINT_TOLERANCE)
+    )
 
 
 def model_digest(model: Encoder) -> str:

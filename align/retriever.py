@@ -6,15 +6,17 @@
     retriever.save("my-index")
     retriever = Retriever.load("my-index")           # loads the model it was built with
 
-Documents are buffered until the first search (or ``build``), then indexed with the FAISS index
-that suits their number (:func:`align.index.settings.choose_factory`: exact search up to 50k);
-later additions are appended to that index the same way, at the next search.
+By default the documents live in a document store (:class:`align.store.Store`), which ``save``
+copies and ``load`` opens in place. With ``precision`` or ``factory``, documents are buffered until
+the first search (or ``build``), then indexed whole with that FAISS index (read-only once saved);
+later additions are appended to it at the next search.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,8 +35,11 @@ from align.model_source import check_model_source, recorded_model_name
 from align.outputs import atomic_path, check_output, verify_manifest
 from align.precision import PRECISIONS
 from align.sentences import read_collection
+from align.store.database import DATABASE_FILE
 from align.store.filters import Where
 from align.store.hit import Hit
+from align.store.store import Store
+from align.store.vectors import COMPACT
 
 DOCUMENTS_FILE = "documents.jsonl"
 
@@ -114,7 +119,15 @@ def check_metadata(ids: Sequence[str], metadata: Sequence[Any]) -> None:
 
 
 class Retriever:
-    """An encoder plus a FAISS index over documents, with ids, texts and metadata kept alongside."""
+    """An encoder and the documents it searches, for applications that want four calls: ``add``,
+    ``search``, ``save``, ``load``.
+
+    By default the documents live in a document store (:class:`align.store.Store`: an id added
+    again replaces its document; exact search, compact codes from 100k documents), in a temporary
+    directory until :meth:`save` copies it; :meth:`load` opens a saved store where it is, so what
+    is added afterwards is kept there. With a compact ``precision`` or a FAISS ``factory``, a
+    read-only index is built whole instead (:mod:`align.index`).
+    """
 
     def __init__(
         self,
@@ -128,33 +141,41 @@ class Retriever:
         """``model`` is a loaded encoder or a name/path; a name is recorded so ``load`` can find it
         again (a local path as an absolute one, so the index can be searched from anywhere).
 
-        ``factory`` and ``nprobe`` are the FAISS index and how many of its IVF lists a search scans
-        (:mod:`align.index.settings`); ``nprobe`` is saved with the index. ``precision`` other than
-        float32 keeps compact codes instead, rescored with the float32 vectors
-        (:class:`align.index.precision.CompactIndex`; it takes no factory)."""
+        ``nprobe``: how many IVF lists a search scans (a compact store's, or a ``factory``'s); it
+        is saved with an index. ``factory`` and a ``precision`` other than float32 build a
+        read-only index instead of a store: FAISS's ``factory``, or compact codes rescored with
+        the float32 vectors (:class:`align.index.precision.CompactIndex`; it takes no factory)."""
         if precision not in PRECISIONS:
             raise AlignError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
         if precision != "float32" and factory is not None:
             raise AlignError("a factory is for float32 indexes; a compact precision brings its own index")
-        self.model_name = recorded_model_name(model) if isinstance(model, str) else None
-        self.model = as_embedder(model)
-        self.fingerprint = model_fingerprint(self.model)
         self.factory = factory
         self.nprobe = nprobe
         self.precision = precision
         self.batch_size = batch_size
+        self.model_name = recorded_model_name(model) if isinstance(model, str) else None
+        # One thread at a time changes or reads the documents and the index (encoding happens
+        # outside it): without it, a search beside an add saw vectors and texts out of step.
+        self._lock = threading.RLock()
+        self._store: Store | None = None
+        self._scratch: tempfile.TemporaryDirectory | None = None
+        if precision == "float32" and factory is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="align-retriever-")
+            self._store = Store(self._scratch.name, model, lid=None, index=COMPACT, nprobe=nprobe)
+            self.model = self._store.embedder
+        else:
+            self.model = as_embedder(model)
+        self.fingerprint = model_fingerprint(self.model)
+        # a read-only index's documents, in its rows' order (a store keeps its own)
         self.ids: list[str] = []
         self.texts: list[str] = []
         self.metadata: list[dict[str, Any]] = []
         self._index: VectorIndex | CompactIndex | None = None
         self._pending: list[np.ndarray] = []
-        # One thread at a time changes or reads the documents and the index (encoding happens
-        # outside it): without it, a search beside an add saw vectors and texts out of step.
-        self._lock = threading.RLock()
 
     def __len__(self) -> int:
         with self._lock:
-            return len(self.ids)
+            return len(self._store) if self._store is not None else len(self.ids)
 
     def add(
         self,
@@ -162,7 +183,8 @@ class Retriever:
         ids: Sequence[str] | None = None,
         metadata: Sequence[dict[str, Any]] | None = None,
     ) -> None:
-        """Encode and add ``documents``; ids default to their running numbers ("0", "1", ...).
+        """Encode and add ``documents``; ids default to their running numbers ("0", "1", ...). In a
+        store, an id already there is replaced.
 
         Each metadata entry is a dict that JSON can hold (:meth:`save` writes it so); one that is
         not is refused here, naming the document and key, before anything is added."""
@@ -179,6 +201,9 @@ class Retriever:
         if not documents:
             return
         check_metadata(ids, metadata)
+        if self._store is not None:
+            self._store.upsert(ids, list(documents), metadata, [None] * len(ids))
+            return
         vectors = encode_texts(
             self.model, documents, batch_size=self.batch_size, show_progress_bar=len(documents) > 10_000
         )
@@ -194,6 +219,8 @@ class Retriever:
             raise AlignError("the retriever holds no documents; add() some first")
         if k < 1:
             raise AlignError(f"k must be at least 1, got {k}")
+        if self._store is not None:
+            return self._store.search(query if isinstance(query, str) else list(query), k=k)
         queries = [query] if isinstance(query, str) else list(query)
         for number, text in enumerate(queries, start=1):
             if not text.strip():
@@ -212,10 +239,14 @@ class Retriever:
         return results[0] if isinstance(query, str) else results
 
     def save(self, directory: str | os.PathLike, *, force: bool = False) -> None:
-        """Write the index, its metadata and the documents to ``directory``, atomically; an existing
-        index there is replaced only with ``force`` (:func:`align.outputs.check_output`)."""
+        """Write the documents and their index to ``directory``, atomically; an existing one there
+        is replaced only with ``force`` (:func:`align.outputs.check_output`). A store is copied as
+        it is now (:meth:`align.store.Store.copy_to`)."""
         check_output(directory, force=force, directory=True)
-        with self._lock, atomic_path(directory, kind="index") as tmp:
+        with self._lock, atomic_path(directory, kind="store" if self._store else "index") as tmp:
+            if self._store is not None:
+                self._store.copy_to(tmp)
+                return
             index = self.build()
             tmp.mkdir()
             index.write(tmp)
@@ -230,8 +261,11 @@ class Retriever:
         cls, directory: str | os.PathLike, model: Encoder | str | None = None, *, nprobe: int | None = None
     ) -> Retriever:
         """Load a saved retriever; by default with the model it was built with, searching with the
-        ``nprobe`` it was saved with unless one is given (a compact index has no ``nprobe``)."""
+        ``nprobe`` it was saved with unless one is given (a compact index has no ``nprobe``). A
+        store (what :meth:`save` writes by default, and ``align index``) is opened where it is."""
         directory = Path(directory)
+        if (directory / DATABASE_FILE).is_file():
+            return cls._over(Store(directory, model, nprobe=nprobe or DEFAULT_NPROBE))
         index: VectorIndex | CompactIndex
         if (directory / COMPACT_FILE).is_file():
             verify_manifest(directory, [COMPACT_FILE, VECTORS_FILE])
@@ -256,6 +290,19 @@ class Retriever:
         check_fingerprint(fingerprint, retriever.fingerprint, built_with)
         return retriever._filled(index, documents)
 
+    @classmethod
+    def _over(cls, store: Store) -> Retriever:
+        """A retriever over an open store (its model, its nprobe)."""
+        retriever = cls.__new__(cls)
+        retriever.factory, retriever.precision, retriever.batch_size = None, "float32", None
+        retriever.nprobe, retriever.model_name = store.nprobe, store.setting("model")
+        retriever._lock, retriever._store, retriever._scratch = threading.RLock(), store, None
+        retriever.model = store.embedder
+        retriever.fingerprint = model_fingerprint(retriever.model)
+        retriever.ids, retriever.texts, retriever.metadata = [], [], []
+        retriever._index, retriever._pending = None, []
+        return retriever
+
     def _filled(self, index: VectorIndex | CompactIndex, documents: list[dict[str, Any]]) -> Retriever:
         """This retriever holding a loaded index and its documents' records."""
         for record in documents:
@@ -265,9 +312,21 @@ class Retriever:
         self._index = index
         return self
 
-    def build(self) -> VectorIndex | CompactIndex:
-        """Index the documents added so far, now rather than on the first search; return the index."""
+    def describe(self) -> str:
+        """The index searched: a store's (``flat``, ``IVF1024,SQ8``), or the read-only one's factory
+        or precision."""
+        if self._store is not None:
+            return self._store.index_description
+        index = self.build()
+        return index.info.factory if isinstance(index, VectorIndex) else f"compact {index.precision}"
+
+    def build(self) -> VectorIndex | CompactIndex | None:
+        """Index the documents added so far, now rather than on the first search; return the
+        read-only index (None for a store, which indexes each document as it is added)."""
         with self._lock:
+            if self._store is not None:
+                self._store.refresh()
+                return None
             return self._built()
 
     def _built(self) -> VectorIndex | CompactIndex:
@@ -343,7 +402,6 @@ def search_index(
     ``align search``. ``where``, ``mode`` and ``other_languages`` are a store's
     (:meth:`align.store.Store.search`)."""
     from align.store.files import is_store
-    from align.store.store import Store
 
     if is_store(directory):
         with Store(directory, model, readonly=True) as store:

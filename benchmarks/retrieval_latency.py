@@ -48,7 +48,7 @@ def measure(model: str, documents: list[str], queries: list[str], answers: list[
     retriever = Retriever(model)
     started = time.perf_counter()
     retriever.add(documents)
-    index = retriever.build()
+    retriever.build()
     build_seconds = time.perf_counter() - started
 
     latencies, correct = [], 0
@@ -59,7 +59,7 @@ def measure(model: str, documents: list[str], queries: list[str], answers: list[
         correct += hits[0].id == answer
     return {
         "queries": len(queries),
-        "index": index.info.factory,
+        "index": retriever.describe(),
         "build_seconds": round(build_seconds, 1),
         "latency_ms_median": round(float(np.median(latencies)), 2),
         "latency_ms_p99": round(float(np.percentile(latencies, 99)), 2),

@@ -271,7 +271,7 @@ def test_retrieval_latency_queries_one_at_a_time(tiny_model: Path, data: Path) -
     documents, queries, answers = retrieval_latency.joined_documents(data, 40, 4)
     assert len(documents) == 40 and answers == ["0", "10", "20", "30"]
     figures = retrieval_latency.measure(str(tiny_model), documents, queries, answers)
-    assert figures["queries"] == 4 and figures["index"] == "Flat" and figures["latency_ms_median"] > 0
+    assert figures["queries"] == 4 and figures["index"] == "flat" and figures["latency_ms_median"] > 0
 
 
 def test_store_scale_recall_against_its_own_exact_reference(

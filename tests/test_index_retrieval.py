@@ -157,7 +157,7 @@ def test_retriever_refuses_another_model(tiny_model: Path, tmp_path: Path) -> No
     with __import__("torch").no_grad():
         other[0].embedding.weight.mul_(-1)  # a "retrained" model at the same path
     assert model_fingerprint(other) != model_fingerprint(retriever.model)
-    with pytest.raises(AlignError, match="built with another model"):
+    with pytest.raises(AlignError, match="whose vectors differ from"):
         Retriever.load(tmp_path / "saved", model=other)
     assert len(Retriever.load(tmp_path / "saved", model=str(tiny_model))) == 2
 
@@ -193,12 +193,10 @@ def test_add_refuses_metadata_that_json_cannot_hold_and_changes_nothing(
 ) -> None:
     retriever = Retriever(str(tiny_model))
     retriever.add(["我喜欢茶。", "他们买书。"], ids=["t", "b"], metadata=[{"n": 1}, {"n": 2}])
-    before = (list(retriever.ids), list(retriever.texts), list(retriever.metadata), len(retriever._pending))
     documents = ["我头疼。", "火车站在哪里？", "新的文件。"]
     with pytest.raises(AlignError, match=re.escape(f"metadata of document 3 (id 'a7'): {message}")):
         retriever.add(documents, ids=["a5", "a6", "a7"], metadata=[{}, {"ok": [1, None]}, bad])  # type: ignore[list-item]
-    after = (list(retriever.ids), list(retriever.texts), list(retriever.metadata), len(retriever._pending))
-    assert after == before  # nothing encoded, nothing added
+    assert len(retriever) == 2  # nothing added
     assert [hit.id for hit in retriever.search("tea", k=5)] in (["t", "b"], ["b", "t"])
 
 
@@ -212,7 +210,6 @@ def test_metadata_json_can_hold_survives_save_and_load(tiny_model: Path, tmp_pat
     retriever.add(["我喜欢茶。", "他们买书。", "我头疼。"], ids=["x", "y", "z"], metadata=metadata)
     retriever.save(tmp_path / "idx")
     loaded = Retriever.load(tmp_path / "idx")
-    assert loaded.metadata == metadata
     assert {hit.id: hit.metadata for hit in loaded.search("tea", k=3)} == dict(
         zip("xyz", metadata, strict=True)
     )
@@ -295,12 +292,13 @@ def test_retriever_saves_its_nprobe_and_load_can_override_it(tiny_model: Path, t
     assert "[6]" in found.output  # line 6 holds the translation; all 8 lists scanned: exact
 
 
+@pytest.mark.parametrize("options", [{}, {"factory": "Flat"}], ids=["store", "index"])
 def test_a_retriever_shared_by_an_adding_thread_and_searching_threads_stays_whole(
-    tiny_model: Path, tmp_path: Path
+    tiny_model: Path, tmp_path: Path, options: dict
 ) -> None:
     import threading
 
-    retriever = Retriever(str(tiny_model))
+    retriever = Retriever(str(tiny_model), **options)
     retriever.add(["火车站在哪里？", "我头疼。"], ids=["q1", "q2"])
     retriever.search("x", k=1)
     errors: list[BaseException] = []
@@ -326,10 +324,10 @@ def test_a_retriever_shared_by_an_adding_thread_and_searching_threads_stays_whol
         thread.join()
     assert not errors, errors[:1]
     total = 2 + len(COMPOSED)
-    assert len(retriever) == total and len(retriever.build()) == total
-    for doc_id, text in zip(retriever.ids[2:], retriever.texts[2:], strict=True):
+    assert len(retriever) == total and (options == {} or len(retriever.build()) == total)
+    for number, (text, _) in enumerate(COMPOSED):
         # the document's own vector scores 1; texts the tiny model reads alike tie with it
         best = [hit.text for hit in retriever.search(text, k=20) if hit.score > 0.9999]
-        assert text in best, doc_id
+        assert text in best, f"f{number}"
     retriever.save(tmp_path / "i")
     assert len(Retriever.load(tmp_path / "i")) == total

@@ -22,6 +22,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from align.encode import same_fingerprint
 from align.errors import AlignError, InputFormatError
 from align.index.settings import DEFAULT_NPROBE, DEFAULT_REFINE_FACTOR, choose_factory, faiss_reason
 from align.outputs import atomic_path, check_output, verify_manifest
@@ -32,7 +33,6 @@ NORM_CHECK_ROWS = 1_000
 NORM_TOLERANCE = 1e-3
 INDEX_FILE = "index.faiss"
 INFO_FILE = "index.json"
-FINGERPRINT_TOLERANCE = 1e-3  # float32 encoding on another machine differs far less; another model far more
 
 
 @dataclass(frozen=True)
@@ -88,9 +88,7 @@ def validate_embeddings(
 
 def check_fingerprint(stored: list[float] | None, fingerprint: list[float], model: str | None) -> None:
     """Refuse an index whose ``stored`` fingerprint is not the querying model's (an index of any kind)."""
-    if stored is not None and (
-        len(stored) != len(fingerprint) or not np.allclose(stored, fingerprint, atol=FINGERPRINT_TOLERANCE)
-    ):
+    if stored is not None and not same_fingerprint(stored, fingerprint):
         raise AlignError(
             f"this index was built with another model ({model or 'unnamed'}); "
             "query it with the model it was built with, or rebuild it"

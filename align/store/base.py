@@ -19,6 +19,7 @@ import numpy as np
 
 from align.embedding.loading import as_embedder
 from align.embedding.protocol import Embedder
+from align.encode import model_fingerprint, same_fingerprint
 from align.errors import AlignError
 from align.extras import missing
 from align.lid.config import NO_LID
@@ -55,6 +56,16 @@ def unit_rows(vectors: np.ndarray, action: str) -> np.ndarray:
     return matrix / norms
 
 
+def _as_store_embedder(model: Embedder | str | os.PathLike | Any) -> Embedder:
+    """``model`` as an Embedder: a name loaded, a loaded sentence-transformers model wrapped."""
+    embedder = as_embedder(model)
+    if hasattr(embedder, "encode"):  # a loaded sentence-transformers model
+        from align.embedding.sentence_transformer import SentenceTransformerEmbedder
+
+        embedder = SentenceTransformerEmbedder(embedder, "a sentence-transformers model object")
+    return embedder
+
+
 class DocumentStore(ABC):
     """Documents with ids, languages and metadata, searched by meaning; a subclass keeps them.
 
@@ -80,7 +91,7 @@ class DocumentStore(ABC):
         once its settings can be read."""
         self._lock = threading.RLock()
         self.readonly = readonly
-        self._embedder = as_embedder(model) if model is not None else None
+        self._embedder = _as_store_embedder(model) if model is not None else None
         # a local path recorded absolute, so the store opens its model from any directory
         self._recorded_name = (
             recorded_model_name(str(model))
@@ -142,21 +153,25 @@ class DocumentStore(ABC):
         """Record the model with a new store, or check it against the one recorded."""
         recorded = self.setting("model")
         if self._embedder is None:
-            if recorded is None:
+            if self.setting("fingerprint") is None:
                 raise AlignError(f"{self.where_label}: a new store needs a model to embed its documents")
-        elif recorded is None:
+            if recorded is None:
+                raise AlignError(
+                    f"{self.where_label} was built from a model object, not a name or path; pass the model"
+                )
+        elif self.setting("fingerprint") is None:
             if self.readonly:
                 raise AlignError(f"{self.where_label}: the store is empty and opened read-only")
             roles = default_roles(self._embedder.prompts)
             self._record(
                 {
                     "model": self._recorded_name,
-                    "fingerprint": self._embedder.fingerprint(),
+                    "fingerprint": model_fingerprint(self._embedder),
                     "dimension": self._embedder.dimension,
                     "roles": {"query": roles[0], "document": roles[1]},
                 }
             )
-        elif self.setting("fingerprint") != self._embedder.fingerprint():
+        elif not same_fingerprint(self.setting("fingerprint"), model_fingerprint(self._embedder)):
             raise AlignError(
                 f"{self.where_label}: the store was built with {recorded}, whose vectors differ from "
                 f"{self._embedder.name}'s; open it without a model to use its own"

@@ -150,6 +150,15 @@ class DocumentTable:
         with self.connection:
             self.connection.execute("DELETE FROM changes WHERE seq <= ?", (upto,))
 
+    def backup_to(self, path: Path) -> None:
+        """A consistent copy of the database at ``path``, by SQLite's online backup (writers in
+        other processes wait a moment; readers go on)."""
+        target = sqlite3.connect(path)
+        try:
+            self.connection.backup(target)
+        finally:
+            target.close()
+
     def free_share(self) -> float:
         """The share of the file's pages left free by deleted documents."""
         pages = self.connection.execute("PRAGMA page_count").fetchone()[0]

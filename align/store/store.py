@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -342,6 +343,23 @@ class Store(DocumentStore):
         with self._lock:
             rows = self.table.rows_of([str(identifier)])
             return self.table.documents(list(rows.values())).get(rows.get(str(identifier), -1))
+
+    @property
+    def index_description(self) -> str:
+        """The index searched now: ``flat``, or a compact one's FAISS factory (``IVF1024,SQ8``)."""
+        with self._lock:
+            return self._index.describe() if self._index is not None else FLAT
+
+    def copy_to(self, directory: str | os.PathLike) -> None:
+        """Copy the store into ``directory`` (new or empty): its database and its saved index, as
+        they are now."""
+        with self._lock:
+            self.save_index()
+            target = Path(directory)
+            target.mkdir(parents=True, exist_ok=True)
+            self.table.backup_to(target / DATABASE_FILE)
+            for saved in self.directory.glob(f"{INDEX_PREFIX}*{INDEX_SUFFIX}"):
+                shutil.copyfile(saved, target / saved.name)
 
     def compact(self) -> bool:
         """Give back the space deleted and replaced documents left in the database (``close`` does
