@@ -405,7 +405,7 @@ def search_index(
 
     if is_store(directory):
         with Store(directory, model, readonly=True) as store:
-            options = {"where": where, "mode": mode, "other_languages": other_languages}
+            options = {"where": where, "mode": mode, "other_languages": other_languages, "nprobe": nprobe}
             return list(zip(queries, store.search(list(queries), k=top_k, **options), strict=True))
     if where or mode != "dense" or other_languages:
         raise AlignError(f"{directory} is a read-only index: where, mode and other_languages need a store")

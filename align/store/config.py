@@ -28,7 +28,9 @@ class SearchQueries:
     top_k: int = setting(5, "Results per query.", flags=("--top-k", "-k"), min=1)
     model: str | None = setting(None, "Encoder to query with (default: the one the index was built with).")
     nprobe: int | None = setting(
-        None, "IVF lists to scan per query (default: the one saved with the index).", min=1
+        None,
+        "IVF lists to scan per query (default: the one saved with an index; 64 in a compact store).",
+        min=1,
     )
     where: dict[str, Any] | None = setting(
         None,
