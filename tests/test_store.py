@@ -320,7 +320,7 @@ def reference_bm25(documents: dict[str, str], query: str) -> list[tuple[str, flo
 
 
 def test_lexical_and_hybrid_search_match_the_reference(tmp_path: Path) -> None:
-    from align.store.store import RRF_K
+    from align.store.fusion import RRF_K
 
     rng = random.Random(11)
     vocabulary = ["train", "station", "ticket", "tea", "cup", "red", "blue", "火车", "车站", "茶", "红"]
@@ -344,6 +344,13 @@ def test_lexical_and_hybrid_search_match_the_reference(tmp_path: Path) -> None:
                 fused[identifier] = fused.get(identifier, 0.0) + 1 / (RRF_K + rank)
         best = sorted(fused.values(), reverse=True)[:5]
         assert np.allclose([hit.score for hit in store.search(query, k=5, mode="hybrid")], best)
+        weighted: dict[str, float] = {}  # the lexical ranking at a quarter of the weight
+        for ranking, weight in ((dense, 1.0), (expected[:100], 0.25)):
+            for rank, (identifier, _) in enumerate(ranking, start=1):
+                weighted[identifier] = weighted.get(identifier, 0.0) + 1 / (rank / weight + RRF_K)
+        best = sorted(weighted.values(), reverse=True)[:5]
+        found = store.search(query, k=5, mode="hybrid", lexical_weight=0.25)
+        assert np.allclose([hit.score for hit in found], best)
     evens = store.search("train", k=50, mode="lexical", where={"even": True})
     assert evens and all(hit.metadata["even"] for hit in evens)
     assert store.search("zebra", k=5, mode="lexical") == []

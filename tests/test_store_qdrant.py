@@ -36,6 +36,8 @@ def test_lexical_search_finds_words_and_unspaced_scripts_and_hybrid_fuses_both(t
     hybrid = store.search("车站", k=5, mode="hybrid")
     assert {hit.id for hit in hybrid} == set(dense)  # every document is in the dense ranking
     assert hybrid[0].id in {"station", dense[0]}
+    faint = store.search("车站", k=5, mode="hybrid", lexical_weight=1e-6)  # the words barely count
+    assert [hit.id for hit in faint] == dense
     assert [hit.id for hit in store.search("ticket", k=5, mode="hybrid", where={"lang": "de"})] == ["bahnhof"]
     with pytest.raises(AlignError, match="nprobe is for a compact align store"):
         store.search("x", nprobe=8)

@@ -13,6 +13,7 @@ import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -36,8 +37,25 @@ DOCUMENT_ROLES = ("passage", "document")
 QUERY_ROLES = ("query",)
 FUSION_DEPTH = 100  # candidates each ranking gives a hybrid search, at least
 
+LEXICAL_WEIGHT = 1.0  # the lexical ranking's weight in a hybrid search (align.store.fusion)
+
 # queries searched together under one filter: (which of the queries, the filter)
 Group = tuple[slice, Where | None]
+
+
+@dataclass(frozen=True)
+class Asked:
+    """How a search ranks, beside its queries and filters (see :meth:`DocumentStore.search`)."""
+
+    k: int
+    mode: str
+    nprobe: int | None
+    lexical_weight: float
+
+    @property
+    def depth(self) -> int:
+        """Candidates each ranking gives: k, or at least FUSION_DEPTH where rankings are fused."""
+        return self.k if self.mode == "dense" else max(self.k, FUSION_DEPTH)
 
 
 def default_roles(prompts: Mapping[str, str]) -> tuple[str | None, str | None]:
@@ -128,15 +146,9 @@ class DocumentStore(ABC):
 
     @abstractmethod
     def _found(
-        self,
-        matrix: np.ndarray | None,
-        queries: list[str],
-        groups: list[Group],
-        k: int,
-        mode: str,
-        nprobe: int | None,
+        self, matrix: np.ndarray | None, queries: list[str], groups: list[Group], asked: Asked
     ) -> list[list[Hit]]:
-        """Each query's ``k`` best hits by ``mode``, each group of queries under its own filter."""
+        """Each query's best hits as ``asked``, each group of queries under its own filter."""
 
     @abstractmethod
     def close(self) -> None: ...
@@ -278,6 +290,7 @@ class DocumentStore(ABC):
         mode: str = "dense",
         other_languages: bool = False,
         nprobe: int | None = None,
+        lexical_weight: float = LEXICAL_WEIGHT,
     ) -> list[Hit] | list[list[Hit]]:
         """The ``k`` best documents for a query (a list of hits) or for each of several, by text or
         by ``vector`` (one row or a matrix). ``where`` filters inside the search, so k hits come back
@@ -285,7 +298,8 @@ class DocumentStore(ABC):
 
         ``mode``: ``dense`` ranks by cosine (the score); ``lexical`` by BM25 over the documents' words
         (:mod:`align.store.lexical`; the score is BM25's); ``hybrid`` fuses the two rankings by
-        reciprocal rank fusion (the score is the fused one).
+        reciprocal rank fusion, the lexical one weighted ``lexical_weight`` (:mod:`align.store.fusion`;
+        the score is the fused one).
 
         ``other_languages``: only documents in a language other than the query's own (identified
         by the store's identifier): the cross-lingual case, where a query's own-language documents
@@ -300,6 +314,8 @@ class DocumentStore(ABC):
             raise AlignError(f"search: a {mode} search needs a query's text, not a vector")
         if k < 1:
             raise AlignError(f"search: k must be at least 1, got {k}")
+        if not lexical_weight > 0:
+            raise AlignError(f"search: lexical_weight must be above 0, got {lexical_weight}")
         single = isinstance(query, str) or (vector is not None and np.ndim(vector) == 1)
         queries: list[str] = []
         if query is not None:
@@ -322,7 +338,7 @@ class DocumentStore(ABC):
                 for n, lang in enumerate(self.identify(queries))
             ]
         with self._lock:
-            found = self._found(matrix, queries, groups, k, mode, nprobe)
+            found = self._found(matrix, queries, groups, Asked(k, mode, nprobe, lexical_weight))
         if min_score is not None:
             found = [[hit for hit in hits if hit.score >= min_score] for hits in found]
         return found[0] if single else found

@@ -10,7 +10,8 @@ UUIDs only, so the id itself travels in the payload); its payload is ``{"id", "t
 "metadata"}``; it has a dense vector (cosine) and a sparse one of its terms
 (:mod:`align.store.lexical`, hashed to indices, weighted by BM25's term-frequency saturation;
 Qdrant applies the IDF). ``where`` filters become Qdrant's own conditions and run inside its
-search; ``hybrid`` is Qdrant's reciprocal rank fusion of the dense and lexical rankings. The model,
+search; ``hybrid`` is Qdrant's weighted reciprocal rank fusion of the dense and lexical rankings
+(the same formula as :mod:`align.store.fusion`). The model,
 its fingerprint and the prompt roles are kept in the collection's metadata, so any process that
 opens the collection embeds as its writer did.
 """
@@ -30,8 +31,9 @@ import numpy as np
 from align.embedding.protocol import Embedder
 from align.errors import AlignError
 from align.extras import require
-from align.store.base import AUTO, FUSION_DEPTH, DocumentStore, Group
+from align.store.base import AUTO, Asked, DocumentStore, Group
 from align.store.filters import COLUMNS, Where, to_sql
+from align.store.fusion import RRF_K
 from align.store.hit import Document, Hit
 from align.store.lexical import terms
 
@@ -234,17 +236,12 @@ class QdrantStore(DocumentStore):
         return Document(payload["id"], payload["text"], payload.get("lang"), payload.get("metadata") or {})
 
     def _found(
-        self,
-        matrix: np.ndarray | None,
-        queries: list[str],
-        groups: list[Group],
-        k: int,
-        mode: str,
-        nprobe: int | None,
+        self, matrix: np.ndarray | None, queries: list[str], groups: list[Group], asked: Asked
     ) -> list[list[Hit]]:
         from qdrant_client import models
 
-        if nprobe is not None:
+        k, mode = asked.k, asked.mode
+        if asked.nprobe is not None:
             raise AlignError(
                 "search: nprobe is for a compact align store; Qdrant searches its own HNSW graph"
             )
@@ -260,13 +257,16 @@ class QdrantStore(DocumentStore):
                     found.append([])
                     continue
                 if mode == "hybrid":
-                    depth = max(k, FUSION_DEPTH)
+                    depth = asked.depth
                     prefetch = [models.Prefetch(query=dense, using=DENSE, filter=condition, limit=depth)]
                     if lexical.indices:
                         prefetch.append(
                             models.Prefetch(query=lexical, using=LEXICAL, filter=condition, limit=depth)
                         )
-                    request = {"prefetch": prefetch, "query": models.FusionQuery(fusion=models.Fusion.RRF)}
+                    # Qdrant's weighted RRF ranks from 0: its k is ours plus one (align.store.fusion)
+                    weights = [1.0, asked.lexical_weight][: len(prefetch)]
+                    fusion = models.RrfQuery(rrf=models.Rrf(k=RRF_K + 1, weights=weights))
+                    request = {"prefetch": prefetch, "query": fusion}
                 else:
                     request = {
                         "query": dense if mode == "dense" else lexical,

@@ -23,9 +23,10 @@ import numpy as np
 from align.embedding.protocol import Embedder
 from align.errors import AlignError
 from align.outputs import atomic_path
-from align.store.base import AUTO, FUSION_DEPTH, DocumentStore, Group
+from align.store.base import AUTO, Asked, DocumentStore, Group
 from align.store.database import DATABASE_FILE, DocumentTable
 from align.store.filters import Where
+from align.store.fusion import fuse
 from align.store.hit import Document, Hit
 from align.store.vectors import (
     COMPACT,
@@ -40,7 +41,6 @@ from align.store.vectors import (
     compact_factory,
 )
 
-RRF_K = 60  # reciprocal rank fusion's constant (Cormack et al. 2009), as Qdrant and LanceDB use it
 SELECTIONS_KEPT = 32  # filters whose rows are kept between searches
 COMPACT_AT = 0.25  # share of the database's pages left free by deletes that close() gives back
 INDEX_PREFIX, INDEX_SUFFIX = "index-", ".faiss"  # index-SEQ.faiss: the index up to change SEQ
@@ -52,15 +52,6 @@ def _saved_change(path: Path) -> int:
         return int(path.name[len(INDEX_PREFIX) : -len(INDEX_SUFFIX)])
     except ValueError:
         return -1
-
-
-def fuse(*rankings: list[tuple[int, float]]) -> list[tuple[int, float]]:
-    """Rankings of (row, score) fused by reciprocal rank: each row scores Σ 1 / (RRF_K + rank)."""
-    fused: dict[int, float] = {}
-    for ranking in rankings:
-        for rank, (row, _) in enumerate(ranking, start=1):
-            fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + rank)
-    return sorted(fused.items(), key=lambda item: -item[1])
 
 
 class Store(DocumentStore):
@@ -225,21 +216,14 @@ class Store(DocumentStore):
             self._rebuild()
 
     def _found(
-        self,
-        matrix: np.ndarray | None,
-        queries: list[str],
-        groups: list[Group],
-        k: int,
-        mode: str,
-        nprobe: int | None,
+        self, matrix: np.ndarray | None, queries: list[str], groups: list[Group], asked: Asked
     ) -> list[list[Hit]]:
-        depth = k if mode == "dense" else max(k, FUSION_DEPTH)
         self._catch_up()
         ranked: list[list[tuple[int, float]]] = []
         for part, condition in groups:
             part_matrix = matrix[part] if matrix is not None else None
-            ranked += self._ranked(part_matrix, queries[part], condition, depth, mode, nprobe)
-        return self._hits([found[:k] for found in ranked])
+            ranked += self._ranked(part_matrix, queries[part], condition, asked)
+        return self._hits([found[: asked.k] for found in ranked])
 
     def _selection(self, where: Where) -> Selection:
         """The rows ``where`` selects, kept for the next search with the same filter and brought up
@@ -270,20 +254,19 @@ class Store(DocumentStore):
             self.table.index_field(name)
 
     def _ranked(
-        self,
-        matrix: np.ndarray | None,
-        queries: list[str],
-        where: Where | None,
-        depth: int,
-        mode: str,
-        nprobe: int | None,
+        self, matrix: np.ndarray | None, queries: list[str], where: Where | None, asked: Asked
     ) -> list[list[tuple[int, float]]]:
-        """(row, score) rankings of the queries (or vectors) under one filter, by ``mode``."""
-        dense = self._dense(matrix, depth, where, nprobe or self.nprobe) if matrix is not None else []
-        if mode == "dense":
+        """(row, score) rankings of the queries (or vectors) under one filter, as ``asked``."""
+        depth = asked.depth
+        nprobe = asked.nprobe or self.nprobe
+        dense = self._dense(matrix, depth, where, nprobe) if matrix is not None else []
+        if asked.mode == "dense":
             return dense
         lexical = [self.table.lexical_search(text, where, depth) for text in queries]
-        return lexical if mode == "lexical" else [fuse(d, w) for d, w in zip(dense, lexical, strict=True)]
+        if asked.mode == "lexical":
+            return lexical
+        weights = (1.0, asked.lexical_weight)
+        return [fuse(pair, weights) for pair in zip(dense, lexical, strict=True)]
 
     def _dense(
         self, matrix: np.ndarray, k: int, where: Where | None, nprobe: int
