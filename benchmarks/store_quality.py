@@ -11,6 +11,8 @@ Scores: nDCG@10 (binary relevance) and recall@1 (the first hit is relevant), in 
     python benchmarks/store_quality.py --model /work/models/me5-onnx/onnx/model.onnx
 
 "Prompts off" embeds queries and documents alike, with the model's empty ``document`` prompt.
+Hybrid search runs at each of ``--lexical-weights`` (the lexical ranking's weight in the fusion,
+:mod:`align.store.fusion`): choose the weight on one collection, and read the other as held out.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ import tempfile
 from align.bench.retrieval import read_xquad_r
 from benchmarks.common import Report, read_lines, script_arguments
 
-MODES = ("dense", "lexical", "hybrid")
 FLORES_DOCUMENTS = ("zho_Hans", "deu_Latn", "rus_Cyrl", "ces_Latn")
 
 
@@ -63,7 +64,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = script_arguments(__doc__, report="store_quality")
     parser.add_argument("--model", required=True, help="a model with query and passage prompts (e5)")
     parser.add_argument("--xquad-langs", default="en,zh,de,ar,ru,th")
+    parser.add_argument("--lexical-weights", default="1,0.5,0.25,0.1")
     args = parser.parse_args(argv)
+    searches = {"dense": {"mode": "dense"}, "lexical": {"mode": "lexical"}}
+    for weight in (float(text) for text in args.lexical_weights.split(",")):
+        searches[f"hybrid, lexical ×{weight:g}"] = {"mode": "hybrid", "lexical_weight": weight}
     from align.embedding import load_embedder
     from align.store import Store
 
@@ -81,8 +86,8 @@ def main(argv: list[str] | None = None) -> None:
                 ids, texts = [doc_id for doc_id, _ in documents], [text for _, text in documents]
                 for start in range(0, len(ids), 2_000):
                     store.upsert(ids[start : start + 2_000], texts[start : start + 2_000])
-                for mode in MODES:
-                    found = store.search([text for _, text in queries], k=10, mode=mode)
+                for mode, options in searches.items():
+                    found = store.search([text for _, text in queries], k=10, **options)
                     ndcg = [
                         ndcg_at_10([h.id for h in hits], relevant[q])
                         for (q, _), hits in zip(queries, found, strict=True)
@@ -104,7 +109,8 @@ def main(argv: list[str] | None = None) -> None:
         for prompts, by_mode in by_prompts.items():
             for mode, entry in by_mode.items():
                 print(f"| {name} | {prompts} | {mode} | {entry['ndcg@10']:.2f} | {entry['recall@1']:.2f} |")
-    report.write({"model": args.model, "xquad_langs": args.xquad_langs}, results=results)
+    settings = {"model": args.model, "xquad_langs": args.xquad_langs, "lexical_weights": args.lexical_weights}
+    report.write(settings, results=results)
 
 
 if __name__ == "__main__":

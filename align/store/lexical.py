@@ -22,6 +22,9 @@ def terms(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text).casefold()
     found: list[str] = []
     for token in _WORD.findall(text):
+        if not UNSPACED_CHAR.search(token):  # most words: no character to split out
+            found.append(token)
+            continue
         run: list[str] = []
         for character in token + " ":
             if UNSPACED_CHAR.match(character):

@@ -238,9 +238,6 @@ class QdrantStore(DocumentStore):
     def _found(
         self, matrix: np.ndarray | None, queries: list[str], groups: list[Group], asked: Asked
     ) -> list[list[Hit]]:
-        from qdrant_client import models
-
-        k, mode = asked.k, asked.mode
         if asked.nprobe is not None:
             raise AlignError(
                 "search: nprobe is for a compact align store; Qdrant searches its own HNSW graph"
@@ -252,34 +249,36 @@ class QdrantStore(DocumentStore):
             condition = to_filter(where)
             for number in range(part.start, part.stop):
                 dense = matrix[number].tolist() if matrix is not None else None
-                lexical = _sparse_vector(queries[number]) if mode != "dense" else None
-                if mode == "lexical" and not lexical.indices:
+                request = _request(dense, queries[number] if queries else "", condition, asked)
+                if request is None:
                     found.append([])
                     continue
-                if mode == "hybrid":
-                    depth = asked.depth
-                    prefetch = [models.Prefetch(query=dense, using=DENSE, filter=condition, limit=depth)]
-                    if lexical.indices:
-                        prefetch.append(
-                            models.Prefetch(query=lexical, using=LEXICAL, filter=condition, limit=depth)
-                        )
-                    # Qdrant's weighted RRF ranks from 0: its k is ours plus one (align.store.fusion)
-                    weights = [1.0, asked.lexical_weight][: len(prefetch)]
-                    fusion = models.RrfQuery(rrf=models.Rrf(k=RRF_K + 1, weights=weights))
-                    request = {"prefetch": prefetch, "query": fusion}
-                else:
-                    request = {
-                        "query": dense if mode == "dense" else lexical,
-                        "using": DENSE if mode == "dense" else LEXICAL,
-                    }
                 points = self.client.query_points(
-                    self.collection, **request, query_filter=condition, limit=k, with_payload=True
+                    self.collection, **request, query_filter=condition, limit=asked.k, with_payload=True
                 ).points
                 found.append([_hit(point) for point in points])
         return found
 
     def close(self) -> None:
         self.client.close()
+
+
+def _request(dense: list[float] | None, text: str, condition: Any, asked: Asked) -> dict[str, Any] | None:
+    """What Qdrant's ``query_points`` is asked for one query, besides the filter and the limit (each
+    ranking a hybrid search fuses is filtered too); None when a lexical search has no terms."""
+    from qdrant_client import models
+
+    if asked.mode == "dense":
+        return {"query": dense, "using": DENSE}
+    lexical = _sparse_vector(text)
+    if asked.mode == "lexical":
+        return {"query": lexical, "using": LEXICAL} if lexical.indices else None
+    prefetch = [models.Prefetch(query=dense, using=DENSE, filter=condition, limit=asked.depth)]
+    if lexical.indices:
+        prefetch.append(models.Prefetch(query=lexical, using=LEXICAL, filter=condition, limit=asked.depth))
+    # Qdrant's weighted RRF ranks from 0: its k is ours plus one (align.store.fusion)
+    weights = [1.0, asked.lexical_weight][: len(prefetch)]
+    return {"prefetch": prefetch, "query": models.RrfQuery(rrf=models.Rrf(k=RRF_K + 1, weights=weights))}
 
 
 def _hit(point: Any) -> Hit:
