@@ -362,6 +362,7 @@ def index_file(
     force: bool = False,
     precision: str = "float32",
     update: bool = False,
+    compact: bool = False,
 ) -> str:
     """Index a file of documents, one a line (ids are line numbers), into ``output``; say what was done.
 
@@ -372,9 +373,13 @@ def index_file(
         from align.store.files import index_into_store
 
         reading = {"skip_bad_lines": skip_bad_lines, "max_chars": max_chars}
-        return index_into_store(documents, output, model, update=update, force=force, **reading)
-    if update:
-        raise AlignError("update=True adds to a store; an index with a precision or a factory is built whole")
+        return index_into_store(
+            documents, output, model, update=update, compact=compact, force=force, **reading
+        )
+    if update or compact:
+        raise AlignError(
+            "update and compact are a store's; an index with a precision or a factory is built whole"
+        )
     check_output(output, force=force, directory=True, inputs=[documents])
     check_model_source(model)
     if factory is not None:

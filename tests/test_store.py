@@ -438,6 +438,14 @@ def test_the_command_line_indexes_updates_deletes_and_filters_a_store(
     info = runner.invoke(app, ["index", "--info", str(store)])
     assert info.exit_code == 0 and f"{store}: 40 documents" in info.output and "index: flat" in info.output
     assert "languages (" in info.output and "en " in info.output and "zh " in info.output
+    compact = tmp_path / "compact"
+    made = runner.invoke(
+        app, ["index", str(documents), str(compact), "--model", str(tiny_model), "--compact"]
+    )
+    assert (
+        made.exit_code == 0
+        and "index: compact" in runner.invoke(app, ["index", "--info", str(compact)]).output
+    )
     not_a_store = runner.invoke(app, ["index", "--info", str(tmp_path)])
     assert not_a_store.exit_code == 2 and "is not a store made by align index" in not_a_store.output
     bad = runner.invoke(app, ["search", str(store), "tea", "--where", "lang"])

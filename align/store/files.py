@@ -39,13 +39,14 @@ def index_into_store(
     model: str,
     *,
     update: bool = False,
+    compact: bool = False,
     force: bool = False,
     skip_bad_lines: bool = False,
     max_chars: int = MAX_LINE_CHARS,
 ) -> str:
     """Index a file of documents, one a line (ids are line numbers), into the store ``output``; with
-    ``update``, into the store already there (a line number indexed before is updated). Say what
-    was done."""
+    ``update``, into the store already there (a line number indexed before is updated). A new store
+    is ``compact`` (:mod:`align.store.vectors`) or flat. Say what was done."""
     from tqdm.auto import tqdm
 
     target = Path(output)
@@ -62,7 +63,7 @@ def index_into_store(
     if fresh:  # the marker (no files listed: a store changes in place) makes the directory align's
         target.mkdir(parents=True, exist_ok=True)
         write_manifest(target, "store")
-    store = Store(target, model)
+    store = Store(target, model, index=COMPACT if compact and fresh else None)
     ids = [str(number) for number in collection.line_numbers]
     with store, tqdm(total=len(ids), desc="Indexing", unit=" documents", disable=len(ids) < BATCH) as bar:
         for start in range(0, len(ids), BATCH):
