@@ -50,6 +50,7 @@ SCRIPTS = [
     "store_filters",
     "store_quality",
     "store_scale",
+    "store_threads",
     "tatoeba_bench",
     "threads",
     "throughput",
@@ -301,6 +302,27 @@ def test_store_scale_recall_against_its_own_exact_reference(
     assert all(figures["recall_at_10"] == 1.0 for figures in searches.values())  # a flat store is exact
     texts = (tmp_path / "w" / "texts.txt").read_text(encoding="utf-8").splitlines()
     assert len(texts) == pool + 50 and len(set(texts)) > pool  # past the pool, pairs of sentences
+
+
+def test_store_threads_searches_beside_a_writer_and_stops_by_itself(tiny_model: Path, tmp_path: Path) -> None:
+    from benchmarks import store_threads
+
+    output = tmp_path / "threads.json"
+    arguments = [
+        "--model",
+        str(tiny_model),
+        "--documents",
+        "2000",
+        "--seconds",
+        "0.3",
+        "--output",
+        str(output),
+    ]
+    store_threads.main(arguments)
+    settings = json.loads(output.read_text())["runs"]
+    assert len(settings) == 2 * len(store_threads.THREADS)
+    assert all(entry["searches_per_second"] > 0 for entry in settings.values())
+    assert settings["2 searching, 1 writing"]["documents_written_per_second"] > 0
 
 
 def test_tatoeba_bench_independent_computation_agrees(model, data: Path) -> None:
