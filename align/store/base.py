@@ -29,6 +29,7 @@ from align.model_source import recorded_model_name
 from align.store.config import MODES
 from align.store.filters import Where
 from align.store.hit import Document, Hit
+from align.store.locks import SharedLock
 
 AUTO = "auto"  # the lid= default: the one recorded, else fastText where the lid extra is installed
 # Roles whose prompt a document is embedded with, in order of preference: e5's "passage: ", then a
@@ -107,7 +108,9 @@ class DocumentStore(ABC):
     ) -> None:
         """Settle the model and the identifier against the settings recorded; a subclass calls it
         once its settings can be read."""
-        self._lock = threading.RLock()
+        # searches share it, changes take it alone (align.store.locks); _loading guards lazy loads
+        self._lock = SharedLock()
+        self._loading = threading.Lock()
         self.readonly = readonly
         self._embedder = _as_store_embedder(model) if model is not None else None
         # a local path recorded absolute, so the store opens its model from any directory
@@ -149,6 +152,11 @@ class DocumentStore(ABC):
         self, matrix: np.ndarray | None, queries: list[str], groups: list[Group], asked: Asked
     ) -> list[list[Hit]]:
         """Each query's best hits as ``asked``, each group of queries under its own filter."""
+
+    @abstractmethod
+    def _before_search(self) -> None:
+        """Whatever must change before searches read (the lock not held): bringing an index up
+        to date, for a store that keeps one."""
 
     @abstractmethod
     def close(self) -> None: ...
@@ -208,7 +216,7 @@ class DocumentStore(ABC):
         """The language of each text by the store's identifier (None for all without one)."""
         if self.lid is None:
             return [None] * len(texts)
-        with self._lock:
+        with self._loading:
             if self._identifier is None:
                 from align.lid import load_identifier
 
@@ -219,7 +227,7 @@ class DocumentStore(ABC):
     @property
     def embedder(self) -> Embedder:
         """The store's model, loaded from its recorded name on first use."""
-        with self._lock:
+        with self._loading:
             if self._embedder is None:
                 self._embedder = as_embedder(self.setting("model"))
             return self._embedder
@@ -255,7 +263,7 @@ class DocumentStore(ABC):
             return 0
         vectors = self._document_vectors(texts, vectors)
         documents = [Document(*fields) for fields in zip(ids, texts, langs, metadata, strict=True)]
-        with self._lock:
+        with self._lock.writing():
             self._write(documents, vectors)
         return len(documents)
 
@@ -274,7 +282,7 @@ class DocumentStore(ABC):
 
     def delete(self, ids: Sequence[str]) -> int:
         """Remove the documents ``ids``; return how many there were (an unknown id is no error)."""
-        with self._lock:
+        with self._lock.writing():
             return self._remove([str(identifier) for identifier in ids])
 
     # reads ----------------------------------------------------------------------------------------
@@ -337,7 +345,8 @@ class DocumentStore(ABC):
                 (slice(n, n + 1), {**(where or {}), "lang": {"$ne": lang}} if lang else where)
                 for n, lang in enumerate(self.identify(queries))
             ]
-        with self._lock:
+        self._before_search()
+        with self._lock.reading():
             found = self._found(matrix, queries, groups, Asked(k, mode, nprobe, lexical_weight))
         if min_score is not None:
             found = [[hit for hit in hits if hit.score >= min_score] for hits in found]

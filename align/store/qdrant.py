@@ -235,6 +235,9 @@ class QdrantStore(DocumentStore):
         payload = found[0].payload
         return Document(payload["id"], payload["text"], payload.get("lang"), payload.get("metadata") or {})
 
+    def _before_search(self) -> None:
+        """Nothing: Qdrant searches what it holds."""
+
     def _found(
         self, matrix: np.ndarray | None, queries: list[str], groups: list[Group], asked: Asked
     ) -> list[list[Hit]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,7 @@ class Store(DocumentStore):
         self._load_saved_index()
         # where filter (as JSON) → (change seen, its rows as a selection), newest last
         self._selections: OrderedDict[str, tuple[int, Selection]] = OrderedDict()
+        self._selections_lock = threading.Lock()
         self.refresh()
 
     # settings -------------------------------------------------------------------------------------
@@ -133,7 +135,7 @@ class Store(DocumentStore):
     # reads ----------------------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        with self._lock:
+        with self._lock.reading():
             return len(self.table)
 
     def _load_saved_index(self) -> None:
@@ -154,7 +156,7 @@ class Store(DocumentStore):
     def save_index(self) -> None:
         """Write the index beside the database (``close`` does it when something changed), and
         remove older copies; a crash while writing leaves the previous copy, or none, never half."""
-        with self._lock:
+        with self._lock.writing():
             if self.readonly or self._index is None or self._seen == self._saved:
                 return
             target = self.directory / f"{INDEX_PREFIX}{self._seen}{INDEX_SUFFIX}"
@@ -171,7 +173,7 @@ class Store(DocumentStore):
 
     def refresh(self) -> None:
         """Bring the index in step with the database: what other processes wrote becomes searchable."""
-        with self._lock:
+        with self._lock.writing():
             self._catch_up()
 
     def _catch_up(self) -> None:
@@ -212,13 +214,20 @@ class Store(DocumentStore):
     def reindex(self) -> None:
         """Rebuild the index from the documents now: a compact store's codes trained again for the
         number it holds now (worth doing once it has grown tenfold since they were trained)."""
-        with self._lock:
+        with self._lock.writing():
             self._rebuild()
+
+    def _before_search(self) -> None:
+        """Catch the index up with what was written (here or by another process) before searching."""
+        with self._lock.reading():
+            behind = self.table.last_change() != self._seen
+        if behind:
+            with self._lock.writing():
+                self._catch_up()
 
     def _found(
         self, matrix: np.ndarray | None, queries: list[str], groups: list[Group], asked: Asked
     ) -> list[list[Hit]]:
-        self._catch_up()
         ranked: list[list[tuple[int, float]]] = []
         for part, condition in groups:
             part_matrix = matrix[part] if matrix is not None else None
@@ -229,6 +238,10 @@ class Store(DocumentStore):
         """The rows ``where`` selects, kept for the next search with the same filter and brought up
         to date from the change log (only new rows are read)."""
         key = json.dumps(where, sort_keys=True, default=str)
+        with self._selections_lock:  # searches run at once; each filter's rows are kept once
+            return self._kept_selection(key, where)
+
+    def _kept_selection(self, key: str, where: Where) -> Selection:
         cached = self._selections.pop(key, None)
         if cached is not None and cached[0] == self._seen:
             selection = cached[1]
@@ -250,7 +263,7 @@ class Store(DocumentStore):
         """Index the metadata field ``name`` in the database, so that a new filter on it reads only
         the documents it selects instead of every one (once a filter has run, the store keeps its
         rows up to date anyway)."""
-        with self._lock:
+        with self._lock.writing():
             self.table.index_field(name)
 
     def _ranked(
@@ -323,20 +336,20 @@ class Store(DocumentStore):
 
     def get(self, identifier: str) -> Document | None:
         """The stored document ``identifier``, or None."""
-        with self._lock:
+        with self._lock.reading():
             rows = self.table.rows_of([str(identifier)])
             return self.table.documents(list(rows.values())).get(rows.get(str(identifier), -1))
 
     @property
     def index_description(self) -> str:
         """The index searched now: ``flat``, or a compact one's FAISS factory (``IVF1024,SQ8``)."""
-        with self._lock:
+        with self._lock.reading():
             return self._index.describe() if self._index is not None else FLAT
 
     def copy_to(self, directory: str | os.PathLike) -> None:
         """Copy the store into ``directory`` (new or empty): its database and its saved index, as
         they are now."""
-        with self._lock:
+        with self._lock.writing():
             self.save_index()
             target = Path(directory)
             target.mkdir(parents=True, exist_ok=True)
@@ -348,13 +361,13 @@ class Store(DocumentStore):
         """Give back the space deleted and replaced documents left in the database (``close`` does
         it once they pass :data:`COMPACT_AT` of the file); False when another process has the
         store open and it must wait. The index needs none: FAISS removes vectors in place."""
-        with self._lock:
+        with self._lock.writing():
             return not self.readonly and self.table.compact()
 
     def close(self) -> None:
         """Save the index if it changed (:meth:`save_index`), compact the database when deleted
         documents take more than :data:`COMPACT_AT` of it, and close it."""
-        with self._lock:
+        with self._lock.writing():
             self.save_index()
             if not self.readonly and self.table.free_share() > COMPACT_AT:
                 self.table.compact()
