@@ -89,47 +89,73 @@ class DocumentTable:
         vectors: np.ndarray,
     ) -> tuple[list[int], list[int]]:
         """Add or replace ``documents`` (with their ``vectors``) in one transaction; return the rows
-        removed (replaced documents) and the rows added, in order."""
-        removed, added = [], []
-        with self.connection:
-            for document, vector in zip(documents, vectors, strict=True):
-                removed += self._remove_id(document.id)
-                cursor = self.connection.execute(
-                    "INSERT INTO documents (id, text, lang, metadata, vector) VALUES (?, ?, ?, ?, ?)",
+        removed (replaced documents) and the rows added, in order. The batch is written by a few
+        statements, not a few a document: its rows are numbered here, under SQLite's write lock."""
+        with self._writing():
+            removed = self._remove_ids([document.id for document in documents])
+            first = self._next_row()
+            added = list(range(first, first + len(documents)))
+            self.connection.executemany(
+                "INSERT INTO documents (row, id, text, lang, metadata, vector) VALUES (?, ?, ?, ?, ?, ?)",
+                (
                     (
+                        row,
                         document.id,
                         document.text,
                         document.lang,
                         json.dumps(document.metadata, ensure_ascii=False),
                         np.ascontiguousarray(vector, dtype=np.float32).tobytes(),
-                    ),
-                )
-                row = int(cursor.lastrowid)
-                self.connection.execute("INSERT INTO changes (row, added) VALUES (?, 1)", (row,))
-                self.connection.execute(
-                    "INSERT INTO lexical (rowid, terms) VALUES (?, ?)", (row, " ".join(terms(document.text)))
-                )
-                added.append(row)
+                    )
+                    for row, document, vector in zip(added, documents, vectors, strict=True)
+                ),
+            )
+            self.connection.executemany(
+                "INSERT INTO changes (row, added) VALUES (?, 1)", ((row,) for row in added)
+            )
+            self.connection.executemany(
+                "INSERT INTO lexical (rowid, terms) VALUES (?, ?)",
+                (
+                    (row, " ".join(terms(document.text)))
+                    for row, document in zip(added, documents, strict=True)
+                ),
+            )
         return removed, added
 
     def delete(self, ids: Sequence[str]) -> list[int]:
         """Remove the documents ``ids`` (those that exist) in one transaction; return their rows."""
-        removed: list[int] = []
-        with self.connection:
-            for identifier in ids:
-                removed += self._remove_id(identifier)
-        return removed
+        with self._writing():
+            return self._remove_ids(list(ids))
 
-    def _remove_id(self, identifier: str) -> list[int]:
-        """Remove the document ``identifier`` and its terms, and log it (inside a transaction);
-        its row, or none when there is no such document."""
-        old = self.connection.execute("SELECT row FROM documents WHERE id = ?", (identifier,)).fetchone()
-        if old is None:
-            return []
-        self.connection.execute("DELETE FROM documents WHERE row = ?", old)
-        self.connection.execute("DELETE FROM lexical WHERE rowid = ?", old)
-        self.connection.execute("INSERT INTO changes (row, added) VALUES (?, 0)", old)
-        return [old[0]]
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One transaction holding SQLite's write lock from its start (BEGIN IMMEDIATE), so that
+        rows numbered inside it are this process's to use; committed whole or rolled back."""
+        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.connection.rollback()
+            raise
+        self.connection.commit()
+
+    def _next_row(self) -> int:
+        """The row the next document gets: after every row ever used (AUTOINCREMENT's rule)."""
+        used = self.connection.execute("SELECT seq FROM sqlite_sequence WHERE name = 'documents'").fetchone()
+        return max(used[0] if used else 0, self.last_row()) + 1
+
+    def _remove_ids(self, ids: list[str]) -> list[int]:
+        """Remove the documents ``ids`` and their terms, and log it (inside a transaction); the rows
+        removed (an id not stored is none)."""
+        rows = sorted(self.rows_of(ids).values())
+        for start in range(0, len(rows), IN_LIST):
+            part = rows[start : start + IN_LIST]
+            marks = ", ".join("?" * len(part))
+            self.connection.execute(f"DELETE FROM documents WHERE row IN ({marks})", part)
+            self.connection.execute(f"DELETE FROM lexical WHERE rowid IN ({marks})", part)
+        self.connection.executemany(
+            "INSERT INTO changes (row, added) VALUES (?, 0)", ((row,) for row in rows)
+        )
+        return rows
 
     # reads ----------------------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ import faiss
 import numpy as np
 
 from align.errors import AlignError
-from align.index.settings import DEFAULT_REFINE_FACTOR, ivf_lists
+from align.index.settings import DEFAULT_REFINE_FACTOR
 
 FLAT, COMPACT = "flat", "compact"
 INDEX_KINDS = (FLAT, COMPACT)
@@ -39,9 +39,12 @@ DEFAULT_NPROBE = 64  # lists a compact search scans (benchmarks/store_scale.py m
 
 
 def compact_factory(count: int) -> str:
-    """The compact index for ``count`` vectors: ~4·√count lists (at most :data:`MAX_LISTS`) of
-    8-bit codes, a byte a dimension."""
-    return f"IVF{min(ivf_lists(count), MAX_LISTS)},SQ8"
+    """The compact index for ``count`` vectors: about √count lists (a power of two, at most
+    :data:`MAX_LISTS`) of 8-bit codes, a byte a dimension.
+
+    √count, not FAISS's usual 4·√count: with the default ``nprobe`` of 64, a million documents in
+    4,096 lists gave recall@10 0.931, in 1,024 lists 0.979 (benchmarks/store_scale.py)."""
+    return f"IVF{min(2 ** round(math.log2(math.sqrt(count))), MAX_LISTS)},SQ8"
 
 
 def check_kind(kind: str) -> str:
