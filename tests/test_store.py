@@ -586,6 +586,11 @@ def test_a_compact_store_trains_its_codes_and_rescores_exactly(
                 assert hit.score == pytest.approx(float(vectors[int(hit.id[1:])] @ query), abs=1e-5)
             found_total += len({hit.id for hit in found} & {f"d{keep[n]}" for n in truth})
     assert found_total / (2 * 20 * 10) >= 0.9  # recall@10 against exact search
+    few = [int(n) for n in live[::300]]  # 12 documents in lists far apart: k hits all the same
+    for query in queries[:5]:
+        hits = store.search(vector=query, k=10, where={"id": {"$in": [f"d{n}" for n in few]}}, nprobe=1)
+        exact = sorted(few, key=lambda n: -float(vectors[n] @ query))[:10]
+        assert [hit.id for hit in hits] == [f"d{n}" for n in exact]
     store.close()
     reopened = Store(tmp_path / "s", readonly=True)
     assert reopened._index.describe().startswith("IVF") and len(reopened._index) == len(live)

@@ -13,9 +13,12 @@ benchmarks/store_scale.py's collection), 32 bytes of PQ codes found 0.68 of the 
 lists and 400 candidates; 8-bit codes found 0.96 with 32 lists and 0.98 with 64.
 
 Both remove vectors in place (no tombstones to compact), and both take a filter as a FAISS selector
-over the documents' rows, so a filtered search scans only the rows it may return. An inverted
+over the documents' rows, so a filtered search scores only the rows it may return. An inverted
 file scans ``nprobe`` of its lists; under a filter keeping a share s of the documents it scans
-``nprobe / s`` of them, so that it meets about as many eligible codes as without a filter.
+``nprobe / √s`` of them, and every list for a query that found fewer candidates than asked, so k
+hits come back whenever k documents pass. On a million documents (benchmarks/store_scale.py's
+collection, filters keeping 1, 10 and 50 %), recall@10 was within 0.002 of scanning ``nprobe / s``
+lists (0.989, 0.973, 0.976), at 1.5 to 4 times the speed; scanning ``nprobe`` lists, within 0.014.
 """
 
 from __future__ import annotations
@@ -124,9 +127,16 @@ class StoreIndex:
         if self._ivf is None:
             parameters = faiss.SearchParameters(sel=selection.selector) if selection is not None else None
             return self.index.search(matrix, k, params=parameters)
-        if selection is not None:  # as many eligible codes met as an unfiltered search meets
-            nprobe = math.ceil(nprobe * len(self) / max(len(selection), 1))
-        parameters = faiss.SearchParametersIVF(nprobe=min(nprobe, self._ivf.nlist))
-        if selection is not None:
-            parameters.sel = selection.selector
-        return self.index.search(matrix, k, params=parameters)
+        if selection is None:
+            return self.index.search(matrix, k, params=faiss.SearchParametersIVF(nprobe=nprobe))
+        share = max(len(selection), 1) / max(len(self), 1)
+        lists = self._ivf.nlist
+        nprobe = min(math.ceil(nprobe / math.sqrt(share)), lists)
+        scores, rows = self.index.search(
+            matrix, k, params=faiss.SearchParametersIVF(nprobe=nprobe, sel=selection.selector)
+        )
+        short = np.flatnonzero((rows >= 0).sum(axis=1) < min(k, len(selection)))
+        if len(short) and nprobe < lists:  # too few met in the lists scanned: scan them all
+            every = faiss.SearchParametersIVF(nprobe=lists, sel=selection.selector)
+            scores[short], rows[short] = self.index.search(matrix[short], k, params=every)
+        return scores, rows
