@@ -31,6 +31,7 @@ from align.lid.config import LidConfig
 from align.mining.config import MineFiles, MiningConfig
 from align.mining.sharded.config import ShardingConfig
 from align.sentalign.config import SentalignConfig, SentalignFiles, SplitConfig
+from align.serve.config import ServeConfig
 from align.settings import values
 from align.store.config import DeleteIds, SearchQueries
 from align.threads import THREADS_ENV, THREADS_HELP, set_threads
@@ -413,6 +414,23 @@ def delete(asked: DeleteIds) -> None:
     from align.store.files import delete_from_store
 
     typer.echo(delete_from_store(**values(asked)))
+
+
+@app.command(cls=AlignCommand)
+@config_options()
+def serve(config: ServeConfig) -> None:
+    """Serve models over HTTP, speaking OpenAI's POST /v1/embeddings (the openai SDK, LangChain and
+    LlamaIndex use it as they use OpenAI's); GET /v1/models lists them. Set ALIGN_SERVE_API_KEY to
+    require "Authorization: Bearer KEY". Needs: pip install 'align[serve]'.
+
+    \b
+    Example: align serve --model en-zh=models/en-zh --model e5=e5-onnx/onnx/model.onnx
+             curl localhost:8000/v1/embeddings -H 'Content-Type: application/json' \\
+                  -d '{"model": "en-zh", "input": ["I love NLP", "我热爱自然语言处理"]}'
+    """
+    from align.serve.run import serve as run_server
+
+    run_server(config)
 
 
 bench_app = typer.Typer(

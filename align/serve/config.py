@@ -1,0 +1,46 @@
+"""The settings of ``align serve``, light to import (the command line builds its options from them
+before FastAPI or any model loads)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from align.errors import AlignError
+from align.settings import setting
+
+API_KEY_ENV = "ALIGN_SERVE_API_KEY"  # when set, requests must carry "Authorization: Bearer <it>"
+
+
+def named_models(entries: list[str] | tuple[str, ...] | None) -> tuple[tuple[str, str], ...]:
+    """``["e5=models/e5", "models/en-zh"]`` → ``(("e5", "models/e5"), ("en-zh", "models/en-zh"))``:
+    the name before ``=``, else the model's last path part (a hub id's, after its "/")."""
+    named: dict[str, str] = {}
+    for entry in entries or ():
+        name, _, model = entry.partition("=") if "=" in entry else (PurePath(entry).name, "", entry)
+        if not name or not model:
+            raise AlignError(f"--model {entry!r}: write NAME=MODEL, or MODEL alone")
+        if name in named:
+            raise AlignError(f"--model: the name {name!r} is given twice; name one of them NAME=MODEL")
+        named[name] = model
+    return tuple(named.items())
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    """What ``align serve`` serves, where, and within which limits: the arguments of
+    :func:`align.serve.run.serve`."""
+
+    models: tuple[tuple[str, str], ...] = setting(
+        (),
+        "A model to serve, NAME=MODEL or MODEL (named by its last path part); repeat for several. "
+        'Clients name it in their requests\' "model".',
+        flags=("--model",),
+        cli_type=list[str] | None,
+        parse=named_models,
+    )
+    host: str = setting("127.0.0.1", "Address to listen on (127.0.0.1: this machine only; 0.0.0.0: all).")
+    port: int = setting(8000, "Port to listen on.", min=1)
+    max_inputs: int = setting(2048, "Most inputs one request may hold (more: 413).", min=1)
+    max_chars: int = setting(20_000, "Longest input, in characters (longer: 422).", min=1)
+    max_body: int = setting(16 * 2**20, "Largest request body, in bytes (larger: 413).", min=1)
