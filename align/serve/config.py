@@ -12,18 +12,28 @@ from align.settings import setting
 API_KEY_ENV = "ALIGN_SERVE_API_KEY"  # when set, requests must carry "Authorization: Bearer <it>"
 
 
-def named_models(entries: list[str] | tuple[str, ...] | None) -> tuple[tuple[str, str], ...]:
+def named(
+    entries: list[str] | tuple[str, ...] | None, option: str = "--model"
+) -> tuple[tuple[str, str], ...]:
     """``["e5=models/e5", "models/en-zh"]`` → ``(("e5", "models/e5"), ("en-zh", "models/en-zh"))``:
-    the name before ``=``, else the model's last path part (a hub id's, after its "/")."""
-    named: dict[str, str] = {}
+    the name before ``=``, else the last path part (a hub id's, after its "/")."""
+    found: dict[str, str] = {}
     for entry in entries or ():
-        name, _, model = entry.partition("=") if "=" in entry else (PurePath(entry).name, "", entry)
-        if not name or not model:
-            raise AlignError(f"--model {entry!r}: write NAME=MODEL, or MODEL alone")
-        if name in named:
-            raise AlignError(f"--model: the name {name!r} is given twice; name one of them NAME=MODEL")
-        named[name] = model
-    return tuple(named.items())
+        name, _, target = entry.partition("=") if "=" in entry else (PurePath(entry).name, "", entry)
+        if not name or not target:
+            raise AlignError(f"{option} {entry!r}: write NAME=PATH, or PATH alone")
+        if name in found:
+            raise AlignError(f"{option}: the name {name!r} is given twice; name one of them NAME=PATH")
+        found[name] = target
+    return tuple(found.items())
+
+
+def named_models(entries: list[str] | tuple[str, ...] | None) -> tuple[tuple[str, str], ...]:
+    return named(entries, "--model")
+
+
+def named_stores(entries: list[str] | tuple[str, ...] | None) -> tuple[tuple[str, str], ...]:
+    return named(entries, "--store")
 
 
 @dataclass(frozen=True)
@@ -38,6 +48,14 @@ class ServeConfig:
         flags=("--model",),
         cli_type=list[str] | None,
         parse=named_models,
+    )
+    stores: tuple[tuple[str, str], ...] = setting(
+        (),
+        "A store made by align index to search and update, NAME=DIR or DIR; repeat for several. "
+        "Its own model embeds its queries and documents.",
+        flags=("--store",),
+        cli_type=list[str] | None,
+        parse=named_stores,
     )
     host: str = setting("127.0.0.1", "Address to listen on (127.0.0.1: this machine only; 0.0.0.0: all).")
     port: int = setting(8000, "Port to listen on.", min=1)

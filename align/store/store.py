@@ -340,6 +340,11 @@ class Store(DocumentStore):
             rows = self.table.rows_of([str(identifier)])
             return self.table.documents(list(rows.values())).get(rows.get(str(identifier), -1))
 
+    def languages(self) -> dict[str | None, int]:
+        """How many documents each language has (None: not identified)."""
+        with self._lock.reading():
+            return self.table.languages()
+
     @property
     def index_description(self) -> str:
         """The index searched now: ``flat``, or a compact one's FAISS factory (``IVF1024,SQ8``)."""
