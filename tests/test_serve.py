@@ -266,3 +266,27 @@ def test_kill_9_in_a_stream_of_upserts_keeps_every_acknowledged_document(
     reopened = Store(directory)
     assert acknowledged and all(reopened.get(identifier) is not None for identifier in acknowledged)
     assert len(acknowledged) <= len(reopened) <= len(acknowledged) + 5  # at most the batch in flight
+
+
+@pytest.mark.parametrize(("wait_ms", "calls"), [(300.0, 1), (0.0, 3)])
+def test_requests_arriving_together_share_one_model_call(
+    tiny_model: Path, wait_ms: float, calls: int
+) -> None:
+    import asyncio
+
+    import httpx
+
+    embedder = load_embedder(tiny_model)
+    app = create_app(ServeConfig(batch_wait_ms=wait_ms), {"tiny": embedder})
+
+    async def together() -> list[httpx.Response]:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://align"
+        ) as client:
+            asked = [client.post("/v1/embeddings", json={"model": "tiny", "input": [text]}) for text in TEXTS]
+            return await asyncio.gather(*asked)
+
+    answers = asyncio.run(together())
+    assert app.state.batchers["tiny"].calls == calls
+    vectors = [answer.json()["data"][0]["embedding"] for answer in answers]
+    assert np.allclose(vectors, embedder(TEXTS), atol=1e-6)  # each request its own rows

@@ -3,8 +3,9 @@ search and updates over align's stores (:mod:`align.serve.stores`), and what an 
 ``/health``, ``/info``, ``/metrics`` (:mod:`align.serve.metrics`).
 
 Every error is JSON in OpenAI's shape, with the 4xx status that names the mistake
-(:mod:`align.serve.errors`). Texts are embedded in worker threads, so the server keeps answering
-while a model works; stores are closed (their index saved) when the server stops.
+(:mod:`align.serve.errors`). Requests arriving together are embedded in one model call
+(:mod:`align.serve.batching`), in a worker thread, so the server keeps answering while a model
+works; stores are closed (their index saved) when the server stops.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 
 from align.embedding.protocol import Embedder
+from align.serve.batching import Batcher
 from align.serve.config import ServeConfig
 from align.serve.embeddings import embeddings_router
 from align.serve.errors import ApiError, install_error_handlers
@@ -36,14 +38,19 @@ def create_app(
     limits; with ``api_key``, every request but ``/health`` must carry ``Authorization: Bearer
     <api_key>``. The stores are closed when the app shuts down."""
     stores = dict(stores or {})
+    wait = config.batch_wait_ms / 1000
+    batchers = {name: Batcher(embedder, wait, config.batch_texts) for name, embedder in embedders.items()}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        for batcher in batchers.values():
+            await batcher.close()
         for store in stores.values():
             store.close()
 
     app = FastAPI(title="align", summary="Cross-lingual embeddings and search", lifespan=lifespan)
+    app.state.batchers = batchers  # each model's, with the calls it made
     install_error_handlers(app)
     metrics = Metrics()
     metrics.install(app)
@@ -64,7 +71,7 @@ def create_app(
         }
         return {"models": models, "stores": {name: describe(store) for name, store in stores.items()}}
 
-    app.include_router(embeddings_router(config, embedders, authorise, metrics.count_texts))
+    app.include_router(embeddings_router(config, batchers, authorise, metrics.count_texts))
     app.include_router(stores_router(config, stores, authorise))
     return app
 

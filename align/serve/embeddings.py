@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
 from align.embedding.protocol import Embedder
+from align.serve.batching import Batcher
 from align.serve.config import ServeConfig
 from align.serve.errors import ApiError, read_json
 
@@ -69,26 +70,27 @@ def encoded(vector: np.ndarray, encoding: str) -> list[float] | str:
 
 def embeddings_router(
     config: ServeConfig,
-    embedders: Mapping[str, Embedder],
+    batchers: Mapping[str, Batcher],
     authorise: Callable[[Request], None],
     counted: Callable[[str, int], None],
 ) -> APIRouter:
-    """The routes, each behind ``authorise``; ``counted(model, texts)`` hears of each call's texts."""
+    """The routes over each model's batcher, each behind ``authorise``; ``counted(model, texts)``
+    hears of each call's texts."""
     router = APIRouter(dependencies=[Depends(authorise)])
 
     @router.get("/v1/models")
     async def models() -> dict[str, Any]:
-        listed = [{"id": name, "object": "model", "created": 0, "owned_by": "align"} for name in embedders]
+        listed = [{"id": name, "object": "model", "created": 0, "owned_by": "align"} for name in batchers]
         return {"object": "list", "data": listed}
 
     @router.post("/v1/embeddings")
     async def embeddings(request: Request) -> dict[str, Any]:
         body = await read_json(request, config.max_body)
         name = body.get("model")
-        if not isinstance(name, str) or name not in embedders:
+        if not isinstance(name, str) or name not in batchers:
             message = f"the model {name!r} is not served here; GET /v1/models lists those that are"
             raise ApiError(404, message, "model", "model_not_found")
-        embedder = embedders[name]
+        embedder = batchers[name].embedder
         encoding = body.get("encoding_format") or "float"
         if encoding not in ENCODINGS:
             raise ApiError(
@@ -99,7 +101,7 @@ def embeddings_router(
             message = f"{name}'s vectors have {embedder.dimension} dimensions; it cannot give {dimensions!r}"
             raise ApiError(400, message, "dimensions")
         texts = checked_texts(body.get("input"), config)
-        vectors = await run_in_threadpool(embedder, texts)
+        vectors = await batchers[name].embed(texts)
         tokens = await run_in_threadpool(token_count, embedder, texts)
         counted(name, len(texts))
         data = [
