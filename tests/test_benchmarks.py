@@ -42,6 +42,7 @@ SCRIPTS = [
     "retrieval_latency",
     "sentalign_quality",
     "sentence_split",
+    "serve_load",
     "sharded_index",
     "side_by_side",
     "static_ablation",
@@ -323,6 +324,23 @@ def test_store_threads_searches_beside_a_writer_and_stops_by_itself(tiny_model: 
     assert len(settings) == 2 * len(store_threads.THREADS)
     assert all(entry["searches_per_second"] > 0 for entry in settings.values())
     assert settings["2 searching, 1 writing"]["documents_written_per_second"] > 0
+
+
+def test_serve_load_drives_a_server_with_batching_on_and_off(
+    tiny_model: Path, data: Path, tmp_path: Path
+) -> None:
+    pytest.importorskip("fastapi")
+    from benchmarks import serve_load
+
+    output = tmp_path / "load.json"
+    arguments = ["--data", str(data), "--model", f"tiny={tiny_model}", "--seconds", "0.5", "--clients", "1,4"]
+    serve_load.main([*arguments, "--output", str(output)])
+    runs = json.loads(output.read_text())["runs"]["tiny"]
+    for batching in ("batching on", "batching off"):
+        for clients in ("1", "4"):
+            entry = runs[batching][clients]
+            assert entry["requests_per_second"] > 0 and entry["errors"] == 0 and entry["server_peak_mib"] > 0
+    assert set(runs["on / off, requests a second"]) == {"1", "4"}
 
 
 def test_tatoeba_bench_independent_computation_agrees(model, data: Path) -> None:
