@@ -1,6 +1,6 @@
 """align serve under load, on the loopback: 1, 8, 32 and 128 concurrent clients each posting one
 sentence at a time to ``/v1/embeddings`` for ``--seconds``, for every ``--model``, with dynamic
-batching on (5 ms) and off, each in its own server process: requests a second, p50 / p99 latency,
+batching on and off, each in its own server process: requests a second, p50 / p99 latency,
 errors, and the server's peak memory; the ratio of batching on to off in the same run.
 
     python benchmarks/serve_load.py --model static=runs/quickstart/model \\
@@ -30,7 +30,7 @@ import numpy as np
 from benchmarks.common import Report, align_command, read_sentences, script_arguments
 
 CLIENTS = (1, 8, 32, 128)
-BATCHING = {"on": 5.0, "off": 0.0}  # --batch-wait-ms
+BATCHING = {"on": "--batching", "off": "--no-batching"}
 
 
 def free_port() -> int:
@@ -86,12 +86,12 @@ async def load(url: str, model: str, clients: int, seconds: float, sentences: li
     }
 
 
-def run_server(models: list[str], wait_ms: float, port: int) -> subprocess.Popen:
+def run_server(models: list[str], batching: str, port: int) -> subprocess.Popen:
     """``align serve`` with ``models`` on 127.0.0.1:``port``, answering once it is up."""
     import httpx
 
     options = [item for model in models for item in ("--model", model)]
-    command = align_command("serve", *options, "--port", port, "--batch-wait-ms", wait_ms, "--max-inputs", 8)
+    command = align_command("serve", *options, "--port", port, batching, "--max-inputs", 8)
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -121,9 +121,9 @@ def main(argv: list[str] | None = None) -> None:
     runs: dict[str, dict] = {}
     print("| model | batching | clients | requests/s | p50 ms | p99 ms | errors | server peak MiB |")
     print("|---|---|---|---|---|---|---|---|")
-    for batching, wait_ms in BATCHING.items():
+    for batching, flag in BATCHING.items():
         port = free_port()
-        server = run_server(args.model, wait_ms, port)
+        server = run_server(args.model, flag, port)
         try:
             for name in names:
                 for count in clients:
@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> None:
         }
         by_batching["on / off, requests a second"] = ratios
         print(f"{name}: batching on / off, requests a second: {ratios}")
-    settings = {"models": args.model, "seconds": args.seconds, "clients": clients, "batch_wait_ms": BATCHING}
+    settings = {"models": args.model, "seconds": args.seconds, "clients": clients}
     report.write(settings, runs=runs)
 
 

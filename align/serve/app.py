@@ -38,8 +38,8 @@ def create_app(
     limits; with ``api_key``, every request but ``/health`` must carry ``Authorization: Bearer
     <api_key>``. The stores are closed when the app shuts down."""
     stores = dict(stores or {})
-    wait = config.batch_wait_ms / 1000
-    batchers = {name: Batcher(embedder, wait, config.batch_texts) for name, embedder in embedders.items()}
+    batching = {"batching": config.batching, "wait": config.batch_wait_ms / 1000, "most": config.batch_texts}
+    batchers = {name: Batcher(embedder, **batching) for name, embedder in embedders.items()}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

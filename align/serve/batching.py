@@ -1,9 +1,9 @@
 """Dynamic batching: requests that arrive together are embedded in one call of the model.
 
-The first request of a batch waits up to ``wait`` seconds for others (or until ``most`` texts are
-queued); then every text queued is embedded at once in a worker thread, and each request gets its
-own rows back. One model call for many small requests is what makes a server fast under load
-(the encoder's fixed cost is paid once); the bounded wait is what a lone request pays for it.
+A request finding the model idle is embedded at once; requests arriving while the model works
+queue, and the next call takes every one of them (up to ``most`` texts), so a busy server embeds
+many small requests in few calls and a lone request waits for nothing. ``wait`` adds a pause
+after the first request of a call for more to arrive (more batching, more latency).
 """
 
 from __future__ import annotations
@@ -20,17 +20,19 @@ Waiting = tuple[list[str], asyncio.Future]
 
 
 class Batcher:
-    """Embeds for one model, batching requests as the module's docstring says (``wait`` 0: each
-    request alone)."""
+    """Embeds for one model, batching requests as the module's docstring says (``batching`` off:
+    each request embedded alone, at once)."""
 
-    def __init__(self, embedder: Embedder, wait: float, most: int) -> None:
-        self.embedder, self.wait, self.most = embedder, wait, most
+    def __init__(
+        self, embedder: Embedder, *, batching: bool = True, wait: float = 0.0, most: int = 256
+    ) -> None:
+        self.embedder, self.batching, self.wait, self.most = embedder, batching, wait, most
         self._queue: asyncio.Queue[Waiting] | None = None
         self._worker: asyncio.Task | None = None
         self.calls = 0  # model calls made: fewer than requests when batching works
 
     async def embed(self, texts: list[str]) -> np.ndarray:
-        if self.wait <= 0:
+        if not self.batching:
             self.calls += 1
             return await run_in_threadpool(self.embedder, texts)
         if self._worker is None:  # started in the server's own event loop, on first use
@@ -47,10 +49,15 @@ class Batcher:
             batch = [await self._queue.get()]
             count = len(batch[0][0])
             deadline = loop.time() + self.wait
-            while count < self.most and (left := deadline - loop.time()) > 0:
-                try:
-                    batch.append(await asyncio.wait_for(self._queue.get(), left))
-                except TimeoutError:
+            while count < self.most:
+                if not self._queue.empty():  # those that queued while the model worked
+                    batch.append(self._queue.get_nowait())
+                elif (left := deadline - loop.time()) > 0:
+                    try:
+                        batch.append(await asyncio.wait_for(self._queue.get(), left))
+                    except TimeoutError:
+                        break
+                else:
                     break
                 count += len(batch[-1][0])
             await self._embed(batch)

@@ -59,11 +59,13 @@ class ServeConfig:
     )
     host: str = setting("127.0.0.1", "Address to listen on (127.0.0.1: this machine only; 0.0.0.0: all).")
     port: int = setting(8000, "Port to listen on.", min=1)
+    batching: bool = setting(
+        True,
+        "Embed the requests that queue while the model works in one model call (off: each alone).",
+        flags=("--batching/--no-batching",),
+    )
     batch_wait_ms: float = setting(
-        5.0,
-        "How long the first of several requests waits for others, to embed them in one model call "
-        "(0: each request alone).",
-        min=0,
+        0.0, "With batching, how long a call waits after its first request for more to arrive.", min=0
     )
     batch_texts: int = setting(256, "Most texts one model call embeds when requests are batched.", min=1)
     max_inputs: int = setting(2048, "Most inputs one request may hold (more: 413).", min=1)
