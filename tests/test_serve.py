@@ -268,16 +268,16 @@ def test_kill_9_in_a_stream_of_upserts_keeps_every_acknowledged_document(
     assert len(acknowledged) <= len(reopened) <= len(acknowledged) + 5  # at most the batch in flight
 
 
-@pytest.mark.parametrize(("wait_ms", "calls"), [(300.0, 1), (0.0, 3)])
+@pytest.mark.parametrize(("batching", "calls"), [(True, 1), (False, 3)])
 def test_requests_arriving_together_share_one_model_call(
-    tiny_model: Path, wait_ms: float, calls: int
+    tiny_model: Path, batching: bool, calls: int
 ) -> None:
     import asyncio
 
     import httpx
 
     embedder = load_embedder(tiny_model)
-    app = create_app(ServeConfig(batch_wait_ms=wait_ms), {"tiny": embedder})
+    app = create_app(ServeConfig(batching=batching, batch_wait_ms=300), {"tiny": embedder})
 
     async def together() -> list[httpx.Response]:
         async with httpx.AsyncClient(
