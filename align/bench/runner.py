@@ -22,7 +22,7 @@ from align.bench.cache import ResultCache, default_cache_dir
 from align.bench.report import report_header, write_json
 from align.bench.settings import BenchSettings
 from align.bench.task import Task, TaskResult
-from align.embedding.loading import load_embedder
+from align.embedding.loading import embedder_of
 from align.embedding.protocol import Embedder
 from align.embedding.sentence_transformer import SentenceTransformerEmbedder
 from align.encode import STATIC_BATCH_SIZE, Encoder, default_batch_size
@@ -147,9 +147,7 @@ def bench_embedder(model: str | Encoder | Embedder, name: str, batch_size: int |
     """``model`` as the embedder a benchmark scores: a name loads as any command loads it
     (:func:`align.embedding.load_embedder`); a sentence-transformers model, by name or loaded, encodes
     ``batch_size`` texts at a time and shows a bar over large calls."""
-    embedder = load_embedder(model) if isinstance(model, str) else model
-    if hasattr(embedder, "encode"):  # a loaded sentence-transformers model
-        embedder = SentenceTransformerEmbedder(embedder, name)
+    embedder = embedder_of(model, name)
     if isinstance(embedder, SentenceTransformerEmbedder):
         default = default_batch_size(embedder.model)
         embedder.batch_size = batch_size or default

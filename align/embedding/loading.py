@@ -54,3 +54,14 @@ def as_embedder(model: Encoder | Embedder | str | os.PathLike) -> Encoder | Embe
     """``model`` itself if it is loaded (a sentence-transformers model or an embedder), else the
     embedder its name loads (:func:`load_embedder`): what an API function that takes either does."""
     return load_embedder(model) if isinstance(model, str | os.PathLike) else model
+
+
+def embedder_of(model: Encoder | Embedder | str | os.PathLike, name: str) -> Embedder:
+    """``model`` as an Embedder: a name loaded (:func:`load_embedder`), a loaded
+    sentence-transformers model wrapped under ``name``, an embedder as it is."""
+    embedder = as_embedder(model)
+    if hasattr(embedder, "encode"):  # a loaded sentence-transformers model
+        from align.embedding.sentence_transformer import SentenceTransformerEmbedder
+
+        embedder = SentenceTransformerEmbedder(embedder, name)
+    return embedder

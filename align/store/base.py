@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from align.embedding.loading import as_embedder
+from align.embedding.loading import as_embedder, embedder_of
 from align.embedding.protocol import Embedder
 from align.encode import model_fingerprint, same_fingerprint
 from align.errors import AlignError
@@ -75,16 +75,6 @@ def unit_rows(vectors: np.ndarray, action: str) -> np.ndarray:
     return matrix / norms
 
 
-def _as_store_embedder(model: Embedder | str | os.PathLike | Any) -> Embedder:
-    """``model`` as an Embedder: a name loaded, a loaded sentence-transformers model wrapped."""
-    embedder = as_embedder(model)
-    if hasattr(embedder, "encode"):  # a loaded sentence-transformers model
-        from align.embedding.sentence_transformer import SentenceTransformerEmbedder
-
-        embedder = SentenceTransformerEmbedder(embedder, "a sentence-transformers model object")
-    return embedder
-
-
 class DocumentStore(ABC):
     """Documents with ids, languages and metadata, searched by meaning; a subclass keeps them.
 
@@ -112,7 +102,9 @@ class DocumentStore(ABC):
         self._lock = SharedLock()
         self._loading = threading.Lock()
         self.readonly = readonly
-        self._embedder = _as_store_embedder(model) if model is not None else None
+        self._embedder = (
+            embedder_of(model, "a sentence-transformers model object") if model is not None else None
+        )
         # a local path recorded absolute, so the store opens its model from any directory
         self._recorded_name = (
             recorded_model_name(str(model))
