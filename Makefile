@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo test lint clean
+.PHONY: install browser demo test lint clean
 
 TORCH_VERSION ?= 2.13.0
 TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
@@ -33,7 +33,22 @@ install: $(INSTALLED)
 demo: $(INSTALLED)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/quickstart.sh
 
-test: $(INSTALLED)
+# The browser tests drive align serve's page in Debian's chromium (Playwright's own browser download
+# needs the internet), with a CJK font for the screenshots. Installed where apt-get can (as root or
+# through sudo); elsewhere those tests skip, saying so in one line.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && { [ "$$(id -u)" = 0 ] || sudo -n true 2>/dev/null; }; then \
+		APT="$$([ "$$(id -u)" = 0 ] || echo sudo -n) env DEBIAN_FRONTEND=noninteractive apt-get -y -q"; \
+		echo "browser tests: installing Debian's chromium with apt-get"; \
+		{ $$APT install chromium fonts-wqy-zenhei >/dev/null 2>&1 \
+		  || { $$APT update >/dev/null 2>&1 && $$APT install chromium fonts-wqy-zenhei >/dev/null 2>&1; }; } \
+		|| echo "browser tests: apt-get could not install chromium; they will skip"; \
+	else \
+		echo "browser tests: no chromium and no apt-get to install it with; they will skip"; \
+	fi
+
+test: $(INSTALLED) browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q

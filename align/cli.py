@@ -419,12 +419,14 @@ def delete(asked: DeleteIds) -> None:
 @app.command(cls=AlignCommand)
 @config_options()
 def serve(config: ServeConfig) -> None:
-    """Serve models over HTTP, speaking OpenAI's POST /v1/embeddings (the openai SDK, LangChain and
-    LlamaIndex use it as they use OpenAI's); GET /v1/models lists them. Set ALIGN_SERVE_API_KEY to
+    """Serve models and stores over HTTP: OpenAI's POST /v1/embeddings (the openai SDK, LangChain and
+    LlamaIndex use it as they use OpenAI's), search and updates of stores, and a page at / with a
+    search box and a viewer of mine, filter, score and sentalign outputs. Set ALIGN_SERVE_API_KEY to
     require "Authorization: Bearer KEY". Needs: pip install 'align[serve]'.
 
     \b
-    Example: align serve --model en-zh=models/en-zh --model e5=e5-onnx/onnx/model.onnx
+    Example: align serve --model en-zh=models/en-zh --store faq=stores/faq
+             (open http://127.0.0.1:8000 in a browser)
              curl localhost:8000/v1/embeddings -H 'Content-Type: application/json' \\
                   -d '{"model": "en-zh", "input": ["I love NLP", "我热爱自然语言处理"]}'
     """

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import random
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -20,42 +19,18 @@ pytest.importorskip("uvicorn")
 from align.embedding import load_embedder
 from align.serve.app import create_app
 from align.serve.config import ServeConfig, named_models
+from tests.serving import KEY, faq_app, free_port, running
 
-KEY = "secret-key"
 TEXTS = ["I love NLP", "我热爱自然语言处理", "Ich liebe NLP"]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A server on 127.0.0.1 with the tiny model as "tiny", a store of COMPOSED as "faq" and small
-    limits; stopped after."""
-    import uvicorn
-
-    from align.store import Store
-    from tests.conftest import COMPOSED
-
-    store = Store(tmp_path_factory.mktemp("serve") / "faq", str(tiny_model), lid=None)
-    texts = [text for pair in COMPOSED[:20] for text in pair]
-    store.upsert([f"d{n}" for n in range(len(texts))], texts, langs=["en", "zh"] * 20)
-    config = ServeConfig(models=(("tiny", str(tiny_model)),), max_inputs=8, max_chars=200, max_body=4_000)
-    app = create_app(config, {"tiny": load_embedder(tiny_model)}, {"faq": store}, api_key=KEY)
-    port = _free_port()
-    running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not running.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert running.started, "the server did not start"
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
+    """The shared test app (tests.serving.faq_app) with small limits, on 127.0.0.1."""
+    directory = tmp_path_factory.mktemp("serve") / "faq"
+    app = faq_app(tiny_model, directory, max_inputs=8, max_chars=200, max_body=4_000)
+    with running(app) as url:
+        yield url
 
 
 def test_the_openai_sdk_lists_and_embeds_as_align_embed_does(
@@ -177,6 +152,8 @@ def test_a_store_is_searched_updated_and_described_over_http(server: str) -> Non
     assert added.json() == {"store": "faq", "upserted": 1, "documents": 41}
     again = post("/v1/stores/faq/search", {"query": "新的文件。", "k": 1}).json()["results"][0]["hits"][0]
     assert again["id"] == "new" and again["metadata"] == {"v": 1}
+    lexical = post("/v1/stores/faq/search", {"query": "I like tea and flowers", "k": 1, "mode": "lexical"})
+    assert set(lexical.json()["results"][0]["hits"][0]["matched"]) <= {"i", "like", "tea", "flowers"}
     assert post("/v1/stores/faq/delete", {"ids": ["new", "never"]}).json()["deleted"] == 1
     info = httpx.get(f"{server}/info", headers=AUTH, timeout=10).json()
     assert info["stores"]["faq"]["documents"] == 40 and info["stores"]["faq"]["languages"] == {
@@ -218,6 +195,26 @@ def test_metrics_count_requests_and_texts(server: str) -> None:
     assert 'align_texts_embedded_total{model="tiny"}' in text and "align_request_seconds_bucket" in text
 
 
+def test_one_log_line_a_request_and_cors_only_when_asked(
+    tiny_model: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from fastapi.testclient import TestClient
+
+    embedders = {"tiny": load_embedder(tiny_model)}
+    preflight = {"Origin": "https://app.example.com", "Access-Control-Request-Method": "POST"}
+    closed = TestClient(create_app(ServeConfig(), embedders))
+    with caplog.at_level("INFO", logger="align.serve.requests"):
+        assert closed.post("/v1/embeddings", json={"model": "tiny", "input": "x"}).status_code == 200
+    [line] = [record.getMessage() for record in caplog.records if record.name == "align.serve.requests"]
+    assert line.startswith("POST /v1/embeddings 200 ") and " ms " in line
+    assert "access-control-allow-origin" not in closed.options("/v1/embeddings", headers=preflight).headers
+    opened = TestClient(create_app(ServeConfig(cors=("https://app.example.com",)), embedders))
+    allowed = opened.options("/v1/embeddings", headers=preflight)
+    assert allowed.headers["access-control-allow-origin"] == "https://app.example.com"
+    elsewhere = opened.options("/v1/embeddings", headers=preflight | {"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in elsewhere.headers
+
+
 def test_kill_9_in_a_stream_of_upserts_keeps_every_acknowledged_document(
     tiny_model: Path, tmp_path: Path
 ) -> None:
@@ -230,7 +227,7 @@ def test_kill_9_in_a_stream_of_upserts_keeps_every_acknowledged_document(
 
     directory = tmp_path / "store"
     Store(directory, str(tiny_model), lid=None).close()
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "align.cli", "serve", "--store", f"s={directory}", "--port", str(port)]
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     acknowledged: list[str] = []

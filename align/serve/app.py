@@ -1,6 +1,7 @@
 """The HTTP API: OpenAI's embeddings endpoints over align's embedders (:mod:`align.serve.embeddings`),
 search and updates over align's stores (:mod:`align.serve.stores`), and what an operator needs:
-``/health``, ``/info``, ``/metrics`` (:mod:`align.serve.metrics`).
+``/health``, ``/info``, ``/metrics`` and a log line a request (:mod:`align.serve.metrics`); and the
+page at ``/`` (:mod:`align.serve.site`).
 
 Every error is JSON in OpenAI's shape, with the 4xx status that names the mistake
 (:mod:`align.serve.errors`). Requests arriving together are embedded in one model call
@@ -15,6 +16,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 
 from align.embedding.protocol import Embedder
 from align.serve.batching import Batcher
@@ -22,6 +24,7 @@ from align.serve.config import ServeConfig
 from align.serve.embeddings import embeddings_router
 from align.serve.errors import ApiError, install_error_handlers
 from align.serve.metrics import Metrics
+from align.serve.site import install_page
 from align.serve.stores import stores_router
 from align.store.base import DocumentStore
 from align.store.store import Store
@@ -54,6 +57,13 @@ def create_app(
     install_error_handlers(app)
     metrics = Metrics()
     metrics.install(app)
+    if config.cors:  # off unless asked: only the server's own page may call it from a browser
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(config.cors),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
 
     def authorise(request: Request) -> None:
         if api_key is not None and request.headers.get("authorization") != f"Bearer {api_key}":
@@ -73,6 +83,7 @@ def create_app(
 
     app.include_router(embeddings_router(config, batchers, authorise, metrics.count_texts))
     app.include_router(stores_router(config, stores, authorise))
+    install_page(app)
     return app
 
 

@@ -71,3 +71,11 @@ class ServeConfig:
     max_inputs: int = setting(2048, "Most inputs one request may hold (more: 413).", min=1)
     max_chars: int = setting(20_000, "Longest input, in characters (longer: 422).", min=1)
     max_body: int = setting(16 * 2**20, "Largest request body, in bytes (larger: 413).", min=1)
+    cors: tuple[str, ...] = setting(
+        (),
+        "An origin whose web pages may call this API (CORS), e.g. https://app.example.com, or * for any; "
+        "repeat for several. Without it, browsers let only the server's own page call it.",
+        flags=("--cors",),
+        cli_type=list[str] | None,
+        parse=lambda origins: tuple(origins or ()),
+    )

@@ -44,6 +44,7 @@ def checked_texts(given: Any, config: ServeConfig, field: str = "input") -> list
             raise ApiError(400, f"{field} {number} is {type(text).__name__}, not a string", field)
         if not text.strip():
             raise ApiError(400, f"{field} {number} is empty: there is nothing to embed", field)
+
         if len(text) > config.max_chars:
             raise ApiError(
                 422,
@@ -57,8 +58,8 @@ def token_count(embedder: Embedder, texts: list[str]) -> int:
     """The tokens ``texts`` make by the model's own tokenizer where align runs it (static and ONNX
     models), else their words: what ``usage`` reports."""
     tokenizer = getattr(embedder, "tokenizer", None)
-    if hasattr(tokenizer, "encode_batch"):
-        return sum(len(encoding.ids) for encoding in tokenizer.encode_batch(texts))
+    if hasattr(tokenizer, "encode_batch_fast"):  # without offsets: a third faster
+        return sum(len(encoding.ids) for encoding in tokenizer.encode_batch_fast(texts))
     return sum(len(text.split()) for text in texts)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -81,11 +82,35 @@ async def read_json(request: Request, limit: int) -> dict[str, Any]:
             raise ApiError(413, f"the request body passes {limit:,} bytes, the most this server takes")
     try:
         parsed = json.loads(bytes(body))
+        unicode = not _SURROGATE_ESCAPE.search(body) or _is_unicode(parsed)
     except ValueError as error:  # not JSON, or not UTF-8
         raise ApiError(400, f"the request body is not JSON in UTF-8 ({error})") from None
+    except RecursionError:
+        raise ApiError(400, "the request body nests arrays or objects too deeply to read") from None
     if not isinstance(parsed, dict):
         raise ApiError(400, f"the request body must be a JSON object, not {type(parsed).__name__}")
+    if not unicode:
+        raise ApiError(400, "the request body escapes a lone surrogate (such as \\ud800), which is not text")
     return parsed
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # JSON's escape of a surrogate: a pair is fine
+
+
+def _is_unicode(value: Any) -> bool:
+    """Whether every string in ``value`` can be written as UTF-8 (tokenizers and SQLite refuse a
+    lone surrogate; a pair escaped in JSON is read as the one character it stands for)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_is_unicode(key) and _is_unicode(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_is_unicode(item) for item in value)
+    return True
 
 
 def validated(model: type[BaseModel], body: dict[str, Any]) -> Any:

@@ -3,7 +3,9 @@ stopped (SIGTERM or Ctrl-C let requests in flight finish; the stores are closed 
 
 from __future__ import annotations
 
+import copy
 import os
+from typing import Any
 
 from align.errors import AlignError
 from align.extras import require
@@ -29,4 +31,14 @@ def serve(config: ServeConfig) -> None:
     embedders = {name: load_embedder(model) for name, model in config.models}
     stores = {name: Store(directory) for name, directory in config.stores}
     app = create_app(config, embedders, stores, api_key=os.environ.get(API_KEY_ENV) or None)
-    uvicorn.run(app, host=config.host, port=config.port, log_level="info")
+    uvicorn.run(app, host=config.host, port=config.port, log_config=log_config(), access_log=False)
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, with align's own line a request (it says how long each took) in place of
+    uvicorn's access log."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["align.serve"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config

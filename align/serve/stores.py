@@ -2,6 +2,8 @@
 documents (each request one transaction of the store, acknowledged once it is on disk).
 
     POST /v1/stores/NAME/search     {"query": "text" or [...], "k": 10, "where": {...}, "mode": "hybrid"}
+                                    → each hit's id, text, score, metadata, lang, and the query's
+                                      words it holds ("matched")
     POST /v1/stores/NAME/documents  {"documents": [{"id": "faq-1", "text": "...", "metadata": {...}}]}
     POST /v1/stores/NAME/delete     {"ids": ["faq-1", ...]}
 """
@@ -19,6 +21,8 @@ from align.serve.config import ServeConfig
 from align.serve.embeddings import checked_texts
 from align.serve.errors import ApiError, read_json, validated
 from align.store.base import LEXICAL_WEIGHT, DocumentStore
+from align.store.hit import Hit
+from align.store.lexical import shared_terms
 
 
 class Search(BaseModel):
@@ -30,6 +34,7 @@ class Search(BaseModel):
     min_score: float | None = None
     other_languages: bool = False
     lexical_weight: float = Field(LEXICAL_WEIGHT, gt=0)
+    nprobe: int | None = Field(None, ge=1)
 
 
 class NewDocument(BaseModel):
@@ -48,6 +53,11 @@ class Documents(BaseModel):
 class Ids(BaseModel):
     model_config = ConfigDict(extra="forbid")
     ids: list[str] = Field(min_length=1)
+
+
+def answered(hit: Hit, query: str) -> dict[str, Any]:
+    """A hit as JSON, with ``matched``: the query's words it holds (what the search page marks)."""
+    return hit.to_json() | {"matched": shared_terms(query, hit.text)}
 
 
 def stores_router(
@@ -73,7 +83,7 @@ def stores_router(
         options = asked.model_dump(exclude={"query"})
         found = await run_in_threadpool(lambda: searched.search(queries, **options))
         results = [
-            {"query": query, "hits": [hit.to_json() for hit in hits]}
+            {"query": query, "hits": [answered(hit, query) for hit in hits]}
             for query, hits in zip(queries, found, strict=True)
         ]
         return {"store": name, "results": results}

@@ -28,6 +28,8 @@ Where = Mapping[str, Any]
 def _scalar(key: str, value: Any) -> Any:
     if isinstance(value, bool):
         return int(value)  # SQLite's JSON keeps true/false as 1/0
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        raise AlignError(f"where: {key}: {value} is past the 64-bit integers documents can hold")
     if value is None or isinstance(value, int | float | str):
         return value
     raise AlignError(f"where: {key}: compare with a string, a number, a boolean or None, not {value!r}")

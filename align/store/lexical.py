@@ -42,3 +42,10 @@ def match_expression(text: str) -> str | None:
     """An FTS5 query matching any of ``text``'s terms (each quoted), or None when it has none."""
     unique = dict.fromkeys(terms(text))
     return " OR ".join('"' + term.replace('"', '""') + '"' for term in unique) or None
+
+
+def shared_terms(query: str, text: str) -> list[str]:
+    """The terms of ``query`` that ``text`` holds too, each once, in the query's order: the words a
+    hit matched (what a search page highlights)."""
+    held = set(terms(text))
+    return [term for term in dict.fromkeys(terms(query)) if term in held]
