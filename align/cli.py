@@ -89,6 +89,7 @@ def train(config: TrainConfig, verbose: VerboseOption = False) -> None:
 
     \b
     Example: align train --pairs en-zh --data corpora/en-zh --output models/en-zh
+    On N devices: torchrun --nproc-per-node N -m align.cli train ... (see docs/scaling.md)
     """
     _setup_logging(verbose)
     config.check_before_loading("align train")

@@ -24,6 +24,7 @@ import socket
 import statistics
 import subprocess
 import time
+from collections import Counter
 
 import numpy as np
 
@@ -52,26 +53,27 @@ async def load(url: str, model: str, clients: int, seconds: float, sentences: li
     import httpx
 
     latencies: list[float] = []
-    errors = 0
+    errors: Counter[str] = Counter()  # by status code or exception, to say what went wrong
     stop = time.monotonic() + seconds
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
 
     async def client(slot: int, http: httpx.AsyncClient) -> None:
-        nonlocal errors
         n = slot
+        idle_since = time.perf_counter()
         while time.monotonic() < stop:
             started = time.perf_counter()
             try:
                 answer = await http.post(
                     f"{url}/v1/embeddings", json={"model": model, "input": [sentences[n % len(sentences)]]}
                 )
-                ok = answer.status_code == 200
-            except httpx.HTTPError:
-                ok = False
-            if ok:
+                failure = None if answer.status_code == 200 else f"status {answer.status_code}"
+            except httpx.HTTPError as error:  # with how long this client's connection had been idle
+                failure = f"{type(error).__name__} after {started - idle_since:.1f} s idle"
+            idle_since = time.perf_counter()
+            if failure is None:
                 latencies.append((time.perf_counter() - started) * 1000)
             else:
-                errors += 1
+                errors[failure] += 1
             n += clients
 
     started = time.perf_counter()
@@ -82,7 +84,8 @@ async def load(url: str, model: str, clients: int, seconds: float, sentences: li
         "requests_per_second": round(len(latencies) / elapsed, 1),
         "p50_ms": round(statistics.median(latencies), 2) if latencies else None,
         "p99_ms": round(float(np.percentile(latencies, 99)), 2) if latencies else None,
-        "errors": errors,
+        "errors": sum(errors.values()),
+        "error_kinds": dict(errors),
     }
 
 
@@ -132,7 +135,10 @@ def main(argv: list[str] | None = None) -> None:
                     )
                     entry["server_peak_mib"] = peak_memory_mib(server.pid)
                     runs.setdefault(name, {}).setdefault(f"batching {batching}", {})[str(count)] = entry
-                    cells = [name, batching, count, *entry.values()]
+                    shown = {key: value for key, value in entry.items() if key != "error_kinds"}
+                    if entry["errors"]:
+                        shown["errors"] = f"{entry['errors']} ({entry['error_kinds']})"
+                    cells = [name, batching, count, *shown.values()]
                     print("| " + " | ".join(map(str, cells)) + " |", flush=True)
         finally:
             server.terminate()

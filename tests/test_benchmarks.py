@@ -55,6 +55,7 @@ SCRIPTS = [
     "tatoeba_bench",
     "threads",
     "throughput",
+    "train_distributed",
     "train_static",
     "unspaced_scripts",
 ]
@@ -513,3 +514,19 @@ def test_docalign_task_hides_true_pairs_among_each_kind_of_distractor() -> None:
         d.sentences[0] == other[0] and d.sentences[-1] == other[1] for d in tasks["boilerplate"].targets
     )
     assert all(d.sentences[0] == english[0] for d in tasks["boilerplate"].sources)
+
+
+@pytest.mark.slow
+def test_train_distributed_compares_torchrun_with_one_process_at_the_same_global_batch(
+    data: Path, tmp_path: Path
+) -> None:
+    from benchmarks import train_distributed
+
+    output = tmp_path / "distributed.json"
+    arguments = ["--data", str(data), "--global-batch", "16", "--epochs", "2", "--output", str(output)]
+    train_distributed.main(arguments)
+    runs = json.loads(output.read_text())["runs"]
+    one, two = runs["1 process"], runs["torchrun, 2 processes"]
+    assert one["global_batch"] == two["global_batch"] == 16 and two["batch_per_process"] == 8
+    assert two["gather_negatives"] and not one["gather_negatives"]
+    assert one["steps"] == two["steps"] and all(run["tatoeba"]["mean"] >= 0 for run in (one, two))

@@ -215,6 +215,7 @@ def test_resume_refuses_other_settings_or_data_and_names_them(tmp_path) -> None:
 
     work = prepare_work_dir(output, resume=False, force=False, record=record(corpus, 40))
     (work / "checkpoints" / "checkpoint-10").mkdir(parents=True)  # the run got as far as a checkpoint
+    (work / "checkpoints" / "checkpoint-10" / "trainer_state.json").write_text("{}", encoding="utf-8")
     with pytest.raises(Exception, match=r"epochs 40 → 10"):
         prepare_work_dir(output, resume=True, force=False, record=record(corpus, 10))
     with pytest.raises(Exception, match=r"data .* → .*other.*is no longer read.*is new"):
@@ -223,6 +224,23 @@ def test_resume_refuses_other_settings_or_data_and_names_them(tmp_path) -> None:
     with pytest.raises(Exception, match=r"tiny.en-zh.en changed"):
         prepare_work_dir(output, resume=True, force=False, record=record(corpus, 40))
     assert (work / "checkpoints" / "checkpoint-10").is_dir()  # refusing touched nothing
+
+
+def test_resuming_drops_a_checkpoint_the_interruption_cut_short(tmp_path) -> None:
+    from align.data import resolve_sources
+    from align.training.runs import input_fingerprints, prepare_work_dir, run_record
+
+    corpus = write_moses(tmp_path / "corpus", PAIRS)
+    record = run_record({"data": str(corpus)}, input_fingerprints(resolve_sources("en-zh", str(corpus)), ()))
+    output = tmp_path / "model"
+    work = prepare_work_dir(output, resume=False, force=False, record=record)
+    whole, cut = work / "checkpoints" / "checkpoint-6", work / "checkpoints" / "checkpoint-12"
+    for checkpoint in (whole, cut):
+        checkpoint.mkdir(parents=True)
+        (checkpoint / "model.safetensors").write_bytes(b"weights")
+    (whole / "trainer_state.json").write_text("{}", encoding="utf-8")  # the trainer writes it last
+    assert prepare_work_dir(output, resume=True, force=False, record=record) == work
+    assert whole.is_dir() and not cut.exists()
 
 
 @pytest.mark.slow

@@ -215,9 +215,12 @@ def test_one_log_line_a_request_and_cors_only_when_asked(
     assert "access-control-allow-origin" not in elsewhere.headers
 
 
-def test_kill_9_in_a_stream_of_upserts_keeps_every_acknowledged_document(
-    tiny_model: Path, tmp_path: Path
+@pytest.mark.parametrize("stop", ["SIGKILL", "SIGTERM"])
+def test_a_server_stopped_in_a_stream_of_upserts_keeps_every_acknowledged_document(
+    tiny_model: Path, tmp_path: Path, stop: str
 ) -> None:
+    """SIGKILL: no shutdown at all; SIGTERM: requests in flight finish, the stores close, exit 0."""
+    import signal
     import subprocess
     import sys
 
@@ -255,8 +258,10 @@ def test_kill_9_in_a_stream_of_upserts_keeps_every_acknowledged_document(
         writer = threading.Thread(target=stream)
         writer.start()
         time.sleep(random.uniform(1.0, 2.5))
-        child.kill()  # SIGKILL in the middle of the stream: no shutdown, no index saved
+        child.send_signal(getattr(signal, stop))  # in the middle of the stream
         writer.join(timeout=30)
+        if stop == "SIGTERM":
+            assert child.wait(timeout=30) == 0  # a graceful stop
     finally:
         child.kill()
         child.wait(timeout=10)

@@ -86,13 +86,14 @@ def build_pair_dataset(
     *,
     cleaning: CleaningConfig | None = None,
     skip_bad_lines: bool = False,
+    name: str = "pairs.arrow",
 ) -> tuple[datasets.Dataset, CleaningStats, ReadStats]:
     """Read, clean and store every source as one dataset with ``source``, ``target`` and ``pair``
-    (the row's language pair, e.g. ``en-de``) columns."""
+    (the row's language pair, e.g. ``en-de``) columns, in the file ``name`` of ``work_dir``."""
     cleaning = cleaning or CleaningConfig()
     clean_stats, read_stats = CleaningStats(), ReadStats()
     rows = iter_cleaned(sources, cleaning, clean_stats, skip_bad_lines=skip_bad_lines, stats=read_stats)
-    arrow_path = work_dir / "pairs.arrow"
+    arrow_path = work_dir / name
     write_pairs_arrow(rows, arrow_path)
     if clean_stats.kept == 0:
         raise AlignError(

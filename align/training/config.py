@@ -67,7 +67,16 @@ class RunConfig:
     # Optimisation
     epochs: float | None = setting(None, "Passes over the data.")
     batch_size: int | None = setting(
-        None, "Pairs per batch; each pair's negatives are the rest of the batch.", min=1
+        None,
+        "Pairs per batch; each pair's negatives are the rest of the batch. Under torchrun, per process: "
+        "a step's global batch is this × the processes.",
+        min=1,
+    )
+    gather_negatives: bool | None = setting(
+        None,
+        "Under torchrun: score each pair against the global batch (every process's pairs), as one "
+        "process holding it would. Default: on when there are several processes.",
+        flags=("--gather-negatives/--no-gather-negatives",),
     )
     learning_rate: float | None = setting(None, "Peak learning rate.", flags=("--lr",))
     warmup_ratio: float = 0.1

@@ -36,7 +36,8 @@ from sentence_transformers import SentenceTransformer
 
 from align.encode import encode_to_npy, model_digest
 from align.model_source import check_model_source
-from align.outputs import cache_dir
+from align.outputs import atomic_path, cache_dir
+from align.training import distributed
 from align.training.config import DistillConfig, with_defaults
 from align.training.encoders.layer_reduction import layer_reduced_copy
 from align.training.encoders.student import (
@@ -54,6 +55,7 @@ from align.training.trainer import (
     corpus_sources,
     finish,
     fit,
+    gathers_negatives,
     iter_texts,
     load_corpus,
     load_pretrained,
@@ -67,6 +69,7 @@ def distill(config: DistillConfig) -> TrainResult:
     """Distil ``config.teacher`` into a student saved at ``config.output``."""
     config = with_defaults(config)
     check_model_source(config.teacher)
+    distributed.start(cpu=config.is_static)
     sources = corpus_sources(config)
     started = time.perf_counter()
     with start_run(config, sources) as work_dir:
@@ -81,12 +84,13 @@ def distill(config: DistillConfig) -> TrainResult:
             scale=config.scale,
             margin=config.margin,
             symmetric=config.symmetric,
+            gather=gathers_negatives(config),
         )
         name = f"align {config.student} student of {config.teacher} for {config.pairs}"
-        evaluator, losses = fit(config, student, loss, corpus, work_dir, name, train_set=labelled)
+        fitted = fit(config, student, loss, corpus, work_dir, name, train_set=labelled)
         if config.student_tokenizer == "teacher-full":  # only a static student has one (DistillConfig)
             student = widen_to_teacher_vocabulary(student, _load_teacher(config))
-        return finish(config, student, evaluator, corpus, work_dir, started, losses)
+        return finish(config, student, fitted, corpus, work_dir, started)
 
 
 def _load_teacher(config: DistillConfig) -> SentenceTransformer:
@@ -119,7 +123,7 @@ def _with_teacher_embeddings(
             path,
         )
         path.parent.mkdir(parents=True, exist_ok=True)
-        embeddings = encode_to_npy(teacher, list(row_of), path, batch_size=config.teacher_batch_size)
+        embeddings = _embed_in_shares(teacher, list(row_of), path, config.teacher_batch_size)
     rows = np.fromiter((row_of[sentence] for sentence in sources), dtype=np.int64, count=len(sources))
 
     def add_labels(batch: dict[str, list], indices: list[int]) -> dict[str, np.ndarray]:
@@ -130,8 +134,36 @@ def _with_teacher_embeddings(
         add_labels,
         with_indices=True,
         batched=True,
-        cache_file_name=str(work_dir / "labelled.arrow"),
+        cache_file_name=str(work_dir / f"labelled{distributed.rank_suffix()}.arrow"),
     )
+
+
+def _embed_in_shares(
+    teacher: SentenceTransformer, sentences: list[str], path: Path, batch_size: int
+) -> np.ndarray:
+    """The teacher's embeddings of ``sentences`` at ``path``: with several processes, each embeds
+    its own contiguous share on its own device, and the first joins the shares."""
+    world, rank = distributed.world_size(), distributed.rank()
+    if world == 1:
+        return encode_to_npy(teacher, sentences, path, batch_size=batch_size)
+    bounds = np.linspace(0, len(sentences), world + 1).astype(int)
+    names = [path.with_name(f"{path.stem}.share{r}-of-{world}.npy") for r in range(world)]
+    encode_to_npy(teacher, sentences[bounds[rank] : bounds[rank + 1]], names[rank], batch_size=batch_size)
+    distributed.barrier()
+    if distributed.is_main():
+        shares = [np.load(name, mmap_mode="r") for name in names]
+        with atomic_path(path) as tmp:
+            joined = np.lib.format.open_memmap(
+                tmp, mode="w+", dtype=shares[0].dtype, shape=(len(sentences), shares[0].shape[1])
+            )
+            for part, start in zip(shares, bounds[:-1], strict=True):
+                joined[start : start + len(part)] = part
+            joined.flush()
+            del joined
+        for name in names:
+            name.unlink()
+    distributed.barrier()
+    return np.load(path, mmap_mode="r")
 
 
 def teacher_embeddings_path(
@@ -152,9 +184,10 @@ def _initial_student(
     """The untrained student: the teacher cut to ``student_layers`` of its layers, or a static
     encoder whose vocabulary is the pieces of both sides of the training pairs."""
     if not config.is_static:
-        student = initial_model(
-            work_dir / "initial-student", lambda: layer_reduced_copy(teacher, config.student_layers)
-        )
+        with distributed.main_first():
+            student = initial_model(
+                work_dir / "initial-student", lambda: layer_reduced_copy(teacher, config.student_layers)
+            )
         frozen = freeze_word_embeddings(student)
         logger.info(
             "Transformer student: %d layers of the teacher's, word embeddings (%s parameters) frozen",
@@ -178,4 +211,5 @@ def _initial_student(
             teacher, texts, initialise_from_teacher=config.initialise_from_teacher, seed=config.seed
         )
 
-    return initial_model(work_dir / "initial-student", build)
+    with distributed.main_first():
+        return initial_model(work_dir / "initial-student", build)

@@ -12,6 +12,13 @@ non-translations further apart. ``scale`` = 1/τ.
 
 With ``margin=0`` and ``symmetric=False`` this is exactly sentence-transformers'
 ``MultipleNegativesRankingLoss``; it exists as its own module because that one has no margin.
+
+Under torch.distributed (``torchrun``, ``accelerate launch``), ``gather=True`` scores each rank's
+pairs against every rank's batch (LaBSE's cross-accelerator negatives): the embeddings are gathered
+with their gradients (:func:`align.training.distributed.gather_with_grad`, whose backward sums what
+every rank's loss sends to each row), so the mean of the ranks' losses — what DDP's averaged
+gradients descend — is the loss of one process holding the whole global batch, and so are its
+gradients. Without it, N ranks solve N small contrastive problems.
 """
 
 from __future__ import annotations
@@ -20,34 +27,56 @@ from collections.abc import Iterable
 from typing import Any
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.base.losses.gradcache import CachedLossMixin, has_static_embedding_input
 from torch import Tensor, nn
 
+from align.training.distributed import gather_with_grad, world_size
+
 
 def translation_ranking_loss(
-    source: Tensor, target: Tensor, *, scale: float, margin: float, symmetric: bool
+    source: Tensor, target: Tensor, *, scale: float, margin: float, symmetric: bool, gather: bool = False
 ) -> Tensor:
-    """The loss on two (batch, dim) embedding matrices whose rows i are translations."""
-    similarities = F.normalize(source, dim=-1) @ F.normalize(target, dim=-1).T
-    if margin:
-        similarities = similarities - margin * torch.eye(
-            len(source), device=source.device, dtype=source.dtype
-        )
-    logits = similarities * scale
+    """The loss on two (batch, dim) embedding matrices whose rows i are translations; with
+    ``gather`` under torch.distributed, each row scored against every rank's rows (every rank must
+    hold a batch of the same size)."""
+    source, target = F.normalize(source, dim=-1), F.normalize(target, dim=-1)
     labels = torch.arange(len(source), device=source.device)
-    loss = F.cross_entropy(logits, labels)
+    if gather and world_size() > 1 and dist.is_initialized():
+        labels = labels + dist.get_rank() * len(source)  # this rank's rows within the gathered batch
+        all_sources = gather_with_grad(source)
+        all_targets = gather_with_grad(target)
+    else:
+        all_sources, all_targets = source, target
+    loss = F.cross_entropy(_logits(source, all_targets, labels, scale, margin), labels)
     if symmetric:
-        loss = (loss + F.cross_entropy(logits.T, labels)) / 2
+        backward = F.cross_entropy(_logits(target, all_sources, labels, scale, margin), labels)
+        loss = (loss + backward) / 2
     return loss
+
+
+def _logits(queries: Tensor, candidates: Tensor, labels: Tensor, scale: float, margin: float) -> Tensor:
+    """Scaled cosines of each query with every candidate, less ``margin`` at its translation."""
+    similarities = queries @ candidates.T
+    if margin:
+        positives = torch.zeros_like(similarities)
+        positives[torch.arange(len(queries), device=queries.device), labels] = margin
+        similarities = similarities - positives
+    return similarities * scale
 
 
 class TranslationRankingLoss(nn.Module):
     """InfoNCE for (source, target) translation pairs, as a sentence-transformers loss."""
 
     def __init__(
-        self, model: SentenceTransformer, scale: float = 20.0, margin: float = 0.0, symmetric: bool = True
+        self,
+        model: SentenceTransformer,
+        scale: float = 20.0,
+        margin: float = 0.0,
+        symmetric: bool = True,
+        gather: bool = False,
     ) -> None:
         super().__init__()
         if scale <= 0:
@@ -56,11 +85,12 @@ class TranslationRankingLoss(nn.Module):
         self.scale = scale
         self.margin = margin
         self.symmetric = symmetric
+        self.gather = gather  # negatives from every rank's batch under torch.distributed
 
     def forward(self, sentence_features: Iterable[dict[str, Tensor]], labels: Tensor | None = None) -> Tensor:
         source, target = self._embed(list(sentence_features))
         return translation_ranking_loss(
-            source, target, scale=self.scale, margin=self.margin, symmetric=self.symmetric
+            source, target, scale=self.scale, margin=self.margin, symmetric=self.symmetric, gather=self.gather
         )
 
     def _embed(self, features: list[dict[str, Tensor]]) -> tuple[Tensor, Tensor]:
@@ -69,7 +99,12 @@ class TranslationRankingLoss(nn.Module):
         return self.model(features[0])["sentence_embedding"], self.model(features[1])["sentence_embedding"]
 
     def get_config_dict(self) -> dict[str, Any]:
-        return {"scale": self.scale, "margin": self.margin, "symmetric": self.symmetric}
+        return {
+            "scale": self.scale,
+            "margin": self.margin,
+            "symmetric": self.symmetric,
+            "gather": self.gather,
+        }
 
     @property
     def temperature(self) -> float:
@@ -92,13 +127,14 @@ class CachedTranslationRankingLoss(CachedLossMixin, TranslationRankingLoss):
         margin: float = 0.0,
         symmetric: bool = True,
         mini_batch_size: int = 32,
+        gather: bool = False,
     ) -> None:
         if has_static_embedding_input(model):
             raise ValueError(
                 "gradient caching needs a transformer encoder; a static encoder cannot be split "
                 "into mini-batches, and needs no caching since it trains large batches directly"
             )
-        super().__init__(model, scale=scale, margin=margin, symmetric=symmetric)
+        super().__init__(model, scale=scale, margin=margin, symmetric=symmetric, gather=gather)
         self.mini_batch_size = mini_batch_size
 
     def forward(self, sentence_features: Iterable[dict[str, Tensor]], labels: Tensor | None = None) -> Tensor:
@@ -115,6 +151,7 @@ class CachedTranslationRankingLoss(CachedLossMixin, TranslationRankingLoss):
             scale=self.scale,
             margin=self.margin,
             symmetric=self.symmetric,
+            gather=self.gather,
         )
         if with_backward:
             loss.backward()
@@ -153,6 +190,7 @@ class DistillationLoss(nn.Module):
         scale: float = 20.0,
         margin: float = 0.0,
         symmetric: bool = True,
+        gather: bool = False,
     ) -> None:
         super().__init__()
         if ranking_weight < 0:
@@ -162,6 +200,7 @@ class DistillationLoss(nn.Module):
         self.scale = scale
         self.margin = margin
         self.symmetric = symmetric
+        self.gather = gather
 
     def forward(self, sentence_features: Iterable[dict[str, Tensor]], labels: Tensor) -> Tensor:
         features = list(sentence_features)
@@ -171,7 +210,12 @@ class DistillationLoss(nn.Module):
         loss = distillation_loss(source, target, labels.to(source.dtype))
         if self.ranking_weight:
             ranking = translation_ranking_loss(
-                source, target, scale=self.scale, margin=self.margin, symmetric=self.symmetric
+                source,
+                target,
+                scale=self.scale,
+                margin=self.margin,
+                symmetric=self.symmetric,
+                gather=self.gather,
             )
             loss = loss + self.ranking_weight * ranking
         return loss
@@ -182,4 +226,5 @@ class DistillationLoss(nn.Module):
             "scale": self.scale,
             "margin": self.margin,
             "symmetric": self.symmetric,
+            "gather": self.gather,
         }

@@ -99,9 +99,23 @@ def _has_checkpoint(work_dir: Path) -> bool:
     return any((work_dir / "checkpoints").glob("checkpoint-*"))
 
 
+def _remove_partial_checkpoints(work_dir: Path) -> None:
+    """Remove the checkpoints an interruption cut short, so that the run resumes from the last whole
+    one: the trainer writes a checkpoint's ``trainer_state.json`` after everything else in it."""
+    for checkpoint in (work_dir / "checkpoints").glob("checkpoint-*"):
+        if not (checkpoint / "trainer_state.json").is_file():
+            logger.warning("Removing %s: the interruption cut this checkpoint short", checkpoint)
+            shutil.rmtree(checkpoint)
+
+
 def _is_run_directory(work_dir: Path) -> bool:
     names = set(os.listdir(work_dir))
     return not names or RUN_FILE in names or bool(names & set(_LEGACY_WORK))
+
+
+def work_directory(output: Path) -> Path:
+    """Where the run writing ``output`` keeps its work: ``OUTPUT.work``."""
+    return output.with_name(output.name + ".work")
 
 
 def prepare_work_dir(output: Path, *, resume: bool, force: bool, record: dict[str, Any]) -> Path:
@@ -114,15 +128,17 @@ def prepare_work_dir(output: Path, *, resume: bool, force: bool, record: dict[st
         raise AlignError(f"resume=True: {output} already holds a finished model; there is nothing to resume")
     inputs = [item["path"] for item in record["inputs"] if "path" in item]
     check_output(output, force=force, directory=True, inputs=inputs)
-    work_dir = output.with_name(output.name + ".work")
+    work_dir = work_directory(output)
     if work_dir.exists():
         if not work_dir.is_dir() or not _is_run_directory(work_dir):
             raise AlignError(f"{work_dir} exists and is not an align training run; move it out of the way")
         started = _has_checkpoint(work_dir)
         if resume and started:
             _check_resumable(work_dir, record)
-            return work_dir
-        if started and not force:
+            _remove_partial_checkpoints(work_dir)
+            if _has_checkpoint(work_dir):
+                return work_dir
+        elif started and not force:
             raise AlignError(
                 f"{work_dir} holds an unfinished run; "
                 "pass resume=True to continue it or force=True to start again"

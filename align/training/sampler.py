@@ -200,3 +200,57 @@ class LanguageBalancedBatchSampler(LengthGroupedBatchSampler):
         if self.drop_last:
             return sum(size // self.batch_size for size in sizes)
         return sum(-(-size // self.batch_size) for size in sizes)
+
+
+class DeviceSlices(DefaultBatchSampler):
+    """The batches of one process among ``world`` training together: a batch sampler (``build``)
+    cuts global batches of ``world`` × ``batch_size`` pairs, and each is yielded as ``world``
+    consecutive slices, which accelerate hands out one a process (process r takes every world-th
+    batch, starting at the r-th). A step's global batch is so exactly the batch one process would
+    draw with the whole batch size: the same mix of language pairs, no text twice in it (a copy on
+    another device would be a false negative once negatives are gathered).
+    """
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        batch_size: int,
+        drop_last: bool,
+        valid_label_columns: list[str] | None = None,
+        generator: torch.Generator | None = None,
+        seed: int = 0,
+        *,
+        build: Any,
+        world: int,
+    ) -> None:
+        super().__init__(
+            dataset,
+            batch_size=batch_size,
+            drop_last=True,  # a short last batch would leave the processes with unequal slices
+            valid_label_columns=valid_label_columns,
+            generator=generator,
+            seed=seed,
+        )
+        self.world = world
+        self.batches = build(
+            dataset,
+            batch_size=batch_size * world,
+            drop_last=True,
+            valid_label_columns=valid_label_columns,
+            generator=generator,
+            seed=seed,
+        )
+
+    def __iter__(self) -> Iterator[list[int]]:
+        for batch in self.batches:
+            if len(batch) < self.batch_size * self.world:
+                continue
+            for start in range(0, len(batch), self.batch_size):
+                yield batch[start : start + self.batch_size]
+
+    def __len__(self) -> int:
+        return len(self.batches) * self.world
+
+    def set_epoch(self, epoch: int) -> None:
+        super().set_epoch(epoch)
+        self.batches.set_epoch(epoch)

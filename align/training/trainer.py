@@ -23,15 +23,18 @@ from sentence_transformers import (
     SentenceTransformerTrainer,
     SentenceTransformerTrainingArguments,
 )
-from sentence_transformers.base.sampler import BatchSamplers
+from sentence_transformers.base.sampler import DefaultBatchSampler, NoDuplicatesBatchSampler
 from sentence_transformers.sentence_transformer.evaluation import SequentialEvaluator
+from torch.utils.data import RandomSampler
 from transformers.trainer_callback import PrinterCallback, ProgressCallback
 from transformers.trainer_utils import get_last_checkpoint
 
 from align.data import CorpusSource, build_pair_dataset, resolve_sources, split_train_dev
 from align.encode import load_encoder
+from align.errors import AlignError
 from align.languages import language
 from align.model_source import check_model_source
+from align.training import distributed
 from align.training.config import RunConfig, TrainConfig, with_defaults
 from align.training.encoders.script_variants import fold_to_simplified, tie_traditional_rows
 from align.training.encoders.static import build_static_encoder
@@ -39,8 +42,15 @@ from align.training.evaluation import SELECTION_METRIC, build_evaluator, mean_sc
 from align.training.losses import CachedTranslationRankingLoss, TranslationRankingLoss
 from align.training.pretrained import choose_prompt, freeze_word_embeddings
 from align.training.progress import TrainingProgress, map_quietly, quiet_checkpoint_order, set_card_examples
-from align.training.runs import initial_model, input_fingerprints, run_directory, run_record, save_run
-from align.training.sampler import LanguageBalancedBatchSampler, LengthGroupedBatchSampler
+from align.training.runs import (
+    initial_model,
+    input_fingerprints,
+    run_directory,
+    run_record,
+    save_run,
+    work_directory,
+)
+from align.training.sampler import DeviceSlices, LanguageBalancedBatchSampler, LengthGroupedBatchSampler
 
 logger = logging.getLogger(__name__)
 
@@ -56,12 +66,19 @@ class TrainResult:
     losses: list[float]  # the training loss at each logging step, to see that it went down
     model: SentenceTransformer  # the trained model, as saved to ``output``
     dev_by_pair: dict[str, dict[str, float]] = field(default_factory=dict)  # several pairs: each one's
+    saved: bool = True  # False in the processes of a distributed run but the first, which saves
+    batch: str = ""  # a distributed run's global batch, as batch_description says it
 
     def summary_lines(self) -> list[str]:
-        """What ``align train`` and ``align distill`` print when they finish."""
+        """What ``align train`` and ``align distill`` print when they finish (the first process
+        alone, in a distributed run)."""
+        if not self.saved:
+            return []
         lines = [
             f"Saved {self.output} after {self.seconds:.0f} s on {self.train_pairs:,} pairs ({self.cleaning})."
         ]
+        if self.batch:
+            lines.append(f"Batch: {self.batch}.")
         dev_name = f"dev (mean of {len(self.dev_by_pair)} language pairs)" if self.dev_by_pair else "dev"
         for name, accuracies in {dev_name: self.dev_scores, **self.watch_scores}.items():
             if accuracies:
@@ -85,17 +102,19 @@ def iter_texts(dataset: datasets.Dataset, batch_size: int = 10_000) -> Iterator[
 def _build_static_model(
     config: TrainConfig, train_texts: Iterable[str], work_dir: Path
 ) -> SentenceTransformer:
-    """A fresh static encoder, its tokenizer trained on ``train_texts``."""
-    return initial_model(
-        work_dir / "initial-model",
-        lambda: build_static_encoder(
-            train_texts,
-            embedding_dim=config.embedding_dim,
-            vocab_size=config.vocab_size,
-            fold_traditional=config.fold_traditional,
-            seed=config.seed,
-        ),
-    )
+    """A fresh static encoder, its tokenizer trained on ``train_texts`` (by the first process; the
+    others load what it saved)."""
+    with distributed.main_first():
+        return initial_model(
+            work_dir / "initial-model",
+            lambda: build_static_encoder(
+                train_texts,
+                embedding_dim=config.embedding_dim,
+                vocab_size=config.vocab_size,
+                fold_traditional=config.fold_traditional,
+                seed=config.seed,
+            ),
+        )
 
 
 def load_pretrained(
@@ -121,32 +140,58 @@ def _fold_pair(batch: dict[str, list[str]]) -> dict[str, list[str]]:
     return {column: [fold_to_simplified(text) for text in batch[column]] for column in ("source", "target")}
 
 
+def gathers_negatives(config: RunConfig) -> bool:
+    """Whether each pair meets the global batch's negatives: as asked, else whenever several
+    processes train together."""
+    asked = config.gather_negatives
+    return distributed.world_size() > 1 if asked is None else asked and distributed.world_size() > 1
+
+
+def batch_description(config: RunConfig) -> str:
+    """A distributed run's batch in words: "8 pairs a process × 2 processes = 16 pairs a step,
+    each ranked against all 16" ("" for one process)."""
+    world = distributed.world_size()
+    if world == 1:
+        return ""
+    size = config.batch_size * world
+    ranked = f"each ranked against all {size:,}" if gathers_negatives(config) else "negatives per process"
+    return f"{config.batch_size:,} pairs a process × {world} processes = {size:,} pairs a step, {ranked}"
+
+
 def _build_loss(config: TrainConfig, model: SentenceTransformer) -> TranslationRankingLoss:
+    settings = {"scale": config.scale, "margin": config.margin, "symmetric": config.symmetric}
+    settings["gather"] = gathers_negatives(config)
     if config.mini_batch_size:
-        return CachedTranslationRankingLoss(
-            model,
-            scale=config.scale,
-            margin=config.margin,
-            symmetric=config.symmetric,
-            mini_batch_size=config.mini_batch_size,
-        )
-    return TranslationRankingLoss(model, scale=config.scale, margin=config.margin, symmetric=config.symmetric)
+        return CachedTranslationRankingLoss(model, mini_batch_size=config.mini_batch_size, **settings)
+    return TranslationRankingLoss(model, **settings)
 
 
-def _batch_sampler(config: RunConfig, pairs: list[str] | None) -> Callable[..., object] | BatchSamplers:
+def _batch_sampler(config: RunConfig, pairs: list[str] | None) -> Callable[..., object]:
     """Several language pairs: balanced by temperature (:class:`LanguageBalancedBatchSampler`);
-    one: by length for transformers, else sentence-transformers' own, without duplicates."""
+    one: by length for transformers, else sentence-transformers' own, without duplicates. With
+    several processes, each takes its slice of the global batch (:class:`DeviceSlices`)."""
+    sampler: Callable[..., object]
     if pairs is not None and len(set(pairs)) > 1:
-        return functools.partial(
+        sampler = functools.partial(
             LanguageBalancedBatchSampler,
             pairs=pairs,
             alpha=config.sampling_alpha,
             single_pair_batches=config.pair_batches == "single",
             group_by_length=bool(config.group_by_length),
         )
-    if config.group_by_length:
-        return LengthGroupedBatchSampler
-    return BatchSamplers.NO_DUPLICATES if config.no_duplicates else BatchSamplers.BATCH_SAMPLER
+    elif config.group_by_length:
+        sampler = LengthGroupedBatchSampler
+    elif config.no_duplicates:
+        sampler = NoDuplicatesBatchSampler
+    else:
+        sampler = _random_batches
+    world = distributed.world_size()
+    return functools.partial(DeviceSlices, build=sampler, world=world) if world > 1 else sampler
+
+
+def _random_batches(dataset: datasets.Dataset, **options: object) -> DefaultBatchSampler:
+    """sentence-transformers' plain batches: random pairs, repeats allowed."""
+    return DefaultBatchSampler(RandomSampler(dataset, generator=options.get("generator")), **options)
 
 
 def _languages(sources: list[CorpusSource]) -> list[str]:
@@ -176,20 +221,39 @@ def corpus_sources(config: RunConfig) -> list[CorpusSource]:
     return resolve_sources(config.pairs, config.data, format=config.format, columns=config.columns)
 
 
-def start_run(config: RunConfig, sources: list[CorpusSource]) -> contextlib.AbstractContextManager[Path]:
-    """The run's work directory (:func:`align.training.runs.run_directory`), with its record."""
-    record = run_record(asdict(config), input_fingerprints(sources, config.watch))
-    return run_directory(Path(config.output), resume=config.resume, force=config.force, record=record)
+@contextlib.contextmanager
+def start_run(config: RunConfig, sources: list[CorpusSource]) -> Iterator[Path]:
+    """The run's work directory (:func:`align.training.runs.run_directory`), with its record: made
+    by the first process, and used by the others once it is there."""
+    record = run_record(run_settings(config), input_fingerprints(sources, config.watch))
+    if not distributed.is_main():
+        distributed.barrier()
+        yield work_directory(Path(config.output))
+        return
+    with run_directory(Path(config.output), resume=config.resume, force=config.force, record=record) as work:
+        distributed.barrier()
+        yield work
+
+
+def run_settings(config: RunConfig) -> dict[str, object]:
+    """What a run records of itself: its settings, and the processes it trains in (a resumed run
+    must have as many, or its batches would not be the ones it started with)."""
+    return asdict(config) | {"world_size": distributed.world_size()}
 
 
 def load_corpus(config: RunConfig, work_dir: Path, sources: list[CorpusSource]) -> Corpus:
     """Read, clean and split ``sources`` as ``config`` says (cached on disk in ``work_dir``)."""
+    suffix = distributed.rank_suffix()  # each process reads and writes files of its own
     dataset, cleaning_stats, _ = build_pair_dataset(
-        sources, work_dir, cleaning=config.cleaning, skip_bad_lines=config.skip_bad_lines
+        sources,
+        work_dir,
+        cleaning=config.cleaning,
+        skip_bad_lines=config.skip_bad_lines,
+        name=f"pairs{suffix}.arrow",
     )
     if config.is_static and config.fold_traditional:
         dataset = map_quietly(
-            dataset, _fold_pair, batched=True, cache_file_name=str(work_dir / "folded.arrow")
+            dataset, _fold_pair, batched=True, cache_file_name=str(work_dir / f"folded{suffix}.arrow")
         )
     train_set, dev_sets = split_train_dev(dataset, config.dev_size, config.seed)
     if config.max_pairs and config.max_pairs < len(train_set):
@@ -212,6 +276,7 @@ def train(config: TrainConfig) -> TrainResult:
     config = with_defaults(config)
     if config.model is not None:
         check_model_source(config.model)
+    distributed.start(cpu=config.is_static)
     sources = corpus_sources(config)
     started = time.perf_counter()
     with start_run(config, sources) as work_dir:
@@ -228,8 +293,18 @@ def train(config: TrainConfig) -> TrainResult:
         if model is None:
             model = _build_static_model(config, iter_texts(corpus.train_set), work_dir)
         name = f"align {config.model or 'static'} encoder for {config.pairs}"
-        evaluator, losses = fit(config, model, _build_loss(config, model), corpus, work_dir, name)
-        return finish(config, model, evaluator, corpus, work_dir, started, losses)
+        fitted = fit(config, model, _build_loss(config, model), corpus, work_dir, name)
+        return finish(config, model, fitted, corpus, work_dir, started)
+
+
+@dataclass
+class Fitted:
+    """What training left: the dev evaluator, the training loss at each logging step, and the
+    checkpoint a resumed run continued from."""
+
+    evaluator: SequentialEvaluator | None
+    losses: list[float]
+    resumed_from: str | None = None
 
 
 def fit(
@@ -240,12 +315,9 @@ def fit(
     work_dir: Path,
     model_name: str,
     train_set: datasets.Dataset | None = None,
-) -> tuple[SequentialEvaluator | None, list[float]]:
+) -> Fitted:
     """Run sentence-transformers' trainer on the corpus (or ``train_set``, the corpus's training
-    split with extra columns), resuming as asked, and end on the best checkpoint.
-
-    Returns the evaluator and the training loss at each logging step.
-    """
+    split with extra columns), resuming as asked, and end on the best checkpoint."""
     train_set = train_set if train_set is not None else corpus.train_set
     pairs = train_set["pair"] if "pair" in train_set.column_names else None
     if pairs is not None:
@@ -253,7 +325,25 @@ def fit(
     dev_pairs = {key: (list(dev["source"]), list(dev["target"])) for key, dev in corpus.dev_sets.items()}
     evaluator = build_evaluator(dev_pairs, config.watch)
     prompt = model.prompts[model.default_prompt_name] if model.default_prompt_name else None
-    steps_per_epoch = max(1, len(train_set) // config.batch_size)
+    world = distributed.world_size()
+    global_batch = config.batch_size * world
+    if world > 1:
+        if len(train_set) < global_batch:
+            raise AlignError(
+                f"{len(train_set):,} training pairs cannot fill one global batch of {global_batch:,} "
+                f"({world} processes × --batch-size {config.batch_size}); lower --batch-size"
+            )
+        gathered = (
+            "every pair scored against all of it" if gathers_negatives(config) else "negatives per process"
+        )
+        logger.info(
+            "Batch: %d pairs a process × %d processes = %d pairs a step (%s)",
+            config.batch_size,
+            world,
+            global_batch,
+            gathered,
+        )
+    steps_per_epoch = max(1, len(train_set) // global_batch)
     total_steps = int(steps_per_epoch * config.epochs)
     eval_steps = config.eval_steps or max(1, total_steps // 5)
     card = model.model_card_data
@@ -283,7 +373,8 @@ def fit(
         data_seed=config.seed,
         report_to="none",
         use_cpu=config.is_static,  # a static encoder is faster on the CPU than the GPU transfer costs
-        dataloader_drop_last=len(train_set) > config.batch_size,
+        dataloader_drop_last=world > 1 or len(train_set) > config.batch_size,
+        ddp_find_unused_parameters=False,  # frozen word embeddings take no gradient, and need no search
     )
     trainer = SentenceTransformerTrainer(
         model=model, args=arguments, train_dataset=train_set, loss=loss, evaluator=evaluator
@@ -298,17 +389,16 @@ def fit(
     with quiet_checkpoint_order():
         trainer.train(resume_from_checkpoint=last_checkpoint)
     losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
-    return evaluator, losses
+    return Fitted(evaluator, losses, Path(last_checkpoint).name if last_checkpoint else None)
 
 
 def finish(
     config: RunConfig,
     model: SentenceTransformer,
-    evaluator: SequentialEvaluator | None,
+    fitted: Fitted,
     corpus: Corpus,
     work_dir: Path,
     started: float,
-    losses: list[float],
 ) -> TrainResult:
     """Score the final model, save it with its run record, and say what was done.
 
@@ -317,7 +407,7 @@ def finish(
     """
     if config.is_static and config.fold_traditional:
         tie_traditional_rows(model)
-    dev_by_pair, watch_scores = retrieval_scores(evaluator, model)
+    dev_by_pair, watch_scores = retrieval_scores(fitted.evaluator, model)
     dev_scores = dev_by_pair.pop("dev", None) or mean_scores(dev_by_pair)
     seconds = time.perf_counter() - started
     state = {
@@ -326,13 +416,19 @@ def finish(
         "languages": _languages(corpus.sources),
         "cleaning": corpus.cleaning,
         "train_pairs": len(corpus.train_set),
+        "world_size": distributed.world_size(),
+        "global_batch_size": config.batch_size * distributed.world_size(),
+        "gather_negatives": gathers_negatives(config),
+        "resumed_from": fitted.resumed_from,
         "dev_scores": dev_scores,
         "dev_by_pair": dev_by_pair,
         "watch_scores": watch_scores,
         "seconds": round(seconds, 1),
     }
     output = Path(config.output)
-    save_run(model, output, work_dir, state)
+    distributed.barrier()  # every process is done with the work directory that saving removes
+    if distributed.is_main():
+        save_run(model, output, work_dir, state)
     return TrainResult(
         output,
         len(corpus.train_set),
@@ -340,7 +436,9 @@ def finish(
         watch_scores,
         seconds,
         corpus.cleaning,
-        losses,
+        fitted.losses,
         model,
         dev_by_pair,
+        saved=distributed.is_main(),
+        batch=batch_description(config),
     )
