@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
                 processes, [*common, "--output", str(output), "--batch-size", str(per_process)]
             )
             state = json.loads((output / "align_training.json").read_text(encoding="utf-8"))
-            steps = max(1, int(state["config"]["epochs"] * (state["train_pairs"] // args.global_batch)))
+            steps = state["steps"]
             from sentence_transformers import SentenceTransformer
 
             score = score_tatoeba(

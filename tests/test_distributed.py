@@ -174,10 +174,85 @@ def test_align_train_under_torchrun_interrupted_and_resumed_continues_from_its_c
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     state = json.loads((output / "align_training.json").read_text(encoding="utf-8"))
     assert state["world_size"] == 2 and state["global_batch_size"] == 16 and state["gather_negatives"]
-    assert state["resumed_from"].startswith("checkpoint-")
+    assert state["resumed_from"].startswith("checkpoint-") and state["steps"] == 40 * (108 // 16)
     assert "8 pairs a process × 2 processes = 16 pairs a step, each ranked against all 16" in resumed.stdout
     assert not output.with_name("model.work").exists()
     from sentence_transformers import SentenceTransformer
 
     vectors = SentenceTransformer(str(output), device="cpu").encode(["I like tea.", "我喜欢茶。"])
     assert vectors.shape == (2, 32)
+
+
+def test_align_embed_on_two_devices_writes_what_one_device_writes(minilm_path: str, tmp_path: Path) -> None:
+    import numpy as np
+    from typer.testing import CliRunner
+
+    from align.cli import app
+
+    (tmp_path / "texts.txt").write_text(
+        "".join(f"{en}\n{zh}\n" for en, zh in COMPOSED[:50]), encoding="utf-8"
+    )
+    for name, devices in (("one", []), ("two", ["--devices", "cpu,cpu"])):
+        command = [
+            "embed",
+            "--model",
+            minilm_path,
+            str(tmp_path / "texts.txt"),
+            str(tmp_path / f"{name}.npy"),
+        ]
+        result = CliRunner().invoke(app, [*command, *devices])
+        assert result.exit_code == 0, result.output
+    assert np.allclose(np.load(tmp_path / "one.npy"), np.load(tmp_path / "two.npy"), atol=1e-5)
+
+
+def test_several_devices_are_refused_for_a_model_that_runs_in_this_process(tiny_model: Path) -> None:
+    from align.embedding import load_embedder
+    from align.embedding.sentence_transformer import on_devices
+    from align.errors import AlignError
+
+    static = load_embedder(tiny_model)
+    with on_devices(static, ("cpu",)) as same:
+        assert same is static
+    refused = pytest.raises(AlignError, match="only sentence-transformers models run on several devices")
+    with refused, on_devices(static, ("cpu", "cpu")):
+        pass
+
+
+def test_training_precision_bf16_runs_on_the_cpu_and_fp16_is_refused_there(tmp_path: Path) -> None:
+    from align.errors import AlignError
+    from align.training import TrainConfig, train
+    from tests.conftest import write_moses
+
+    data = write_moses(tmp_path / "corpus", COMPOSED)
+    settings = {"pairs": "en-zh", "data": str(data), "epochs": 2, "batch_size": 16, "embedding_dim": 16}
+    result = train(TrainConfig(output=str(tmp_path / "bf16"), precision="bf16", dev_size=12, **settings))
+    assert result.losses and all(loss == loss for loss in result.losses)  # trained, no NaN
+    with pytest.raises(AlignError, match="fp16 needs a GPU"):
+        train(TrainConfig(output=str(tmp_path / "fp16"), precision="fp16", **settings))
+    if not torch.cuda.is_available():
+        with pytest.raises(AlignError, match="torch sees no GPU"):
+            train(TrainConfig(output=str(tmp_path / "cuda"), device="cuda", **settings))
+
+
+@pytest.mark.slow
+def test_a_transformer_fine_tuned_under_torchrun_takes_the_steps_of_its_global_batch(
+    minilm_path: str, tmp_path: Path
+) -> None:
+    """On a machine without GPUs, too: each process takes its slice, DDP syncs the gradients (the
+    word embeddings frozen, the unused pooler found), and the first process saves."""
+    import json
+    import subprocess
+
+    from tests.conftest import write_moses
+
+    data = write_moses(tmp_path / "corpus", COMPOSED)
+    output = tmp_path / "model"
+    command = _torchrun(
+        *("train", "--model", minilm_path, "--pairs", "en-zh", "--data", str(data), "--output", str(output)),
+        *("--epochs", "1", "--batch-size", "8", "--dev-size", "12", "--eval-steps", "3"),
+    )
+    environment = os.environ | {"OMP_NUM_THREADS": "1"}
+    finished = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=600)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    state = json.loads((output / "align_training.json").read_text(encoding="utf-8"))
+    assert state["steps"] == 108 // 16 and state["world_size"] == 2 and state["global_batch_size"] == 16

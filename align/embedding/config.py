@@ -11,6 +11,11 @@ from align.precision import Precision
 from align.settings import batch_size_setting, force_setting, setting
 
 
+def parse_devices(value: str | None) -> tuple[str, ...]:
+    """``"cuda:0,cuda:1"`` → ``("cuda:0", "cuda:1")``."""
+    return tuple(device.strip() for device in (value or "").split(",") if device.strip())
+
+
 @dataclass(frozen=True)
 class EmbedFiles:
     """What ``align embed`` reads and writes: the arguments of :func:`align.embedding.files.embed_file`."""
@@ -26,6 +31,13 @@ class EmbedFiles:
     )
     batch_size: int | None = batch_size_setting()
     force: bool = force_setting()
+    devices: tuple[str, ...] = setting(
+        (),
+        "Encode on several devices at once, e.g. cuda:0,cuda:1 (a sentence-transformers model, one "
+        "process a device; default: one).",
+        cli_type=str | None,
+        parse=parse_devices,
+    )
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import numpy as np
 from align.coverage import warn_about_unknown_scripts
 from align.embedding.loading import as_embedder
 from align.embedding.protocol import Embedder
+from align.embedding.sentence_transformer import on_devices
 from align.encode import Encoder, encode_to_npy
 from align.errors import AlignError
 from align.files import MAX_LINE_CHARS, LineGuard, iter_lines
@@ -31,6 +32,7 @@ def embed_file(
     max_chars: int = MAX_LINE_CHARS,
     precision: str = "float32",
     show_progress_bar: bool = True,
+    devices: tuple[str, ...] = (),
 ) -> np.ndarray:
     """Encode each line of a UTF-8 text file to ``output_path`` (``.npy``), written atomically.
 
@@ -40,7 +42,8 @@ def embed_file(
     in the log. ``model`` may be a name or path, loaded once the input has been read and checked.
     The matrix is written chunk by chunk and returned memory-mapped, so a file of millions of lines
     needs no more memory than one chunk; ``precision`` keeps it as float16, int8 or binary codes
-    (:mod:`align.precision`).
+    (:mod:`align.precision`). ``devices`` (two or more, e.g. ``("cuda:0", "cuda:1")``) runs a
+    sentence-transformers model on all of them at once (:func:`on_devices`).
     """
     check_output(output_path, force=force, inputs=[input_path])
     check_model_source(model)
@@ -57,11 +60,12 @@ def embed_file(
         logger.warning(warning)
     encoder = as_embedder(model)
     warn_about_unknown_scripts(encoder, texts, str(input_path))
-    return encode_to_npy(
-        encoder,
-        texts,
-        output_path,
-        batch_size=batch_size,
-        show_progress_bar=show_progress_bar,
-        precision=precision,
-    )
+    with on_devices(encoder, devices) as running:
+        return encode_to_npy(
+            running,
+            texts,
+            output_path,
+            batch_size=batch_size,
+            show_progress_bar=show_progress_bar,
+            precision=precision,
+        )

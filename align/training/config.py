@@ -14,6 +14,7 @@ from typing import Literal, TypeVar, get_args
 
 from align.data.cleaning import CleaningConfig
 from align.data.options import COLUMNS_HELP, FORMAT_HELP, SKIP_BAD_LINES_HELP, parse_columns
+from align.embedding.config import parse_devices
 from align.errors import AlignError
 from align.settings import setting
 
@@ -21,6 +22,8 @@ STATIC = "static"  # what the command line's --model says for "a static encoder 
 StudentTokenizer = Literal["corpus", "teacher", "teacher-full"]
 StudentKind = Literal["static", "transformer"]
 PairBatches = Literal["mixed", "single"]
+Precision = Literal["fp32", "bf16", "fp16"]
+Device = Literal["cpu", "cuda"]
 STUDENT_TOKENIZERS: tuple[str, ...] = get_args(StudentTokenizer)
 STUDENT_KINDS: tuple[str, ...] = get_args(StudentKind)
 
@@ -117,6 +120,17 @@ class RunConfig:
         "model's default. Default: the model's default prompt, else its 'query' prompt (e5 models); "
         "'' for none.",
     )
+    # Devices
+    device: Device | None = setting(
+        None,
+        "Train on the CPU or on CUDA GPUs (default: a GPU where torch sees one, except for a static "
+        "encoder, which trains faster on the CPU than the transfers to a GPU cost).",
+    )
+    precision: Precision = setting(
+        "fp32",
+        "Training arithmetic: fp32; bf16 mixed precision (recent GPUs and CPUs); fp16 mixed "
+        "precision with loss scaling (GPUs only).",
+    )
     # Evaluation
     watch: tuple[str, ...] = setting(
         help="SOURCE_FILE,TARGET_FILE: line-aligned pairs of a language pair you are not training "
@@ -171,6 +185,11 @@ class RunConfig:
             check_model_source(model)
         if not self.resume:  # a resumed run's output does not exist yet; the run's own checks say so
             check_output(self.output, force=self.force, directory=True, inputs=[self.data])
+
+    @property
+    def on_cpu(self) -> bool:
+        """Whether the run trains on the CPU: asked for, or a static encoder unless CUDA is asked."""
+        return self.device == "cpu" or (self.device is None and self.is_static)
 
     @classmethod
     def help_note(cls, name: str) -> str | None:
@@ -292,6 +311,13 @@ class DistillConfig(RunConfig):
         flags=("--init-from-teacher/--no-init-from-teacher",),
     )
     teacher_batch_size: int = 128
+    teacher_devices: tuple[str, ...] = setting(
+        (),
+        "Embed the corpus with the teacher on several devices at once, e.g. cuda:0,cuda:1 (one "
+        "process a device; under torchrun each process embeds its share on its own instead).",
+        cli_type=str | None,
+        parse=parse_devices,
+    )
 
     def __post_init__(self) -> None:
         if not self.teacher:

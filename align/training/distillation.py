@@ -34,6 +34,7 @@ import datasets
 import numpy as np
 from sentence_transformers import SentenceTransformer
 
+from align.embedding.sentence_transformer import SentenceTransformerEmbedder, on_devices
 from align.encode import encode_to_npy, model_digest
 from align.model_source import check_model_source
 from align.outputs import atomic_path, cache_dir
@@ -69,7 +70,7 @@ def distill(config: DistillConfig) -> TrainResult:
     """Distil ``config.teacher`` into a student saved at ``config.output``."""
     config = with_defaults(config)
     check_model_source(config.teacher)
-    distributed.start(cpu=config.is_static)
+    distributed.start(cpu=config.on_cpu)
     sources = corpus_sources(config)
     started = time.perf_counter()
     with start_run(config, sources) as work_dir:
@@ -123,7 +124,7 @@ def _with_teacher_embeddings(
             path,
         )
         path.parent.mkdir(parents=True, exist_ok=True)
-        embeddings = _embed_in_shares(teacher, list(row_of), path, config.teacher_batch_size)
+        embeddings = _embed_in_shares(teacher, list(row_of), path, config)
     rows = np.fromiter((row_of[sentence] for sentence in sources), dtype=np.int64, count=len(sources))
 
     def add_labels(batch: dict[str, list], indices: list[int]) -> dict[str, np.ndarray]:
@@ -139,13 +140,17 @@ def _with_teacher_embeddings(
 
 
 def _embed_in_shares(
-    teacher: SentenceTransformer, sentences: list[str], path: Path, batch_size: int
+    teacher: SentenceTransformer, sentences: list[str], path: Path, config: DistillConfig
 ) -> np.ndarray:
     """The teacher's embeddings of ``sentences`` at ``path``: with several processes, each embeds
-    its own contiguous share on its own device, and the first joins the shares."""
+    its own contiguous share on its own device, and the first joins the shares; in one process,
+    on each of ``config.teacher_devices`` at once."""
     world, rank = distributed.world_size(), distributed.rank()
+    batch_size = config.teacher_batch_size
     if world == 1:
-        return encode_to_npy(teacher, sentences, path, batch_size=batch_size)
+        embedder = SentenceTransformerEmbedder(teacher, config.teacher, batch_size=batch_size)
+        with on_devices(embedder, config.teacher_devices) as running:
+            return encode_to_npy(running, sentences, path, batch_size=batch_size)
     bounds = np.linspace(0, len(sentences), world + 1).astype(int)
     names = [path.with_name(f"{path.stem}.share{r}-of-{world}.npy") for r in range(world)]
     encode_to_npy(teacher, sentences[bounds[rank] : bounds[rank + 1]], names[rank], batch_size=batch_size)

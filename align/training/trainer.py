@@ -147,6 +147,14 @@ def gathers_negatives(config: RunConfig) -> bool:
     return distributed.world_size() > 1 if asked is None else asked and distributed.world_size() > 1
 
 
+def check_device(config: RunConfig) -> None:
+    """Refuse, before the trainer does it less clearly, a device or precision this machine lacks."""
+    if config.device == "cuda" and not torch.cuda.is_available():
+        raise AlignError("--device cuda: torch sees no GPU here (torch.cuda.is_available() is False)")
+    if config.precision == "fp16" and (config.on_cpu or not torch.cuda.is_available()):
+        raise AlignError("--precision fp16 needs a GPU (its loss scaling runs on CUDA); on a CPU use bf16")
+
+
 def batch_description(config: RunConfig) -> str:
     """A distributed run's batch in words: "8 pairs a process × 2 processes = 16 pairs a step,
     each ranked against all 16" ("" for one process)."""
@@ -276,7 +284,7 @@ def train(config: TrainConfig) -> TrainResult:
     config = with_defaults(config)
     if config.model is not None:
         check_model_source(config.model)
-    distributed.start(cpu=config.is_static)
+    distributed.start(cpu=config.on_cpu)
     sources = corpus_sources(config)
     started = time.perf_counter()
     with start_run(config, sources) as work_dir:
@@ -304,6 +312,7 @@ class Fitted:
 
     evaluator: SequentialEvaluator | None
     losses: list[float]
+    steps: int  # optimiser steps, those before a resume included
     resumed_from: str | None = None
 
 
@@ -325,6 +334,7 @@ def fit(
     dev_pairs = {key: (list(dev["source"]), list(dev["target"])) for key, dev in corpus.dev_sets.items()}
     evaluator = build_evaluator(dev_pairs, config.watch)
     prompt = model.prompts[model.default_prompt_name] if model.default_prompt_name else None
+    check_device(config)
     world = distributed.world_size()
     global_batch = config.batch_size * world
     if world > 1:
@@ -372,13 +382,22 @@ def fit(
         seed=config.seed,
         data_seed=config.seed,
         report_to="none",
-        use_cpu=config.is_static,  # a static encoder is faster on the CPU than the GPU transfer costs
+        use_cpu=config.on_cpu or not torch.cuda.is_available(),  # else accelerate sees one process
+        bf16=config.precision == "bf16",
+        fp16=config.precision == "fp16",
         dataloader_drop_last=world > 1 or len(train_set) > config.batch_size,
-        ddp_find_unused_parameters=False,  # frozen word embeddings take no gradient, and need no search
+        # DDP: a static encoder uses every parameter at every step; a transformer may leave some
+        # out (a pooler that sentence-transformers' pooling skips), which DDP must then look for.
+        ddp_find_unused_parameters=False if config.is_static else None,
     )
     trainer = SentenceTransformerTrainer(
         model=model, args=arguments, train_dataset=train_set, loss=loss, evaluator=evaluator
     )
+    if trainer.accelerator.num_processes != world:  # each process would train alone, unsynchronised
+        raise AlignError(
+            f"{world} processes were launched but the trainer runs {trainer.accelerator.num_processes}; "
+            "launch with torchrun or accelerate launch, one process a device"
+        )
     # One bar with the loss and dev accuracy in its postfix, instead of a bar with the log dicts.
     trainer.remove_callback(ProgressCallback)
     trainer.remove_callback(PrinterCallback)
@@ -389,7 +408,8 @@ def fit(
     with quiet_checkpoint_order():
         trainer.train(resume_from_checkpoint=last_checkpoint)
     losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
-    return Fitted(evaluator, losses, Path(last_checkpoint).name if last_checkpoint else None)
+    resumed_from = Path(last_checkpoint).name if last_checkpoint else None
+    return Fitted(evaluator, losses, trainer.state.global_step, resumed_from)
 
 
 def finish(
@@ -419,6 +439,7 @@ def finish(
         "world_size": distributed.world_size(),
         "global_batch_size": config.batch_size * distributed.world_size(),
         "gather_negatives": gathers_negatives(config),
+        "steps": fitted.steps,
         "resumed_from": fitted.resumed_from,
         "dev_scores": dev_scores,
         "dev_by_pair": dev_by_pair,
