@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from align.embedding.precomputed import PrecomputedEmbeddings
     from align.embedding.protocol import Embedder
     from align.embedding.remote import RemoteEmbedder
-    from align.embedding.sentence_transformer import SentenceTransformerEmbedder
+    from align.embedding.sentence_transformer import SentenceTransformerEmbedder, on_devices
     from align.embedding.static import StaticEmbedder
 
 __getattr__, __all__ = lazy_exports(__name__, __file__)
