@@ -25,7 +25,7 @@ from align.data.options import CorpusFormat, ReadConfig
 from align.docalign.config import DocalignConfig, DocalignFiles
 from align.embedding.config import EmbedFiles, NeighboursFiles
 from align.export.run import ExportConfig
-from align.filtering.config import BitextFiles, FilterConfig, FilterOutputs, ScoreOutputs
+from align.filtering.config import BitextFiles, FilterConfig, FilterOutputs, NegativesOutputs, ScoreOutputs
 from align.index.settings import IndexFiles
 from align.lid.config import LidConfig
 from align.mining.config import MineFiles, MiningConfig
@@ -267,6 +267,32 @@ def score(
     options = {"lid": languages.lid, "skip_bad_lines": reading.skip_bad_lines}
     rows = BitextScoring(source, mining=mining, **values(outputs), **options).run()
     typer.echo(f"Wrote {rows:,} scored pairs to {outputs.output}")
+
+
+@app.command(name="mine-negatives")
+@config_options(exclude={"lid", "script_rules"})
+def mine_negatives(
+    files: BitextFiles,
+    outputs: NegativesOutputs,
+    mining: MiningConfig,
+    languages: LidConfig,
+    data_format: CorpusFormat,
+    reading: ReadConfig,
+    verbose: VerboseOption = False,
+) -> None:
+    """Write each pair of a bitext with its hardest negatives — the targets its source is nearest
+    to that are not its translation (near-translations: a number or a name changed) — for training
+    with sentence-transformers' losses that take negatives.
+
+    \b
+    Example: align mine-negatives corpus.en-zh.tsv --model models/en-zh --negatives 3 -o negatives.tsv
+    """
+    _setup_logging(verbose)
+    from align.filtering.negatives import HardNegativeMining
+
+    source = files.source(languages, data_format)
+    options = {"mining": mining, "skip_bad_lines": reading.skip_bad_lines}
+    typer.echo(HardNegativeMining(source, **options, **values(outputs)).run().summary())
 
 
 @app.command()

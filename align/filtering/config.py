@@ -149,3 +149,23 @@ class ScoreOutputs:
     model: str = setting(help=f"Encoder that scores the pairs. {MODEL_HELP}")
     batch_size: int | None = batch_size_setting()
     force: bool = force_setting()
+
+
+@dataclass(frozen=True)
+class NegativesOutputs:
+    """Where ``align mine-negatives`` writes, with what, and how many negatives: the keyword
+    arguments of ``HardNegativeMining``."""
+
+    output: str = setting(
+        help="TSV to write: anchor, positive, negative_1, … (sentence-transformers' n-tuple format), "
+        "a header first.",
+        flags=("--output", "-o"),
+        cli_type=Path,
+        parse=str,
+    )
+    model: str = setting(help=f"Encoder that finds the negatives. {MODEL_HELP}")
+    negatives: int = setting(
+        3, "Hard negatives a pair: the targets its source is nearest to, by margin.", min=1
+    )
+    batch_size: int | None = batch_size_setting()
+    force: bool = force_setting()
