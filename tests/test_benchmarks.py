@@ -32,6 +32,7 @@ SCRIPTS = [
     "filter_quality",
     "filter_scale",
     "finetune_e5",
+    "hard_negatives",
     "lid_candidates",
     "mine_cluster",
     "mine_quality",
@@ -530,3 +531,14 @@ def test_train_distributed_compares_torchrun_with_one_process_at_the_same_global
     assert one["global_batch"] == two["global_batch"] == 16 and two["batch_per_process"] == 8
     assert two["gather_negatives"] and not one["gather_negatives"]
     assert one["steps"] == two["steps"] and all(run["tatoeba"]["mean"] >= 0 for run in (one, two))
+
+
+@pytest.mark.slow
+def test_hard_negatives_compares_the_recipe_with_and_without_them(data: Path, tmp_path: Path) -> None:
+    from benchmarks import hard_negatives
+
+    output = tmp_path / "negatives.json"
+    hard_negatives.main(["--data", str(data), "--epochs", "2", "--no-mining", "--output", str(output)])
+    runs = json.loads(output.read_text())["runs"]
+    assert [run["hard_negatives"] for run in runs.values()] == [0, 1]
+    assert all(run["tatoeba_cmn"]["mean"] >= 0 for run in runs.values())

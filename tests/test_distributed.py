@@ -18,11 +18,14 @@ import torch
 from tests.conftest import COMPOSED
 
 PAIRS = COMPOSED[:8]  # 2 processes × 4 pairs, or 1 process × 8
-CASES = {  # name: (gather, mini-batch size for gradient caching, or None)
-    "gathered": (True, None),
-    "gathered, cached": (True, 2),
-    "alone": (False, None),
+CASES = {  # name: (gather, mini-batch size for gradient caching or None, with a hard negative column)
+    "gathered": (True, None, False),
+    "gathered, cached": (True, 2, False),
+    "gathered, hard negatives": (True, None, True),
+    "gathered, cached, hard negatives": (True, 2, True),
+    "alone": (False, None, False),
 }
+NEGATIVES = [COMPOSED[40 + n][1] for n in range(len(PAIRS))]  # pair i's hard negative: a target
 
 
 def _loss(model: torch.nn.Module, gather: bool, mini_batch: int | None) -> torch.nn.Module:
@@ -34,14 +37,19 @@ def _loss(model: torch.nn.Module, gather: bool, mini_batch: int | None) -> torch
     return TranslationRankingLoss(model, **settings)
 
 
-def _step(model_path: str, pairs: list[tuple[str, str]], gather: bool, mini_batch: int | None) -> tuple:
-    """One step's loss and the gradient of every parameter (dropout off: the passes must agree)."""
+def _step(
+    model_path: str, rows: slice, gather: bool, mini_batch: int | None, negatives: bool = False
+) -> tuple:
+    """One step's loss on PAIRS[rows] and the gradient of every parameter (dropout off: the passes
+    must agree)."""
     from sentence_transformers import SentenceTransformer
 
     torch.manual_seed(0)
     model = SentenceTransformer(model_path, device="cpu")
     model.eval()
-    features = [model.preprocess([pair[side] for pair in pairs]) for side in (0, 1)]
+    columns = [[pair[0] for pair in PAIRS[rows]], [pair[1] for pair in PAIRS[rows]]]
+    columns += [NEGATIVES[rows]] if negatives else []
+    features = [model.preprocess(texts) for texts in columns]
     loss = _loss(model, gather, mini_batch)(features)
     loss.backward()
     grads = {name: p.grad.clone() for name, p in model.named_parameters() if p.grad is not None}
@@ -59,8 +67,9 @@ def _worker(rank: int, world: int, port: int, model_path: str, output: str) -> N
     try:
         share = len(PAIRS) // world
         results = {}
-        for name, (gather, mini_batch) in CASES.items():
-            loss, grads = _step(model_path, PAIRS[rank * share : (rank + 1) * share], gather, mini_batch)
+        for name, (gather, mini_batch, negatives) in CASES.items():
+            rows = slice(rank * share, (rank + 1) * share)
+            loss, grads = _step(model_path, rows, gather, mini_batch, negatives)
             for tensor in (loss, *grads.values()):
                 dist.all_reduce(tensor)
                 tensor /= world
@@ -85,8 +94,8 @@ def test_two_processes_with_gathered_negatives_train_as_one_with_the_whole_batch
     output = tmp_path / "two.pt"
     mp.spawn(_worker, args=(2, _free_port(), minilm_path, str(output)), nprocs=2, join=True)
     two = torch.load(output)
-    for name, (gather, mini_batch) in CASES.items():
-        loss, grads = _step(minilm_path, PAIRS, gather=False, mini_batch=mini_batch)  # 1 process × 8
+    for name, (gather, mini_batch, negatives) in CASES.items():
+        loss, grads = _step(minilm_path, slice(None), False, mini_batch, negatives)  # 1 process × 8
         their_loss, their_grads = two[name]
         assert set(their_grads) == set(grads)
         largest = max((their_grads[key] - grads[key]).abs().max().item() for key in grads)

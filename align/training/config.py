@@ -257,6 +257,16 @@ class TrainConfig(RunConfig):
         None,
         "Gradient caching: embed this many at a time so --batch-size can exceed memory (transformers only).",
     )
+    hard_negatives: int = setting(
+        0,
+        "Rank each pair against its K hardest negatives too: the targets nearest its source that are "
+        "not its translation, mined once before training (align mine-negatives) by the model being "
+        "fine-tuned, or by --negatives-model.",
+        min=0,
+    )
+    negatives_model: str | None = setting(
+        None, "The model that mines --hard-negatives (default: --model; a static run from scratch needs one)."
+    )
     freeze_embeddings: bool = setting(
         True,
         "Fine-tuning: keep the word-embedding matrix fixed, which makes a step several times cheaper "

@@ -23,7 +23,7 @@ gradients. Without it, N ranks solve N small contrastive problems.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import torch
@@ -37,20 +37,31 @@ from align.training.distributed import gather_with_grad, world_size
 
 
 def translation_ranking_loss(
-    source: Tensor, target: Tensor, *, scale: float, margin: float, symmetric: bool, gather: bool = False
+    source: Tensor,
+    target: Tensor,
+    *,
+    scale: float,
+    margin: float,
+    symmetric: bool,
+    gather: bool = False,
+    negatives: Sequence[Tensor] = (),
 ) -> Tensor:
     """The loss on two (batch, dim) embedding matrices whose rows i are translations; with
     ``gather`` under torch.distributed, each row scored against every rank's rows (every rank must
-    hold a batch of the same size)."""
+    hold a batch of the same size). ``negatives``, (batch, dim) matrices of hard negative targets
+    (row i: one of pair i's), join the candidates every source is ranked among."""
     source, target = F.normalize(source, dim=-1), F.normalize(target, dim=-1)
+    negatives = [F.normalize(rows, dim=-1) for rows in negatives]
     labels = torch.arange(len(source), device=source.device)
     if gather and world_size() > 1 and dist.is_initialized():
         labels = labels + dist.get_rank() * len(source)  # this rank's rows within the gathered batch
         all_sources = gather_with_grad(source)
         all_targets = gather_with_grad(target)
+        negatives = [gather_with_grad(rows) for rows in negatives]
     else:
         all_sources, all_targets = source, target
-    loss = F.cross_entropy(_logits(source, all_targets, labels, scale, margin), labels)
+    candidates = torch.cat([all_targets, *negatives]) if negatives else all_targets
+    loss = F.cross_entropy(_logits(source, candidates, labels, scale, margin), labels)
     if symmetric:
         backward = F.cross_entropy(_logits(target, all_sources, labels, scale, margin), labels)
         loss = (loss + backward) / 2
@@ -88,23 +99,23 @@ class TranslationRankingLoss(nn.Module):
         self.gather = gather  # negatives from every rank's batch under torch.distributed
 
     def forward(self, sentence_features: Iterable[dict[str, Tensor]], labels: Tensor | None = None) -> Tensor:
-        source, target = self._embed(list(sentence_features))
+        features = list(sentence_features)
+        if len(features) < 2:
+            raise ValueError(f"expected (source, target, negative…) columns, got {len(features)}")
+        source, target, *negatives = (self.model(column)["sentence_embedding"] for column in features)
+        return self.ranking(source, target, negatives)
+
+    def ranking(self, source: Tensor, target: Tensor, negatives: Sequence[Tensor] = ()) -> Tensor:
+        """:func:`translation_ranking_loss` with this loss's settings."""
         return translation_ranking_loss(
-            source, target, scale=self.scale, margin=self.margin, symmetric=self.symmetric, gather=self.gather
+            source, target, **self.ranking_settings(), gather=self.gather, negatives=negatives
         )
 
-    def _embed(self, features: list[dict[str, Tensor]]) -> tuple[Tensor, Tensor]:
-        if len(features) != 2:
-            raise ValueError(f"expected (source, target) columns, got {len(features)} columns")
-        return self.model(features[0])["sentence_embedding"], self.model(features[1])["sentence_embedding"]
+    def ranking_settings(self) -> dict[str, Any]:
+        return {"scale": self.scale, "margin": self.margin, "symmetric": self.symmetric}
 
     def get_config_dict(self) -> dict[str, Any]:
-        return {
-            "scale": self.scale,
-            "margin": self.margin,
-            "symmetric": self.symmetric,
-            "gather": self.gather,
-        }
+        return self.ranking_settings() | {"gather": self.gather}
 
     @property
     def temperature(self) -> float:
@@ -143,16 +154,10 @@ class CachedTranslationRankingLoss(CachedLossMixin, TranslationRankingLoss):
     def calculate_loss(
         self, reps: list[list[Tensor]], labels: Tensor | None = None, *, with_backward: bool = False
     ) -> Tensor:
-        if len(reps) != 2:
-            raise ValueError(f"expected (source, target) columns, got {len(reps)} columns")
-        loss = translation_ranking_loss(
-            torch.cat(reps[0]),
-            torch.cat(reps[1]),
-            scale=self.scale,
-            margin=self.margin,
-            symmetric=self.symmetric,
-            gather=self.gather,
-        )
+        if len(reps) < 2:
+            raise ValueError(f"expected (source, target, negative…) columns, got {len(reps)}")
+        negatives = [torch.cat(column) for column in reps[2:]]
+        loss = self.ranking(torch.cat(reps[0]), torch.cat(reps[1]), negatives)
         if with_backward:
             loss.backward()
             loss = loss.detach()
@@ -209,22 +214,12 @@ class DistillationLoss(nn.Module):
         source, target = (self.model(side)["sentence_embedding"] for side in features)
         loss = distillation_loss(source, target, labels.to(source.dtype))
         if self.ranking_weight:
-            ranking = translation_ranking_loss(
-                source,
-                target,
-                scale=self.scale,
-                margin=self.margin,
-                symmetric=self.symmetric,
-                gather=self.gather,
+            settings = {"scale": self.scale, "margin": self.margin, "symmetric": self.symmetric}
+            loss = loss + self.ranking_weight * translation_ranking_loss(
+                source, target, **settings, gather=self.gather
             )
-            loss = loss + self.ranking_weight * ranking
         return loss
 
     def get_config_dict(self) -> dict[str, Any]:
-        return {
-            "ranking_weight": self.ranking_weight,
-            "scale": self.scale,
-            "margin": self.margin,
-            "symmetric": self.symmetric,
-            "gather": self.gather,
-        }
+        settings = {"scale": self.scale, "margin": self.margin, "symmetric": self.symmetric}
+        return {"ranking_weight": self.ranking_weight, **settings, "gather": self.gather}

@@ -30,6 +30,7 @@ from transformers.trainer_callback import PrinterCallback, ProgressCallback
 from transformers.trainer_utils import get_last_checkpoint
 
 from align.data import CorpusSource, build_pair_dataset, resolve_sources, split_train_dev
+from align.embedding.loading import embedder_of, load_embedder
 from align.encode import load_encoder
 from align.errors import AlignError
 from align.languages import language
@@ -40,6 +41,7 @@ from align.training.encoders.script_variants import fold_to_simplified, tie_trad
 from align.training.encoders.static import build_static_encoder
 from align.training.evaluation import SELECTION_METRIC, build_evaluator, mean_scores, retrieval_scores
 from align.training.losses import CachedTranslationRankingLoss, TranslationRankingLoss
+from align.training.negatives import add_hard_negatives
 from align.training.pretrained import choose_prompt, freeze_word_embeddings
 from align.training.progress import TrainingProgress, map_quietly, quiet_checkpoint_order, set_card_examples
 from align.training.runs import (
@@ -284,6 +286,13 @@ def train(config: TrainConfig) -> TrainResult:
     config = with_defaults(config)
     if config.model is not None:
         check_model_source(config.model)
+    if config.hard_negatives and config.model is None and config.negatives_model is None:
+        raise AlignError(
+            "hard_negatives: a static encoder trained from scratch has nothing to mine them with "
+            "before training; pass negatives_model= (a trained align model, or any encoder)"
+        )
+    if config.negatives_model is not None:
+        check_model_source(config.negatives_model)
     distributed.start(cpu=config.on_cpu)
     sources = corpus_sources(config)
     started = time.perf_counter()
@@ -300,8 +309,18 @@ def train(config: TrainConfig) -> TrainResult:
         corpus = load_corpus(config, work_dir, sources)
         if model is None:
             model = _build_static_model(config, iter_texts(corpus.train_set), work_dir)
+        train_set = corpus.train_set
+        if config.hard_negatives:  # mined by the model as it starts, or by another
+            miner = (
+                load_embedder(config.negatives_model)
+                if config.negatives_model
+                else embedder_of(model, str(config.model))
+            )
+            train_set = add_hard_negatives(
+                train_set, config.hard_negatives, miner, work_dir, seed=config.seed
+            )
         name = f"align {config.model or 'static'} encoder for {config.pairs}"
-        fitted = fit(config, model, _build_loss(config, model), corpus, work_dir, name)
+        fitted = fit(config, model, _build_loss(config, model), corpus, work_dir, name, train_set=train_set)
         return finish(config, model, fitted, corpus, work_dir, started)
 
 
