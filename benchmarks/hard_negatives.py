@@ -50,11 +50,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-pairs", type=int, default=3200, help="pairs the fine-tuning trains on")
     parser.add_argument("--epochs", type=float, default=None, help="static epochs (default: align's)")
     parser.add_argument("--no-mining", action="store_true", help="skip the dev-pool mining F1")
+    parser.add_argument("--no-static", action="store_true", help="only the fine-tuning recipes")
+    parser.add_argument("--seed", type=int, default=42, help="training seed (batch order, split)")
     args = parser.parse_args(argv)
     corpus = args.data / "train" / "en-zh"
     report = Report("hard_negatives", corpus, args.output)
     runs: dict[str, dict] = {}
-    common = {"pairs": "en-zh", "data": str(corpus)}
+    common = {"pairs": "en-zh", "data": str(corpus), "seed": args.seed}
     print("| recipe | hard negatives | Tatoeba cmn | mining F1 | train s |")
     print("|---|---|---|---|---|")
 
@@ -67,18 +69,19 @@ def main(argv: list[str] | None = None) -> None:
         )
 
     with tempfile.TemporaryDirectory(prefix="hard-negatives-") as work:
-        static = {**common, "epochs": args.epochs} if args.epochs else common
-        plain, seconds = trained(TrainConfig(output=f"{work}/static", **static))
-        record("static", plain, seconds, 0)
-        again, seconds = trained(
-            TrainConfig(
-                output=f"{work}/static-negatives",
-                hard_negatives=args.negatives,
-                negatives_model=f"{work}/static",
-                **static,
+        if not args.no_static:
+            static = {**common, "epochs": args.epochs} if args.epochs else common
+            plain, seconds = trained(TrainConfig(output=f"{work}/static", **static))
+            record("static", plain, seconds, 0)
+            again, seconds = trained(
+                TrainConfig(
+                    output=f"{work}/static-negatives",
+                    hard_negatives=args.negatives,
+                    negatives_model=f"{work}/static",
+                    **static,
+                )
             )
-        )
-        record("static, negatives mined by the first", again, seconds, args.negatives)
+            record("static, negatives mined by the first", again, seconds, args.negatives)
         if args.model:
             tuned = {**common, "model": args.model, "max_pairs": args.max_pairs}
             plain, seconds = trained(TrainConfig(output=f"{work}/tuned", **tuned))
