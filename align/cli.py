@@ -9,16 +9,14 @@ user as one line (:mod:`align.cli_errors`).
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
-from collections.abc import Callable
-from typing import Annotated, Any
+from collections.abc import Iterable
+from typing import Annotated
 
 import typer
 
-from align.bench.registry import BENCHMARKS, Benchmark
-from align.bench.settings import BenchSettings, BuccSplitFiles
+from align.cli_bench import bench_app
 from align.cli_errors import AlignCommand, AlignGroup, install_signal_handlers
 from align.cli_options import config_options
 from align.data.options import CorpusFormat, ReadConfig
@@ -68,6 +66,12 @@ def _main(
 
 
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Log more detail.")]
+
+
+def _echo_lines(lines: Iterable[str]) -> None:
+    """Print a report's lines: its warnings on stderr, the rest on stdout."""
+    for line in lines:
+        typer.echo(line, err=line.startswith("warning:"))
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -168,12 +172,8 @@ def neighbours(files: NeighboursFiles, reading: ReadConfig) -> None:
     from align.neighbours import file_neighbours
 
     found = file_neighbours(**values(files), **reading.kwargs())
-    for warning in found.warnings():
-        typer.echo(f"warning: {warning}", err=True)
-    for query, hits in zip(found.queries.texts, found.hits, strict=True):
-        typer.echo(query)
-        for index, score in hits:
-            typer.echo(f"    {score:.3f}  {found.candidates.texts[index]}")
+    _echo_lines(f"warning: {warning}" for warning in found.warnings())
+    typer.echo(found.report())
 
 
 @app.command()
@@ -205,8 +205,7 @@ def mine(
     report = mine_text_files(
         **values(files), mining=mining, sharding=sharding, languages=languages, **reading.kwargs()
     )
-    for line in report.summary_lines():
-        typer.echo(line, err=line.startswith("warning:"))
+    _echo_lines(report.summary_lines())
 
 
 @app.command("filter", cls=AlignCommand)
@@ -239,8 +238,7 @@ def filter_(
     source = files.source(config.languages, data_format)
     reading_options = {"skip_bad_lines": reading.skip_bad_lines, "sharding": sharding}
     report = BitextFilter(source, config=config, mining=mining, **values(outputs), **reading_options).run()
-    for line in report.summary_lines():
-        typer.echo(line, err=line.startswith("warning:"))
+    _echo_lines(report.summary_lines())
 
 
 @app.command(cls=AlignCommand)
@@ -320,9 +318,7 @@ def sentalign(
     from align.sentalign.documents import align_paths
 
     for done in align_paths(config=config, splitting=splitting, max_chars=reading.max_chars, **values(files)):
-        for warning in done.warnings:
-            typer.echo(f"warning: {warning}", err=True)
-        typer.echo(done.summary())
+        _echo_lines([*(f"warning: {warning}" for warning in done.warnings), done.summary()])
 
 
 @app.command()
@@ -417,17 +413,9 @@ def search(
              align search docs-store "train station" --where lang=zh --mode hybrid
              align search docs-store "火车站在哪里？" --json | jq '.[0].hits[0].text'
     """
-    from align.retriever import search_index
+    from align.retriever import search_index, search_report
 
-    results = search_index(**values(asked))
-    if json_output:
-        found = [{"query": query, "hits": [hit.to_json() for hit in hits]} for query, hits in results]
-        typer.echo(json.dumps(found, ensure_ascii=False, indent=1))
-        return
-    for query, hits in results:
-        typer.echo(query)
-        for hit in hits:
-            typer.echo(f"    {hit.score:.3f}  [{hit.id}] {hit.text}")
+    typer.echo(search_report(search_index(**values(asked)), as_json=json_output))
 
 
 @app.command(cls=AlignCommand)
@@ -462,47 +450,7 @@ def serve(config: ServeConfig) -> None:
     run_server(config)
 
 
-bench_app = typer.Typer(
-    help="Benchmarks that a paper could cite: JSON with every setting, and a Markdown table.",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-)
 app.add_typer(bench_app, name="bench")
-
-
-def _bench_command(benchmark: Benchmark) -> Callable[..., None]:
-    """``align bench NAME``: the benchmark's options and the run settings, then
-    :func:`align.bench.runner.run_benchmark` and the table."""
-
-    def command(options: Any, settings: BenchSettings) -> None:
-        from align.bench.runner import run_benchmark
-
-        run = run_benchmark(lambda: benchmark.task(options), settings)
-        typer.echo(run.markdown())
-        if settings.output is not None:
-            typer.echo(f"\nWrote {settings.output}")
-
-    options = config_options(options=benchmark.options, settings=BenchSettings, exclude=benchmark.exclude)
-    return options(command)
-
-
-for _name, _benchmark in BENCHMARKS.items():
-    bench_app.command(_name, help=_benchmark.help)(_bench_command(_benchmark))
-
-
-@bench_app.command("build-bucc")
-@config_options(exclude={"max_chars"})
-def bench_build_bucc(files: BuccSplitFiles, reading: ReadConfig) -> None:
-    """Build a BUCC-style mining task from a parallel corpus plus unpaired sentences on each side.
-
-    \b
-    Example: align bench build-bucc --parallel dev.tsv --unpaired-src news.en --unpaired-tgt news.zh
-    --pair en-zh --output pool/ --split training
-    """
-    from align.bench.bucc import build_bucc_split
-
-    gold = build_bucc_split(**values(files), skip_bad_lines=reading.skip_bad_lines)
-    typer.echo(f"Wrote {files.directory}/{files.pair}.{files.split}.* ({gold:,} gold pairs)")
 
 
 if __name__ == "__main__":

@@ -47,6 +47,15 @@ class FileNeighbours:
     def warnings(self) -> list[str]:
         return [*self.queries.warnings(), *self.candidates.warnings()]
 
+    def report(self) -> str:
+        """Each query, then its candidates indented with their cosines: what ``align neighbours``
+        prints."""
+        lines: list[str] = []
+        for query, hits in zip(self.queries.texts, self.hits, strict=True):
+            lines.append(query)
+            lines += [f"    {score:.3f}  {self.candidates.texts[index]}" for index, score in hits]
+        return "\n".join(lines)
+
 
 def file_neighbours(
     model: Encoder | str,

@@ -416,3 +416,16 @@ def search_index(
         raise AlignError(f"{directory} is a read-only index: where, mode and other_languages need a store")
     retriever = Retriever.load(directory, model=model, nprobe=nprobe)
     return list(zip(queries, retriever.search(list(queries), k=top_k), strict=True))
+
+
+def search_report(results: list[tuple[str, list[Hit]]], *, as_json: bool = False) -> str:
+    """What ``align search`` prints of :func:`search_index`'s results: each query with its hits
+    indented (score, id, text), or, ``as_json``, a list of ``{"query", "hits"}`` for a script."""
+    if as_json:
+        found = [{"query": query, "hits": [hit.to_json() for hit in hits]} for query, hits in results]
+        return json.dumps(found, ensure_ascii=False, indent=1)
+    lines: list[str] = []
+    for query, hits in results:
+        lines.append(query)
+        lines += [f"    {hit.score:.3f}  [{hit.id}] {hit.text}" for hit in hits]
+    return "\n".join(lines)
