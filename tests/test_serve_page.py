@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -55,28 +56,36 @@ def server(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         yield url
 
 
-@pytest.fixture
-def page(browser: Any, server: str) -> Iterator[Any]:
-    """The page, opened afresh (the API key not yet given)."""
+@contextmanager
+def _opened(browser: Any, server: str, *, with_key: bool) -> Iterator[Any]:
+    """The page in a browser context of its own; ``with_key``: the API key given in an earlier
+    visit (kept for the tab's session), the stores listed."""
     context = browser.new_context(viewport={"width": 1200, "height": 800})
+    if with_key:
+        context.add_init_script(f"sessionStorage.setItem('align-api-key', '{KEY}')")
     opened = context.new_page()
     opened.set_default_timeout(15_000)
     opened.goto(server)
-    yield opened
-    context.close()
+    if with_key:
+        opened.locator("#store option").first.wait_for(state="attached")
+    try:
+        yield opened
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: str) -> Iterator[Any]:
+    """The page, opened afresh (the API key not yet given)."""
+    with _opened(browser, server, with_key=False) as opened:
+        yield opened
 
 
 @pytest.fixture
 def keyed(browser: Any, server: str) -> Iterator[Any]:
-    """The page with the API key given in an earlier visit (kept for the browser tab's session)."""
-    context = browser.new_context(viewport={"width": 1200, "height": 800})
-    context.add_init_script(f"sessionStorage.setItem('align-api-key', '{KEY}')")
-    opened = context.new_page()
-    opened.set_default_timeout(15_000)
-    opened.goto(server)
-    opened.locator("#store option").first.wait_for(state="attached")
-    yield opened
-    context.close()
+    """The page with the API key given in an earlier visit."""
+    with _opened(browser, server, with_key=True) as opened:
+        yield opened
 
 
 @pytest.fixture(scope="module")

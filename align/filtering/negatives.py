@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from align.data.readers import CorpusSource, ReadStats
+from align.data.readers import CorpusSource
 from align.embedding.loading import as_embedder
 from align.encode import Encoder, encode_texts
 from align.errors import AlignError
-from align.filtering.survivors import numbered_pairs
+from align.filtering.survivors import spaced_pairs
 from align.mining.config import MiningConfig
 from align.mining.negatives import hard_negatives, text_groups
 from align.model_source import check_model_source
@@ -54,12 +54,9 @@ class HardNegativeMining:
     def run(self) -> NegativesReport:
         check_output(self.output, force=self.force, inputs=[self.source.path, self.source.target_path])
         check_model_source(self.model)
-        sources, targets = [], []
-        for _, pair in numbered_pairs(self.source, self.skip_bad_lines, ReadStats()):
-            source, target = " ".join(pair.source.split()), " ".join(pair.target.split())
-            if source and target:
-                sources.append(source)
-                targets.append(target)
+        _, all_sources, all_targets = spaced_pairs(self.source, self.skip_bad_lines)
+        full = [(s, t) for s, t in zip(all_sources, all_targets, strict=True) if s and t]
+        sources, targets = [s for s, _ in full], [t for _, t in full]
         if len(sources) <= self.negatives:
             few = f"{len(sources):,} pairs cannot give each {self.negatives} negatives"
             raise AlignError(f"{self.source.describe()}: {few}")

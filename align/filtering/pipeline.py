@@ -34,7 +34,7 @@ from align.encode import Encoder
 from align.errors import AlignError
 from align.filtering.config import FilterConfig, default_threshold
 from align.filtering.scores import PairScores, score_in_shards, score_pairs
-from align.filtering.survivors import BATCH, Survivors, first_stages, numbered_pairs
+from align.filtering.survivors import BATCH, Survivors, first_stages, spaced_pairs
 from align.lid.config import NO_LID
 from align.lid.identifiers import DEFAULT_IDENTIFIER, load_identifier
 from align.lid.pairs import PairLanguageCheck
@@ -262,11 +262,7 @@ class BitextScoring:
         check_output(self.output, force=self.force, inputs=[self.source.path, self.source.target_path])
         check_model_source(self.model)
         identifier = load_identifier(self.lid) if self.lid != NO_LID else None
-        lines, sources, targets = [], [], []
-        for line, pair in numbered_pairs(self.source, self.skip_bad_lines, ReadStats()):
-            lines.append(line)
-            sources.append(" ".join(pair.source.split()))
-            targets.append(" ".join(pair.target.split()))
+        lines, sources, targets = spaced_pairs(self.source, self.skip_bad_lines)
         if not lines:
             raise AlignError(f"{self.source.describe()}: no pairs to score (the input is empty)")
         full = [row for row, (s, t) in enumerate(zip(sources, targets, strict=True)) if s and t]

@@ -46,6 +46,17 @@ def numbered_pairs(
     return tqdm(pairs, desc="Reading", unit=" pairs", disable=None, mininterval=1.0)
 
 
+def spaced_pairs(source: CorpusSource, skip_bad_lines: bool) -> tuple[list[int], list[str], list[str]]:
+    """Every pair of the bitext as line numbers, sources and targets, each side's whitespace runs
+    made one space: what ``align score`` and ``align mine-negatives`` read."""
+    lines, sources, targets = [], [], []
+    for line, pair in numbered_pairs(source, skip_bad_lines, ReadStats()):
+        lines.append(line)
+        sources.append(" ".join(pair.source.split()))
+        targets.append(" ".join(pair.target.split()))
+    return lines, sources, targets
+
+
 @dataclass(frozen=True)
 class Survivors:
     """The pairs that passed stages 1–3, on disk, and what the stages dropped."""

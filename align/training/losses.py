@@ -180,7 +180,7 @@ def distillation_loss(student_source: Tensor, student_target: Tensor, teacher_so
     return (to_source + to_target) / 2
 
 
-class DistillationLoss(nn.Module):
+class DistillationLoss(TranslationRankingLoss):
     """Distillation towards teacher embeddings (the ``label`` column), plus ``ranking_weight`` × the
     translation ranking loss between the student's own source and target embeddings.
 
@@ -197,15 +197,10 @@ class DistillationLoss(nn.Module):
         symmetric: bool = True,
         gather: bool = False,
     ) -> None:
-        super().__init__()
+        super().__init__(model, scale=scale, margin=margin, symmetric=symmetric, gather=gather)
         if ranking_weight < 0:
             raise ValueError(f"ranking_weight must be zero or positive, got {ranking_weight}")
-        self.model = model
         self.ranking_weight = ranking_weight
-        self.scale = scale
-        self.margin = margin
-        self.symmetric = symmetric
-        self.gather = gather
 
     def forward(self, sentence_features: Iterable[dict[str, Tensor]], labels: Tensor) -> Tensor:
         features = list(sentence_features)
@@ -214,12 +209,8 @@ class DistillationLoss(nn.Module):
         source, target = (self.model(side)["sentence_embedding"] for side in features)
         loss = distillation_loss(source, target, labels.to(source.dtype))
         if self.ranking_weight:
-            settings = {"scale": self.scale, "margin": self.margin, "symmetric": self.symmetric}
-            loss = loss + self.ranking_weight * translation_ranking_loss(
-                source, target, **settings, gather=self.gather
-            )
+            loss = loss + self.ranking_weight * self.ranking(source, target)
         return loss
 
     def get_config_dict(self) -> dict[str, Any]:
-        settings = {"scale": self.scale, "margin": self.margin, "symmetric": self.symmetric}
-        return {"ranking_weight": self.ranking_weight, **settings, "gather": self.gather}
+        return {"ranking_weight": self.ranking_weight, **super().get_config_dict()}
