@@ -540,5 +540,6 @@ def test_hard_negatives_compares_the_recipe_with_and_without_them(data: Path, tm
     output = tmp_path / "negatives.json"
     hard_negatives.main(["--data", str(data), "--epochs", "2", "--no-mining", "--output", str(output)])
     runs = json.loads(output.read_text())["runs"]
-    assert [run["hard_negatives"] for run in runs.values()] == [0, 1]
+    assert [run["hard_negatives"] for run in runs.values()] == [0, 1, 1]
+    assert [run["refresh_negatives"] for run in runs.values()] == [None, "once", "epoch"]
     assert all(run["tatoeba_cmn"]["mean"] >= 0 for run in runs.values())

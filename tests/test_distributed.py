@@ -192,6 +192,32 @@ def test_align_train_under_torchrun_interrupted_and_resumed_continues_from_its_c
     assert vectors.shape == (2, 32)
 
 
+@pytest.mark.slow
+def test_hard_negatives_refreshed_each_epoch_under_torchrun_are_mined_once_an_epoch(
+    tiny_model: Path, tmp_path: Path
+) -> None:
+    import json
+    import subprocess
+
+    from tests.conftest import write_moses
+
+    data = write_moses(tmp_path / "corpus", COMPOSED)
+    output = tmp_path / "model"
+    command = _torchrun(
+        *("train", "--pairs", "en-zh", "--data", str(data), "--output", str(output)),
+        *("--epochs", "3", "--batch-size", "8", "--dim", "16", "--dev-size", "12", "--verbose"),
+        *("--hard-negatives", "1", "--negatives-model", str(tiny_model), "--refresh-negatives", "epoch"),
+    )
+    environment = os.environ | {"OMP_NUM_THREADS": "1"}
+    run = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr
+    # The first process mines (before training, then at epochs 1 and 2); the other reads its choice.
+    assert (run.stdout + run.stderr).count("Mining 1 hard negatives for each of") == 3
+    state = json.loads((output / "align_training.json").read_text(encoding="utf-8"))
+    assert state["world_size"] == 2 and state["steps"] == 3 * (108 // 16)
+    assert state["config"]["refresh_negatives"] == "epoch"
+
+
 def test_align_embed_on_two_devices_writes_what_one_device_writes(minilm_path: str, tmp_path: Path) -> None:
     import numpy as np
     from typer.testing import CliRunner

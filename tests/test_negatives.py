@@ -83,40 +83,120 @@ def test_align_mine_negatives_writes_sentence_transformers_n_tuples(tiny_model: 
     assert again.exit_code != 0 and "--force" in again.output  # no overwrite without --force
 
 
-def test_align_train_with_hard_negatives_mines_them_once_and_trains_on_them(
+def test_hard_negatives_come_from_the_pairs_own_language_pair_and_resolve_at_read_time(
     tiny_model: Path, tmp_path: Path
 ) -> None:
     import datasets
-    import pytest
 
     from align.embedding import load_embedder
+    from align.training.negatives import HardNegatives
+
+    half = len(COMPOSED) // 2
+    pairs = datasets.Dataset.from_dict(
+        {
+            "source": [en for en, _ in COMPOSED],
+            "target": [zh for _, zh in COMPOSED],
+            "pair": ["en-zh"] * half + ["en-ja"] * (len(COMPOSED) - half),
+        }
+    )
+    negatives = HardNegatives(pairs, 2, tmp_path, seed=1)
+    negatives.mine(load_embedder(tiny_model))
+    assert (tmp_path / "hard-negatives-2.npy").is_file()  # kept: a resumed run reads it back
+    chosen = negatives.chosen
+    assert chosen.shape == (len(COMPOSED), 2) and (chosen >= 0).all()
+    same_pair = (chosen < half) == (np.arange(len(COMPOSED)) < half)[:, None]
+    assert same_pair.all()  # never a negative from another language pair
+    attached = negatives.attach(pairs)
+    assert attached.column_names == ["source", "target", "pair", "row"]  # row numbers, not texts
+    first = attached[0]
+    assert list(first) == ["source", "target", "pair", "negative_1", "negative_2"]
+    assert first["negative_1"] == COMPOSED[chosen[0, 0]][1] and first["target"] not in (
+        first["negative_1"],
+        first["negative_2"],
+    )
+    negatives.chosen = chosen[:, ::-1].copy()  # a refresh: the next read sees the new choice
+    assert attached[0]["negative_1"] == COMPOSED[chosen[0, 1]][1]
+
+
+def test_pairs_without_enough_candidates_get_random_targets_never_their_own() -> None:
+    from align.training.negatives import _fill_at_random
+
+    chosen = np.full((7, 3), -1, dtype=np.int64)
+    chosen[0] = [2, -1, -1]
+    groups = [np.arange(5), np.array([5]), np.array([6])]
+    _fill_at_random(chosen, groups, np.random.default_rng(0))
+    assert (chosen >= 0).all() and chosen[0, 0] == 2
+    assert all(row not in chosen[row] for row in range(7))
+    assert (chosen[:5] < 5).all()  # from the pair's own language pair where it has others
+
+
+def test_a_batch_never_holds_a_pair_whose_hard_negative_is_another_pairs_target() -> None:
+    import datasets
+
+    from align.training.negatives import HardNegatives
+    from align.training.sampler import LengthGroupedBatchSampler
+
+    rows = 64
+    pairs = datasets.Dataset.from_dict(
+        {
+            "source": [f"source {row}" for row in range(rows)],
+            "target": [f"target {row}" for row in range(rows)],
+        }
+    )
+    negatives = HardNegatives(pairs, 1, Path("unused"), seed=0)
+    negatives.chosen = ((np.arange(rows) + 1) % rows)[:, None]  # each pair's negative: the next target
+    sampler = LengthGroupedBatchSampler(negatives.attach(pairs), batch_size=8, drop_last=False)
+
+    def collisions() -> int:
+        found = 0
+        for batch in sampler:
+            targets = set(batch)
+            found += sum(int(negatives.chosen[row, 0]) in targets for row in batch)
+        return found
+
+    assert collisions() == 0
+    negatives.chosen = ((np.arange(rows) + 2) % rows)[:, None]  # refreshed for the next epoch
+    sampler.set_epoch(1)
+    assert collisions() == 0
+
+
+def test_align_train_with_hard_negatives_trains_on_them_and_refreshes_them_each_epoch(
+    tiny_model: Path, tmp_path: Path, monkeypatch
+) -> None:
+    import pytest
+
     from align.errors import AlignError
     from align.training import TrainConfig, train
-    from align.training.negatives import add_hard_negatives
+    from align.training.negatives import HardNegatives
     from tests.conftest import write_moses
 
-    pairs = datasets.Dataset.from_dict(
-        {"source": [en for en, _ in COMPOSED], "target": [zh for _, zh in COMPOSED]}
-    )
-    with_negatives = add_hard_negatives(pairs, 2, load_embedder(tiny_model), tmp_path, seed=1)
-    assert with_negatives.column_names == ["source", "target", "negative_1", "negative_2"]
-    for row in with_negatives:
-        assert row["target"] not in (row["negative_1"], row["negative_2"])
-    assert (tmp_path / "hard-negatives-2.npy").is_file()  # kept: a resumed run reads it back
-
     data = write_moses(tmp_path / "corpus", COMPOSED)
-    settings = {"pairs": "en-zh", "data": str(data), "epochs": 2, "batch_size": 16, "embedding_dim": 16}
+    settings = {"pairs": "en-zh", "data": str(data), "epochs": 3, "batch_size": 16, "embedding_dim": 16}
     with pytest.raises(AlignError, match="nothing to mine them with"):
         train(TrainConfig(output=str(tmp_path / "none"), hard_negatives=1, **settings))
-    config = TrainConfig(
-        output=str(tmp_path / "model"),
-        hard_negatives=2,
-        negatives_model=str(tiny_model),
-        dev_size=12,
-        **settings,
-    )
-    result = train(config)
-    assert result.losses and (tmp_path / "model" / "model.safetensors").is_file()
+    mined: list[tuple[int, np.ndarray]] = []
+    mine = HardNegatives.mine
+
+    def recorded(self: HardNegatives, miner, epoch: int = 0) -> None:
+        mine(self, miner, epoch)
+        mined.append((epoch, self.chosen.copy()))
+
+    monkeypatch.setattr(HardNegatives, "mine", recorded)
+    for refresh, epochs in (("once", [0]), ("epoch", [0, 1, 2])):
+        mined.clear()
+        config = TrainConfig(
+            output=str(tmp_path / refresh),
+            hard_negatives=2,
+            negatives_model=str(tiny_model),
+            refresh_negatives=refresh,
+            dev_size=12,
+            **settings,
+        )
+        result = train(config)
+        assert result.losses and (tmp_path / refresh / "model.safetensors").is_file()
+        assert [epoch for epoch, _ in mined] == epochs
+    # Later epochs are mined by the model being trained, not by --negatives-model.
+    assert any((chosen != mined[0][1]).any() for _, chosen in mined[1:])
 
 
 def test_a_fine_tuned_model_mines_its_own_hard_negatives_before_training(

@@ -24,6 +24,7 @@ StudentKind = Literal["static", "transformer"]
 PairBatches = Literal["mixed", "single"]
 Precision = Literal["fp32", "bf16", "fp16"]
 Device = Literal["cpu", "cuda"]
+NegativesRefresh = Literal["once", "epoch"]
 STUDENT_TOKENIZERS: tuple[str, ...] = get_args(StudentTokenizer)
 STUDENT_KINDS: tuple[str, ...] = get_args(StudentKind)
 
@@ -259,10 +260,15 @@ class TrainConfig(RunConfig):
     )
     hard_negatives: int = setting(
         0,
-        "Rank each pair against its K hardest negatives too: the targets nearest its source that are "
-        "not its translation, mined once before training (align mine-negatives) by the model being "
-        "fine-tuned, or by --negatives-model.",
+        "Rank each pair against its K hardest negatives too: the targets of its language pair "
+        "nearest its source that are not its translation, mined before training (align "
+        "mine-negatives) by the model being fine-tuned, or by --negatives-model.",
         min=0,
+    )
+    refresh_negatives: NegativesRefresh = setting(
+        "once",
+        "'once': the --hard-negatives mined before training serve every epoch; 'epoch': mined again "
+        "at the start of each later epoch by the model as it is then.",
     )
     negatives_model: str | None = setting(
         None, "The model that mines --hard-negatives (default: --model; a static run from scratch needs one)."

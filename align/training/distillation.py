@@ -39,6 +39,7 @@ from align.encode import encode_to_npy, model_digest
 from align.model_source import check_model_source
 from align.outputs import atomic_path, cache_dir
 from align.training import distributed
+from align.training.batches import gathers_negatives
 from align.training.config import DistillConfig, with_defaults
 from align.training.encoders.layer_reduction import layer_reduced_copy
 from align.training.encoders.student import (
@@ -56,7 +57,6 @@ from align.training.trainer import (
     corpus_sources,
     finish,
     fit,
-    gathers_negatives,
     iter_texts,
     load_corpus,
     load_pretrained,

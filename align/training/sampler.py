@@ -43,16 +43,30 @@ class LengthGroupedBatchSampler(DefaultBatchSampler):
             generator=generator,
             seed=seed,
         )
-        text_columns = [name for name in dataset.column_names if name not in (valid_label_columns or [])]
+        self.dataset = dataset
         self.lengths: list[int] = [0] * len(dataset)
         self.text_keys: list[tuple[int, ...]] = [()] * len(dataset)
+        self._read_texts()
+
+    def _read_texts(self) -> None:
+        """Each row's length and the hashes of its texts, as the dataset reads them (through its
+        transform, if it has one: hard negatives resolved from row numbers)."""
+        labels = self.valid_label_columns or []
+        columns = [name for name in self.dataset.column_names if name not in labels]
         row = 0
-        for batch in dataset.select_columns(text_columns).iter(batch_size=10_000):
-            for texts in zip(*(batch[name] for name in text_columns), strict=True):
+        for batch in self.dataset.select_columns(columns).iter(batch_size=10_000):
+            for texts in zip(*batch.values(), strict=True):
                 # UTF-8 bytes track subword tokens across scripts: ~4 per English token, 3 per Han one.
                 self.lengths[row] = max(len(text.encode("utf-8")) for text in texts)
                 self.text_keys[row] = tuple(hash(text) for text in texts)
                 row += 1
+
+    def set_epoch(self, epoch: int) -> None:
+        """The next epoch; a dataset with a transform is read again, for what it now returns
+        (hard negatives refreshed for the epoch must not meet their pair in a batch either)."""
+        super().set_epoch(epoch)
+        if self.dataset.format["type"] == "custom":
+            self._read_texts()
 
     def __iter__(self) -> Iterator[list[int]]:
         generator = self.generator or torch.Generator()

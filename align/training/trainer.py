@@ -9,10 +9,9 @@ one progress bar (:mod:`align.training.progress`).
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -23,10 +22,8 @@ from sentence_transformers import (
     SentenceTransformerTrainer,
     SentenceTransformerTrainingArguments,
 )
-from sentence_transformers.base.sampler import DefaultBatchSampler, NoDuplicatesBatchSampler
 from sentence_transformers.sentence_transformer.evaluation import SequentialEvaluator
-from torch.utils.data import RandomSampler
-from transformers.trainer_callback import PrinterCallback, ProgressCallback
+from transformers.trainer_callback import PrinterCallback, ProgressCallback, TrainerCallback
 from transformers.trainer_utils import get_last_checkpoint
 
 from align.data import CorpusSource, build_pair_dataset, resolve_sources, split_train_dev
@@ -36,12 +33,13 @@ from align.errors import AlignError
 from align.languages import language
 from align.model_source import check_model_source
 from align.training import distributed
+from align.training.batches import batch_description, batch_sampler, check_device, gathers_negatives
 from align.training.config import RunConfig, TrainConfig, with_defaults
 from align.training.encoders.script_variants import fold_to_simplified, tie_traditional_rows
 from align.training.encoders.static import build_static_encoder
 from align.training.evaluation import SELECTION_METRIC, build_evaluator, mean_scores, retrieval_scores
 from align.training.losses import CachedTranslationRankingLoss, TranslationRankingLoss
-from align.training.negatives import add_hard_negatives
+from align.training.negatives import HardNegatives, NegativesRefresh
 from align.training.pretrained import choose_prompt, freeze_word_embeddings
 from align.training.progress import TrainingProgress, map_quietly, quiet_checkpoint_order, set_card_examples
 from align.training.runs import (
@@ -52,7 +50,6 @@ from align.training.runs import (
     save_run,
     work_directory,
 )
-from align.training.sampler import DeviceSlices, LanguageBalancedBatchSampler, LengthGroupedBatchSampler
 
 logger = logging.getLogger(__name__)
 
@@ -142,66 +139,12 @@ def _fold_pair(batch: dict[str, list[str]]) -> dict[str, list[str]]:
     return {column: [fold_to_simplified(text) for text in batch[column]] for column in ("source", "target")}
 
 
-def gathers_negatives(config: RunConfig) -> bool:
-    """Whether each pair meets the global batch's negatives: as asked, else whenever several
-    processes train together."""
-    asked = config.gather_negatives
-    return distributed.world_size() > 1 if asked is None else asked and distributed.world_size() > 1
-
-
-def check_device(config: RunConfig) -> None:
-    """Refuse, before the trainer does it less clearly, a device or precision this machine lacks."""
-    if config.device == "cuda" and not torch.cuda.is_available():
-        raise AlignError("--device cuda: torch sees no GPU here (torch.cuda.is_available() is False)")
-    if config.precision == "fp16" and (config.on_cpu or not torch.cuda.is_available()):
-        raise AlignError("--precision fp16 needs a GPU (its loss scaling runs on CUDA); on a CPU use bf16")
-
-
-def batch_description(config: RunConfig) -> str:
-    """A distributed run's batch in words: "8 pairs a process × 2 processes = 16 pairs a step,
-    each ranked against all 16" ("" for one process)."""
-    world = distributed.world_size()
-    if world == 1:
-        return ""
-    size = config.batch_size * world
-    ranked = f"each ranked against all {size:,}" if gathers_negatives(config) else "negatives per process"
-    return f"{config.batch_size:,} pairs a process × {world} processes = {size:,} pairs a step, {ranked}"
-
-
 def _build_loss(config: TrainConfig, model: SentenceTransformer) -> TranslationRankingLoss:
     settings = {"scale": config.scale, "margin": config.margin, "symmetric": config.symmetric}
     settings["gather"] = gathers_negatives(config)
     if config.mini_batch_size:
         return CachedTranslationRankingLoss(model, mini_batch_size=config.mini_batch_size, **settings)
     return TranslationRankingLoss(model, **settings)
-
-
-def _batch_sampler(config: RunConfig, pairs: list[str] | None) -> Callable[..., object]:
-    """Several language pairs: balanced by temperature (:class:`LanguageBalancedBatchSampler`);
-    one: by length for transformers, else sentence-transformers' own, without duplicates. With
-    several processes, each takes its slice of the global batch (:class:`DeviceSlices`)."""
-    sampler: Callable[..., object]
-    if pairs is not None and len(set(pairs)) > 1:
-        sampler = functools.partial(
-            LanguageBalancedBatchSampler,
-            pairs=pairs,
-            alpha=config.sampling_alpha,
-            single_pair_batches=config.pair_batches == "single",
-            group_by_length=bool(config.group_by_length),
-        )
-    elif config.group_by_length:
-        sampler = LengthGroupedBatchSampler
-    elif config.no_duplicates:
-        sampler = NoDuplicatesBatchSampler
-    else:
-        sampler = _random_batches
-    world = distributed.world_size()
-    return functools.partial(DeviceSlices, build=sampler, world=world) if world > 1 else sampler
-
-
-def _random_batches(dataset: datasets.Dataset, **options: object) -> DefaultBatchSampler:
-    """sentence-transformers' plain batches: random pairs, repeats allowed."""
-    return DefaultBatchSampler(RandomSampler(dataset, generator=options.get("generator")), **options)
 
 
 def _languages(sources: list[CorpusSource]) -> list[str]:
@@ -309,18 +252,17 @@ def train(config: TrainConfig) -> TrainResult:
         corpus = load_corpus(config, work_dir, sources)
         if model is None:
             model = _build_static_model(config, iter_texts(corpus.train_set), work_dir)
-        train_set = corpus.train_set
+        train_set, callbacks = corpus.train_set, []
         if config.hard_negatives:  # mined by the model as it starts, or by another
-            miner = (
-                load_embedder(config.negatives_model)
-                if config.negatives_model
-                else embedder_of(model, str(config.model))
-            )
-            train_set = add_hard_negatives(
-                train_set, config.hard_negatives, miner, work_dir, seed=config.seed
-            )
+            negatives = HardNegatives(train_set, config.hard_negatives, work_dir, seed=config.seed)
+            trained = embedder_of(model, str(config.model or "static"))
+            negatives.mine(load_embedder(config.negatives_model) if config.negatives_model else trained)
+            train_set = negatives.attach(train_set)
+            if config.refresh_negatives == "epoch":
+                callbacks.append(NegativesRefresh(negatives, trained))
         name = f"align {config.model or 'static'} encoder for {config.pairs}"
-        fitted = fit(config, model, _build_loss(config, model), corpus, work_dir, name, train_set=train_set)
+        loss = _build_loss(config, model)
+        fitted = fit(config, model, loss, corpus, work_dir, name, train_set=train_set, callbacks=callbacks)
         return finish(config, model, fitted, corpus, work_dir, started)
 
 
@@ -343,9 +285,11 @@ def fit(
     work_dir: Path,
     model_name: str,
     train_set: datasets.Dataset | None = None,
+    callbacks: Sequence[TrainerCallback] = (),
 ) -> Fitted:
     """Run sentence-transformers' trainer on the corpus (or ``train_set``, the corpus's training
-    split with extra columns), resuming as asked, and end on the best checkpoint."""
+    split with extra columns), with ``callbacks`` beside align's progress display, resuming as
+    asked, and end on the best checkpoint."""
     train_set = train_set if train_set is not None else corpus.train_set
     pairs = train_set["pair"] if "pair" in train_set.column_names else None
     if pairs is not None:
@@ -387,7 +331,7 @@ def fit(
         per_device_eval_batch_size=config.batch_size,
         learning_rate=config.learning_rate,
         warmup_steps=int(total_steps * config.warmup_ratio),
-        batch_sampler=_batch_sampler(config, pairs),
+        batch_sampler=batch_sampler(config, pairs),
         eval_strategy="steps" if evaluator else "no",
         eval_steps=eval_steps,
         save_strategy="steps",
@@ -421,6 +365,8 @@ def fit(
     trainer.remove_callback(ProgressCallback)
     trainer.remove_callback(PrinterCallback)
     trainer.add_callback(TrainingProgress())
+    for callback in callbacks:
+        trainer.add_callback(callback)
     last_checkpoint = get_last_checkpoint(arguments.output_dir) if config.resume else None
     if config.resume and last_checkpoint is None:
         logger.warning("No checkpoint in %s yet; training from the start", arguments.output_dir)
