@@ -130,11 +130,11 @@ def test_pairs_without_enough_candidates_get_random_targets_never_their_own() ->
     assert (chosen[:5] < 5).all()  # from the pair's own language pair where it has others
 
 
-def test_a_batch_never_holds_a_pair_whose_hard_negative_is_another_pairs_target() -> None:
+def test_pairs_sharing_one_hard_negative_still_fill_their_batches() -> None:
     import datasets
 
     from align.training.negatives import HardNegatives
-    from align.training.sampler import LengthGroupedBatchSampler
+    from align.training.sampler import LengthGroupedBatchSampler, UniqueTextsBatchSampler
 
     rows = 64
     pairs = datasets.Dataset.from_dict(
@@ -144,20 +144,51 @@ def test_a_batch_never_holds_a_pair_whose_hard_negative_is_another_pairs_target(
         }
     )
     negatives = HardNegatives(pairs, 1, Path("unused"), seed=0)
-    negatives.chosen = ((np.arange(rows) + 1) % rows)[:, None]  # each pair's negative: the next target
-    sampler = LengthGroupedBatchSampler(negatives.attach(pairs), batch_size=8, drop_last=False)
+    negatives.chosen = np.where(np.arange(rows) == 0, 1, 0)[
+        :, None
+    ]  # a "hub": every pair's negative is row 0's
+    for kind in (UniqueTextsBatchSampler, LengthGroupedBatchSampler):
+        batches = list(kind(negatives.attach(pairs), batch_size=8, drop_last=True))
+        assert len(batches) == rows // 8 and sorted(row for batch in batches for row in batch) == list(
+            range(rows)
+        )
 
-    def collisions() -> int:
-        found = 0
-        for batch in sampler:
-            targets = set(batch)
-            found += sum(int(negatives.chosen[row, 0]) in targets for row in batch)
-        return found
 
-    assert collisions() == 0
-    negatives.chosen = ((np.arange(rows) + 2) % rows)[:, None]  # refreshed for the next epoch
-    sampler.set_epoch(1)
-    assert collisions() == 0
+def _ranking_by_hand(source, target, negatives, scale: float, margin: float):
+    """The symmetric translation ranking loss pair by pair, each source's candidates being every
+    target and every negative that is not a copy of its own target."""
+    import torch
+    import torch.nn.functional as F
+
+    source, target, negatives = (F.normalize(rows, dim=-1) for rows in (source, target, negatives))
+    forward = []
+    for row in range(len(source)):
+        kept = [negative for negative in negatives if not torch.allclose(negative, target[row])]
+        candidates = torch.stack([*target, *kept])
+        logits = candidates @ source[row]
+        logits[row] -= margin
+        forward.append(-F.log_softmax(scale * logits, dim=0)[row])
+    backward = target @ source.T - margin * torch.eye(len(source))
+    backward = F.cross_entropy(scale * backward, torch.arange(len(source)))
+    return (torch.stack(forward).mean() + backward) / 2
+
+
+def test_a_hard_negative_copying_a_pairs_own_target_is_left_out_of_its_candidates() -> None:
+    import torch
+
+    from align.training.losses import translation_ranking_loss
+
+    generator = torch.Generator().manual_seed(0)
+    target = torch.randn(6, 16, generator=generator)
+    source = target + 0.1 * torch.randn(6, 16, generator=generator)  # translations: near their targets
+    negatives = torch.randn(6, 16, generator=generator)
+    negatives[2] = target[4]  # pair 2's hard negative is pair 4's target: a false negative for pair 4
+    negatives[5] = target[0]
+    settings = {"scale": 20.0, "margin": 0.3}
+    found = translation_ranking_loss(source, target, negatives=[negatives], symmetric=True, **settings)
+    assert torch.allclose(found, _ranking_by_hand(source, target, negatives, **settings), atol=1e-5)
+    unmasked = _ranking_by_hand(source, target, negatives + 1e-3, **settings)  # no copy: all count
+    assert unmasked > found + 0.05  # a copy of the own target as a negative: about log 2 for its pair
 
 
 def test_align_train_with_hard_negatives_trains_on_them_and_refreshes_them_each_epoch(

@@ -18,7 +18,7 @@ pytest.importorskip("uvicorn")
 
 from align.embedding import load_embedder
 from align.serve.app import create_app
-from align.serve.config import ServeConfig, named_models
+from align.serve.config import ServeConfig, named
 from tests.serving import KEY, faq_app, free_port, running
 
 TEXTS = ["I love NLP", "我热爱自然语言处理", "Ich liebe NLP"]
@@ -118,11 +118,11 @@ def test_unknown_paths_methods_and_missing_keys_are_json_too(server: str) -> Non
 def test_model_names_come_from_the_option_or_the_path() -> None:
     from align.errors import AlignError
 
-    assert named_models(["e5=models/e5", "models/en-zh"]) == (("e5", "models/e5"), ("en-zh", "models/en-zh"))
+    assert named(["e5=models/e5", "models/en-zh"]) == (("e5", "models/e5"), ("en-zh", "models/en-zh"))
     with pytest.raises(AlignError, match="given twice"):
-        named_models(["a/m", "b/m"])
+        named(["a/m", "b/m"])
     with pytest.raises(AlignError, match="write NAME=PATH"):
-        named_models(["=models/e5"])
+        named(["=models/e5"])
 
 
 AUTH = {"Authorization": f"Bearer {KEY}"}

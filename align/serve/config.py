@@ -3,6 +3,7 @@ before FastAPI or any model loads)."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -28,14 +29,6 @@ def named(
     return tuple(found.items())
 
 
-def named_models(entries: list[str] | tuple[str, ...] | None) -> tuple[tuple[str, str], ...]:
-    return named(entries, "--model")
-
-
-def named_stores(entries: list[str] | tuple[str, ...] | None) -> tuple[tuple[str, str], ...]:
-    return named(entries, "--store")
-
-
 @dataclass(frozen=True)
 class ServeConfig:
     """What ``align serve`` serves, where, and within which limits: the arguments of
@@ -47,7 +40,7 @@ class ServeConfig:
         'Clients name it in their requests\' "model".',
         flags=("--model",),
         cli_type=list[str] | None,
-        parse=named_models,
+        parse=functools.partial(named, option="--model"),
     )
     stores: tuple[tuple[str, str], ...] = setting(
         (),
@@ -55,7 +48,7 @@ class ServeConfig:
         "Its own model embeds its queries and documents.",
         flags=("--store",),
         cli_type=list[str] | None,
-        parse=named_stores,
+        parse=functools.partial(named, option="--store"),
     )
     host: str = setting("127.0.0.1", "Address to listen on (127.0.0.1: this machine only; 0.0.0.0: all).")
     port: int = setting(8000, "Port to listen on.", min=1)

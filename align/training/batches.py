@@ -9,13 +9,18 @@ from collections.abc import Callable
 
 import datasets
 import torch
-from sentence_transformers.base.sampler import DefaultBatchSampler, NoDuplicatesBatchSampler
+from sentence_transformers.base.sampler import DefaultBatchSampler
 from torch.utils.data import RandomSampler
 
 from align.errors import AlignError
 from align.training import distributed
 from align.training.config import RunConfig
-from align.training.sampler import DeviceSlices, LanguageBalancedBatchSampler, LengthGroupedBatchSampler
+from align.training.sampler import (
+    DeviceSlices,
+    LanguageBalancedBatchSampler,
+    LengthGroupedBatchSampler,
+    UniqueTextsBatchSampler,
+)
 
 
 def gathers_negatives(config: RunConfig) -> bool:
@@ -46,7 +51,7 @@ def batch_description(config: RunConfig) -> str:
 
 def batch_sampler(config: RunConfig, pairs: list[str] | None) -> Callable[..., object]:
     """Several language pairs: balanced by temperature (:class:`LanguageBalancedBatchSampler`);
-    one: by length for transformers, else sentence-transformers' own, without duplicates. With
+    one: by length for transformers, else at random; never a text twice in a batch. With
     several processes, each takes its slice of the global batch (:class:`DeviceSlices`)."""
     sampler: Callable[..., object]
     if pairs is not None and len(set(pairs)) > 1:
@@ -60,7 +65,7 @@ def batch_sampler(config: RunConfig, pairs: list[str] | None) -> Callable[..., o
     elif config.group_by_length:
         sampler = LengthGroupedBatchSampler
     elif config.no_duplicates:
-        sampler = NoDuplicatesBatchSampler
+        sampler = UniqueTextsBatchSampler
     else:
         sampler = random_batches
     world = distributed.world_size()

@@ -35,6 +35,10 @@ from torch import Tensor, nn
 
 from align.training.distributed import gather_with_grad, world_size
 
+# A hard negative this close to a pair's own target is a copy of it (the same text embeds the same,
+# up to padding's rounding), so it is left out of that pair's candidates.
+SAME_TEXT_COSINE = 1 - 1e-4
+
 
 def translation_ranking_loss(
     source: Tensor,
@@ -49,7 +53,10 @@ def translation_ranking_loss(
     """The loss on two (batch, dim) embedding matrices whose rows i are translations; with
     ``gather`` under torch.distributed, each row scored against every rank's rows (every rank must
     hold a batch of the same size). ``negatives``, (batch, dim) matrices of hard negative targets
-    (row i: one of pair i's), join the candidates every source is ranked among."""
+    (row i: one of pair i's), join the candidates every source is ranked among, except where one
+    is a copy of the source's own target (another pair's hard negative can be): the batch sampler
+    keeps texts from repeating within a batch, but not the negatives, which would starve a small
+    language pair of batches (weak models give many pairs the same few negatives)."""
     source, target = F.normalize(source, dim=-1), F.normalize(target, dim=-1)
     negatives = [F.normalize(rows, dim=-1) for rows in negatives]
     labels = torch.arange(len(source), device=source.device)
@@ -61,7 +68,12 @@ def translation_ranking_loss(
     else:
         all_sources, all_targets = source, target
     candidates = torch.cat([all_targets, *negatives]) if negatives else all_targets
-    loss = F.cross_entropy(_logits(source, candidates, labels, scale, margin), labels)
+    logits = _logits(source, candidates, labels, scale, margin)
+    if negatives:  # another pair's hard negative may be this pair's own target: not a negative here
+        copies = torch.zeros_like(logits, dtype=torch.bool)
+        copies[:, len(all_targets) :] = target.detach() @ torch.cat(negatives).detach().T >= SAME_TEXT_COSINE
+        logits = logits.masked_fill(copies, float("-inf"))
+    loss = F.cross_entropy(logits, labels)
     if symmetric:
         backward = F.cross_entropy(_logits(target, all_sources, labels, scale, margin), labels)
         loss = (loss + backward) / 2

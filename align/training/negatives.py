@@ -72,7 +72,8 @@ class HardNegatives:
         rows = batch.pop(ROW, None)
         if rows is not None:
             for column in range(self.count):
-                batch[f"negative_{column + 1}"] = [self.targets[self.chosen[row, column]] for row in rows]
+                chosen = self.chosen[rows, column]
+                batch[f"negative_{column + 1}"] = [self.targets[row] for row in chosen]
         return batch
 
     def _mine(self, miner: Embedder, seed: int) -> np.ndarray:

@@ -1,11 +1,14 @@
-"""Batches of similar length, without repeated sentences: fine-tuning a transformer on a CPU.
+"""Batch samplers: no text twice in a batch, pairs of similar length, language pairs balanced by
+temperature, and a global batch cut into per-process slices.
 
-A batch is padded to its longest sentence. Random batches of the en-zh training corpus are padded to
-51 multilingual-e5 tokens on average while holding 18, so most of each step is spent on padding.
-Grouping pairs of similar length into a batch (HF's ``LengthGroupedSampler`` idea: shuffle, sort
-within mega-batches, shuffle the batches) removes most of it, and negatives of similar length are, if
-anything, harder ones. As in sentence-transformers' ``NoDuplicatesBatchSampler``, a sentence never
-meets a copy of itself in a batch, where it would be a false negative.
+As in sentence-transformers' ``NoDuplicatesBatchSampler``, a sentence never meets a copy of itself
+in a batch, where it would be a false negative (:class:`UniqueTextsBatchSampler`). For
+fine-tuning a transformer on a CPU, batches of similar length (:class:`LengthGroupedBatchSampler`):
+a batch is padded to its longest sentence, and random batches of the en-zh training corpus are
+padded to 51 multilingual-e5 tokens on average while holding 18, so most of each step is spent on
+padding. Grouping pairs of similar length into a
+batch (HF's ``LengthGroupedSampler`` idea: shuffle, sort within mega-batches, shuffle the batches)
+removes most of it, and negatives of similar length are, if anything, harder ones.
 """
 
 from __future__ import annotations
@@ -23,8 +26,15 @@ from sentence_transformers.base.sampler import DefaultBatchSampler
 MEGABATCH_BATCHES = 50
 
 
-class LengthGroupedBatchSampler(DefaultBatchSampler):
-    """Yields index batches of pairs of similar length, with no text twice in a batch."""
+class UniqueTextsBatchSampler(DefaultBatchSampler):
+    """Yields random index batches in which no source or target text occurs twice.
+
+    Only the dataset's text columns count, not a row-number column that its transform resolves
+    into hard negatives (:mod:`align.training.negatives`): a weak model gives many pairs the same
+    few negatives, and keeping those apart would starve a small language pair of full batches
+    (1,000 pairs at batch 512: none was left). The loss instead leaves out a negative that copies
+    a pair's own target (:func:`align.training.losses.translation_ranking_loss`).
+    """
 
     def __init__(
         self,
@@ -43,47 +53,26 @@ class LengthGroupedBatchSampler(DefaultBatchSampler):
             generator=generator,
             seed=seed,
         )
-        self.dataset = dataset
+        text_columns = [
+            name
+            for name, feature in dataset.features.items()
+            if getattr(feature, "dtype", None) == "string" and name not in (valid_label_columns or [])
+        ]
         self.lengths: list[int] = [0] * len(dataset)
         self.text_keys: list[tuple[int, ...]] = [()] * len(dataset)
-        self._read_texts()
-
-    def _read_texts(self) -> None:
-        """Each row's length and the hashes of its texts, as the dataset reads them (through its
-        transform, if it has one: hard negatives resolved from row numbers)."""
-        labels = self.valid_label_columns or []
-        columns = [name for name in self.dataset.column_names if name not in labels]
         row = 0
-        for batch in self.dataset.select_columns(columns).iter(batch_size=10_000):
-            for texts in zip(*batch.values(), strict=True):
+        for batch in dataset.select_columns(text_columns).iter(batch_size=10_000):
+            for texts in zip(*(batch[name] for name in text_columns), strict=True):
                 # UTF-8 bytes track subword tokens across scripts: ~4 per English token, 3 per Han one.
                 self.lengths[row] = max(len(text.encode("utf-8")) for text in texts)
                 self.text_keys[row] = tuple(hash(text) for text in texts)
                 row += 1
 
-    def set_epoch(self, epoch: int) -> None:
-        """The next epoch; a dataset with a transform is read again, for what it now returns
-        (hard negatives refreshed for the epoch must not meet their pair in a batch either)."""
-        super().set_epoch(epoch)
-        if self.dataset.format["type"] == "custom":
-            self._read_texts()
-
     def __iter__(self) -> Iterator[list[int]]:
         generator = self.generator or torch.Generator()
         generator.manual_seed(self.seed + self.epoch)
         order = torch.randperm(len(self.lengths), generator=generator).tolist()
-        batches = self._length_grouped_batches(order)
-        for position in torch.randperm(len(batches), generator=generator).tolist():
-            yield batches[position]
-
-    def _length_grouped_batches(self, order: list[int]) -> list[list[int]]:
-        """Batches cut from ``order`` after sorting it by length within each megabatch."""
-        span = self.batch_size * MEGABATCH_BATCHES
-        batches: list[list[int]] = []
-        for start in range(0, len(order), span):
-            chunk = sorted(order[start : start + span], key=self.lengths.__getitem__)
-            batches += self._batches_without_duplicates(chunk)
-        return batches
+        yield from self._batches_without_duplicates(order)
 
     def _batches_without_duplicates(self, indices: list[int]) -> list[list[int]]:
         """Cut ``indices`` into batches in order; a pair repeating a text already in the batch waits
@@ -115,6 +104,27 @@ class LengthGroupedBatchSampler(DefaultBatchSampler):
         if self.drop_last:
             return len(self.lengths) // self.batch_size
         return (len(self.lengths) + self.batch_size - 1) // self.batch_size
+
+
+class LengthGroupedBatchSampler(UniqueTextsBatchSampler):
+    """Yields index batches of pairs of similar length, with no text twice in a batch."""
+
+    def __iter__(self) -> Iterator[list[int]]:
+        generator = self.generator or torch.Generator()
+        generator.manual_seed(self.seed + self.epoch)
+        order = torch.randperm(len(self.lengths), generator=generator).tolist()
+        batches = self._length_grouped_batches(order)
+        for position in torch.randperm(len(batches), generator=generator).tolist():
+            yield batches[position]
+
+    def _length_grouped_batches(self, order: list[int]) -> list[list[int]]:
+        """Batches cut from ``order`` after sorting it by length within each megabatch."""
+        span = self.batch_size * MEGABATCH_BATCHES
+        batches: list[list[int]] = []
+        for start in range(0, len(order), span):
+            chunk = sorted(order[start : start + span], key=self.lengths.__getitem__)
+            batches += self._batches_without_duplicates(chunk)
+        return batches
 
 
 def temperature_shares(sizes: Mapping[str, int], alpha: float) -> dict[str, float]:
