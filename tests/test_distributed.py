@@ -146,6 +146,20 @@ def _torchrun(*arguments: str) -> list[str]:
     return [*launcher, "--master-port", str(_free_port()), "-m", "align.cli", *arguments]
 
 
+def _train_under_torchrun(data: Path, output: Path, *options: str) -> dict:
+    """``align train`` on ``data`` in 2 processes (one thread each); the run's align_training.json."""
+    import json
+    import subprocess
+
+    command = _torchrun("train", "--pairs", "en-zh", "--data", str(data), "--output", str(output), *options)
+    environment = os.environ | {"OMP_NUM_THREADS": "1"}
+    run = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr
+    return json.loads((output / "align_training.json").read_text(encoding="utf-8")) | {
+        "log": run.stdout + run.stderr
+    }
+
+
 @pytest.mark.slow
 def test_align_train_under_torchrun_interrupted_and_resumed_continues_from_its_checkpoint(
     tmp_path: Path,
@@ -196,24 +210,17 @@ def test_align_train_under_torchrun_interrupted_and_resumed_continues_from_its_c
 def test_hard_negatives_refreshed_each_epoch_under_torchrun_are_mined_once_an_epoch(
     tiny_model: Path, tmp_path: Path
 ) -> None:
-    import json
-    import subprocess
-
     from tests.conftest import write_moses
 
     data = write_moses(tmp_path / "corpus", COMPOSED)
-    output = tmp_path / "model"
-    command = _torchrun(
-        *("train", "--pairs", "en-zh", "--data", str(data), "--output", str(output)),
+    state = _train_under_torchrun(
+        data,
+        tmp_path / "model",
         *("--epochs", "3", "--batch-size", "8", "--dim", "16", "--dev-size", "12", "--verbose"),
         *("--hard-negatives", "1", "--negatives-model", str(tiny_model), "--refresh-negatives", "epoch"),
     )
-    environment = os.environ | {"OMP_NUM_THREADS": "1"}
-    run = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, run.stdout + run.stderr
     # The first process mines (before training, then at epochs 1 and 2); the other reads its choice.
-    assert (run.stdout + run.stderr).count("Mining 1 hard negatives for each of") == 3
-    state = json.loads((output / "align_training.json").read_text(encoding="utf-8"))
+    assert state["log"].count("Mining 1 hard negatives for each of") == 3
     assert state["world_size"] == 2 and state["steps"] == 3 * (108 // 16)
     assert state["config"]["refresh_negatives"] == "epoch"
 
@@ -275,19 +282,14 @@ def test_a_transformer_fine_tuned_under_torchrun_takes_the_steps_of_its_global_b
 ) -> None:
     """On a machine without GPUs, too: each process takes its slice, DDP syncs the gradients (the
     word embeddings frozen, the unused pooler found), and the first process saves."""
-    import json
-    import subprocess
-
     from tests.conftest import write_moses
 
     data = write_moses(tmp_path / "corpus", COMPOSED)
     output = tmp_path / "model"
-    command = _torchrun(
-        *("train", "--model", minilm_path, "--pairs", "en-zh", "--data", str(data), "--output", str(output)),
-        *("--epochs", "1", "--batch-size", "8", "--dev-size", "12", "--eval-steps", "3"),
+    state = _train_under_torchrun(
+        data,
+        output,
+        *("--model", minilm_path, "--epochs", "1", "--batch-size", "8"),
+        *("--dev-size", "12", "--eval-steps", "3"),
     )
-    environment = os.environ | {"OMP_NUM_THREADS": "1"}
-    finished = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=600)
-    assert finished.returncode == 0, finished.stdout + finished.stderr
-    state = json.loads((output / "align_training.json").read_text(encoding="utf-8"))
     assert state["steps"] == 108 // 16 and state["world_size"] == 2 and state["global_batch_size"] == 16
