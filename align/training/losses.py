@@ -71,7 +71,8 @@ def translation_ranking_loss(
     logits = _logits(source, candidates, labels, scale, margin)
     if negatives:  # another pair's hard negative may be this pair's own target: not a negative here
         copies = torch.zeros_like(logits, dtype=torch.bool)
-        copies[:, len(all_targets) :] = target.detach() @ torch.cat(negatives).detach().T >= SAME_TEXT_COSINE
+        hard = candidates[len(all_targets) :].detach()
+        copies[:, len(all_targets) :] = target.detach() @ hard.T >= SAME_TEXT_COSINE
         logits = logits.masked_fill(copies, float("-inf"))
     loss = F.cross_entropy(logits, labels)
     if symmetric:

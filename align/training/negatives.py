@@ -48,6 +48,8 @@ class HardNegatives:
         self.targets: list[str] = list(train_set["target"])
         pairs = train_set["pair"] if "pair" in train_set.column_names else [""] * len(train_set)
         self.language_pairs = _rows_by_label(list(pairs))
+        # copies of a pair's source or target are never its negatives (the texts do not change)
+        self.groups = (text_groups(self.sources), text_groups(self.targets))
         self.chosen = np.zeros((0, count), dtype=np.int64)
 
     def mine(self, miner: Embedder, epoch: int = 0) -> None:
@@ -94,10 +96,7 @@ class HardNegatives:
                 source[rows],
                 target[rows],
                 self.count,
-                groups=(
-                    text_groups([self.sources[row] for row in rows]),
-                    text_groups([self.targets[row] for row in rows]),
-                ),
+                groups=tuple(labels[rows] for labels in self.groups),
             )
             chosen[rows] = np.where(found >= 0, rows[np.maximum(found, 0)], -1)
         _fill_at_random(chosen, self.language_pairs, np.random.default_rng(seed))

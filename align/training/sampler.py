@@ -6,9 +6,9 @@ in a batch, where it would be a false negative (:class:`UniqueTextsBatchSampler`
 fine-tuning a transformer on a CPU, batches of similar length (:class:`LengthGroupedBatchSampler`):
 a batch is padded to its longest sentence, and random batches of the en-zh training corpus are
 padded to 51 multilingual-e5 tokens on average while holding 18, so most of each step is spent on
-padding. Grouping pairs of similar length into a
-batch (HF's ``LengthGroupedSampler`` idea: shuffle, sort within mega-batches, shuffle the batches)
-removes most of it, and negatives of similar length are, if anything, harder ones.
+padding. Grouping pairs of similar length into a batch (HF's ``LengthGroupedSampler`` idea:
+shuffle, sort within mega-batches, shuffle the batches) removes most of it, and negatives of
+similar length are, if anything, harder ones.
 """
 
 from __future__ import annotations
@@ -69,10 +69,14 @@ class UniqueTextsBatchSampler(DefaultBatchSampler):
                 row += 1
 
     def __iter__(self) -> Iterator[list[int]]:
+        order = torch.randperm(len(self.lengths), generator=self._epoch_generator()).tolist()
+        yield from self._batches_without_duplicates(order)
+
+    def _epoch_generator(self) -> torch.Generator:
+        """The random source of this epoch's batches: the same for a seed and an epoch."""
         generator = self.generator or torch.Generator()
         generator.manual_seed(self.seed + self.epoch)
-        order = torch.randperm(len(self.lengths), generator=generator).tolist()
-        yield from self._batches_without_duplicates(order)
+        return generator
 
     def _batches_without_duplicates(self, indices: list[int]) -> list[list[int]]:
         """Cut ``indices`` into batches in order; a pair repeating a text already in the batch waits
@@ -110,8 +114,7 @@ class LengthGroupedBatchSampler(UniqueTextsBatchSampler):
     """Yields index batches of pairs of similar length, with no text twice in a batch."""
 
     def __iter__(self) -> Iterator[list[int]]:
-        generator = self.generator or torch.Generator()
-        generator.manual_seed(self.seed + self.epoch)
+        generator = self._epoch_generator()
         order = torch.randperm(len(self.lengths), generator=generator).tolist()
         batches = self._length_grouped_batches(order)
         for position in torch.randperm(len(batches), generator=generator).tolist():
@@ -181,8 +184,7 @@ class LanguageBalancedBatchSampler(LengthGroupedBatchSampler):
         self.group_by_length = group_by_length
 
     def __iter__(self) -> Iterator[list[int]]:
-        generator = self.generator or torch.Generator()
-        generator.manual_seed(self.seed + self.epoch)
+        generator = self._epoch_generator()
         drawn = {key: self._draw(self.rows[key], count, generator) for key, count in self.draws.items()}
         batches: list[list[int]] = []
         for group in self._groups(drawn):
