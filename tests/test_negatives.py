@@ -144,9 +144,8 @@ def test_pairs_sharing_one_hard_negative_still_fill_their_batches() -> None:
         }
     )
     negatives = HardNegatives(pairs, 1, Path("unused"), seed=0)
-    negatives.chosen = np.where(np.arange(rows) == 0, 1, 0)[
-        :, None
-    ]  # a "hub": every pair's negative is row 0's
+    # a "hub": every pair's negative is row 0's target (and row 0's is row 1's)
+    negatives.chosen = np.where(np.arange(rows) == 0, 1, 0)[:, None]
     for kind in (UniqueTextsBatchSampler, LengthGroupedBatchSampler):
         batches = list(kind(negatives.attach(pairs), batch_size=8, drop_last=True))
         assert len(batches) == rows // 8 and sorted(row for batch in batches for row in batch) == list(
